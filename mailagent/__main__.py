@@ -1,0 +1,6 @@
+"""``python -m mailagent``: the same as the ``mailagent`` command."""
+
+from mailagent.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""``check-config``: templates render, and each configured server answers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import jinja2
+
+from mailagent import compose, store
+from mailagent.config import Config
+from mailagent.errors import MailagentError
+
+SAMPLE_GUEST = ("Dana Ruiz", "dana@example.org")
+
+
+def template_files(env: jinja2.Environment) -> list[tuple[str, str]]:
+    """(language, kind) for every ``<lang>/<kind>.txt.j2`` template."""
+    found = []
+    for name in env.list_templates(extensions=["j2"]):
+        lang, _, file = name.partition("/")
+        if file.endswith(".txt.j2") and "/" not in file and not file.startswith("_"):
+            found.append((lang, file.removesuffix(".txt.j2")))
+    return sorted(found)
+
+
+def check_templates(env: jinja2.Environment, config: Config) -> list[str]:
+    """Render every template with sample data; raises ConfigError naming the file and line."""
+    rendered = []
+    for lang, kind in template_files(env):
+        context = compose.mail_context(
+            config.settings.firm,
+            guest_name=SAMPLE_GUEST[0],
+            guest_email=SAMPLE_GUEST[1],
+            questions=config.questionnaire.questions,
+            language=lang,
+            request_subject="Informational interview?",
+        )
+        compose.render(env, kind, lang, context)
+        rendered.append(f"{lang}/{kind}")
+    if ("en", "questionnaire") not in template_files(env):
+        raise MailagentError(
+            f"{config.settings.templates.dir}/en/questionnaire.txt.j2: missing (it is required)"
+        )
+    return rendered
+
+
+def run_checks(config: Config) -> list[tuple[str, bool, str]]:
+    """Try templates, database, inbox and outbox; one (name, ok, detail) per check."""
+    results: list[tuple[str, bool, str]] = []
+    settings = config.settings
+    try:
+        env = compose.make_environment(settings.templates.dir)
+        names = check_templates(env, config)
+        results.append(("templates", True, f"{len(names)} render: {', '.join(names)}"))
+    except MailagentError as exc:
+        results.append(("templates", False, str(exc)))
+    results.append(_check_database(settings.database.url))
+    results.append(_check_inbox(config))
+    results.append(_check_outbox(config))
+    return results
+
+
+def _check_database(url: str) -> tuple[str, bool, str]:
+    shown = url.split("@")[-1] if "@" in url else url
+    try:
+        engine = store.make_engine(url)
+        current = store.current_revision(engine)
+        head = store.head_revision()
+    except Exception as exc:  # any driver error is a failed check, with its name
+        return ("database", False, f"{shown}: {exc.__class__.__name__}: {exc}".splitlines()[0])
+    state = "up to date" if current == head else f"at {current or 'empty'}, will migrate to {head}"
+    return ("database", True, f"{shown}: connected, schema {state}")
+
+
+def _check_inbox(config: Config) -> tuple[str, bool, str]:
+    from mailagent.inbox import open_inbox
+
+    inbox_settings = config.settings.inbox
+    endpoint = inbox_settings.endpoint
+    if not endpoint.is_maildir and not inbox_settings.password():
+        return ("inbox", False, f"{endpoint.display()}: set {inbox_settings.password_env}")
+    inbox = open_inbox(inbox_settings)
+    try:
+        uidvalidity = inbox.open()
+    except MailagentError as exc:
+        return ("inbox", False, str(exc))
+    except OSError as exc:
+        return ("inbox", False, f"{inbox.describe()}: {exc}")
+    finally:
+        inbox.close()
+    return ("inbox", True, f"{inbox.describe()}: opened (UIDVALIDITY {uidvalidity})")
+
+
+def _check_outbox(config: Config) -> tuple[str, bool, str]:
+    from mailagent.outbox import open_sender
+
+    out = config.settings.outbox
+    endpoint = out.endpoint
+    if endpoint.is_maildir:
+        path = Path(endpoint.path)
+        probe = path if path.exists() else path.parent
+        while not probe.exists():
+            probe = probe.parent
+        if not os.access(probe, os.W_OK):
+            return ("outbox", False, f"maildir:{path}: not writable")
+        return ("outbox", True, f"maildir:{path}: writable")
+    if endpoint.user and not out.password():
+        return ("outbox", False, f"{endpoint.display()}: set {out.password_env}")
+    try:
+        with open_sender(out):
+            pass
+    except MailagentError as exc:
+        return ("outbox", False, str(exc))
+    tls = "TLS" if endpoint.scheme == "smtps" else ("STARTTLS" if out.starttls else "no TLS")
+    login = "logged in" if endpoint.user else "no login"
+    return ("outbox", True, f"{endpoint.display()}: connected ({tls}, {login})")

@@ -1,0 +1,202 @@
+"""The ``mailagent`` command. Thin: each subcommand calls library functions.
+
+Heavy imports (SQLAlchemy, Jinja2, imapclient) happen inside the subcommands so ``--help`` is fast.
+Exit 0 on success; otherwise one line naming what is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mailagent.errors import MailagentError
+
+if TYPE_CHECKING:
+    from mailagent.config import Config
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mailagent",
+        description="Runs a firm's informational-interview programme over email.",
+    )
+    parser.add_argument(
+        "--config", help="config file (default: $MAILAGENT_CONFIG or config/mailagent.toml)"
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="override [worker] log_level",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="the worker (long-running; --once for one pass)")
+    run.add_argument("--once", action="store_true", help="do exactly one pass and exit")
+    run.add_argument("--now", type=_instant, help="with --once: act as if at this ISO 8601 instant")
+    run.set_defaults(func=cmd_run)
+
+    check = sub.add_parser("check-config", help="validate the config, then try each server")
+    check.set_defaults(func=cmd_check_config)
+
+    inject = sub.add_parser("inject", help="deliver .eml files into the configured inbox")
+    inject.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    inject.set_defaults(func=cmd_inject)
+
+    threads = sub.add_parser("threads", help="look at conversations")
+    tsub = threads.add_subparsers(dest="threads_command", required=True, metavar="ACTION")
+    tlist = tsub.add_parser("list", help="one line per thread")
+    tlist.add_argument("--state", help="only threads in this state")
+    tlist.add_argument("--json", action="store_true", help="a JSON array of thread objects")
+    tlist.set_defaults(func=cmd_threads_list)
+    tshow = tsub.add_parser("show", help="one thread with its messages, answers, jobs and events")
+    tshow.add_argument("id", type=int)
+    tshow.add_argument("--json", action="store_true", help="the thread as a JSON object")
+    tshow.set_defaults(func=cmd_threads_show)
+
+    db = sub.add_parser("db", help="database maintenance")
+    dsub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    dsub.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+    return parser
+
+
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 instant: {text!r}") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"give a time zone, e.g. {text}+00:00 or {text}Z")
+    return value.astimezone(UTC)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "now", None) and not getattr(args, "once", False):
+        parser.error("--now only makes sense with --once")
+    try:
+        from mailagent.config import config_path, load_config
+
+        config = load_config(config_path(args.config))
+        _setup_logging(args.log_level or config.settings.worker.log_level)
+        return int(args.func(config, args))
+    except MailagentError as exc:
+        print(f"mailagent: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # Alembic narrates every start-up at INFO; only its problems matter to an operator.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def cmd_run(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import worker
+    from mailagent.inbox import open_inbox
+    from mailagent.runtime import build_runtime, utcnow
+
+    rt = build_runtime(config)
+    _check_templates(rt)
+    if args.once:
+        inbox = open_inbox(config.settings.inbox)
+        try:
+            report = worker.run_once(rt, inbox, args.now or utcnow())
+        finally:
+            inbox.close()
+        i, o = report.intake, report.outbox
+        print(
+            f"pass: {i.fetched} fetched, {i.handled} handled, {i.duplicates} duplicates, "
+            f"{i.quarantined} quarantined; {report.jobs} jobs; "
+            f"outbox {o.sent} sent, {o.retry} to retry, {o.failed} failed, {o.uncertain} uncertain"
+        )
+        return 1 if report.inbox_error or report.outbox.error else 0
+    stop = worker.StopFlag()
+    stop.install()
+    worker.run(rt, stop)
+    return 0
+
+
+def _check_templates(rt: Any) -> None:
+    """Refuse to start with a template that does not render (the error names file and line)."""
+    from mailagent.checks import check_templates
+
+    check_templates(rt.templates, rt.config)
+
+
+def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
+    from mailagent.checks import run_checks
+
+    ok = True
+    print(f"config {config.path}: valid")
+    for name, passed, detail in run_checks(config):
+        ok = ok and passed
+        print(f"{name}: {'ok' if passed else 'FAILED'}: {detail}")
+    return 0 if ok else 1
+
+
+def cmd_inject(config: Config, args: argparse.Namespace) -> int:
+    from mailagent.inbox import open_inbox
+
+    inbox = open_inbox(config.settings.inbox)
+    try:
+        for path in args.files:
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                raise MailagentError(f"{path}: {exc.strerror}") from None
+            print(f"{path}: delivered to {inbox.append(raw)}")
+    finally:
+        inbox.close()
+    return 0
+
+
+def cmd_threads_list(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import store, views
+    from mailagent.runtime import build_runtime
+
+    rt = build_runtime(config)
+    with store.transaction(rt.engine) as session:
+        threads = store.list_threads(session, args.state)
+        if args.json:
+            print(
+                json.dumps([views.thread_json(session, t, full=False) for t in threads], indent=2)
+            )
+            return 0
+        for line in views.thread_lines(threads):
+            print(line)
+    return 0
+
+
+def cmd_threads_show(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import store, views
+    from mailagent.models import Thread
+    from mailagent.runtime import build_runtime
+
+    rt = build_runtime(config)
+    with store.transaction(rt.engine) as session:
+        thread = session.get(Thread, args.id)
+        if thread is None:
+            raise MailagentError(f"no thread {args.id}")
+        data = views.thread_json(session, thread, full=True)
+    print(json.dumps(data, indent=2) if args.json else views.thread_text(data))
+    return 0
+
+
+def cmd_db_upgrade(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import store
+
+    engine = store.make_engine(config.settings.database.url)
+    print(f"database at revision {store.upgrade(engine)}")
+    return 0

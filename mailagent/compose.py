@@ -1,0 +1,186 @@
+"""Templates to mail: the Jinja2 environment and the headers of every message we send.
+
+Templates are trusted files written by admins; guest text only ever enters as *values* in the
+context (never as template source). The environment is sandboxed, undefined variables fail, and HTML
+templates are autoescaped. A template's first line is its subject: ``Subject: ...``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from mailagent.classify import LOOP_HEADER
+from mailagent.config import FirmSettings, Question
+from mailagent.errors import ConfigError
+from mailagent.parse import sanitize_header_text
+
+MAX_REFERENCES = 20
+SUBJECT_MAX = 200
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str | None
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Everything that goes into the header of one outgoing mail."""
+
+    message_id: str
+    date: datetime
+    from_name: str
+    from_addr: str
+    reply_to: str
+    to_name: str
+    to_addr: str
+    subject: str
+    auto_submitted: str
+    loop_id: str
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+
+
+def make_environment(template_dir: str | Path) -> SandboxedEnvironment:
+    """The one template environment, passed to whoever renders."""
+    return SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(template_dir)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "html", "htm", "xml")),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def mail_context(
+    firm: FirmSettings,
+    *,
+    guest_name: str,
+    guest_email: str,
+    questions: Sequence[Question],
+    language: str,
+    request_subject: str,
+) -> dict[str, Any]:
+    """The variables every template sees (documented in templates/README.md)."""
+    return {
+        "firm": {"name": firm.name, "address": firm.address, "sender_name": firm.sender_name},
+        "guest": {"name": guest_name, "email": guest_email},
+        "questions": [
+            {"key": q.key, "text": q.wording(language), "required": q.required} for q in questions
+        ],
+        "request_subject": reply_subject(request_subject),
+        "language": language,
+    }
+
+
+def template_name(env: jinja2.Environment, kind: str, language: str, suffix: str) -> str | None:
+    """``<language>/<kind><suffix>``, falling back to English; None when neither exists."""
+    for lang in dict.fromkeys((language, "en")):
+        name = f"{lang}/{kind}{suffix}"
+        try:
+            env.get_template(name)
+        except jinja2.TemplateNotFound:
+            continue
+        return name
+    return None
+
+
+def render(
+    env: jinja2.Environment, kind: str, language: str, context: Mapping[str, Any]
+) -> Rendered:
+    """Render ``kind`` in ``language`` (or English). Raises ConfigError naming the template."""
+    text_name = template_name(env, kind, language, ".txt.j2")
+    if text_name is None:
+        raise ConfigError(f"no template {language}/{kind}.txt.j2 or en/{kind}.txt.j2")
+    html_name = template_name(env, kind, language, ".html.j2")
+    try:
+        text = env.get_template(text_name).render(context)
+        html = env.get_template(html_name).render(context) if html_name else None
+    except jinja2.TemplateError as exc:
+        where = getattr(exc, "filename", None) or text_name
+        line = getattr(exc, "lineno", None)
+        raise ConfigError(f"templates/{where}{f':{line}' if line else ''}: {exc}") from None
+    subject, body = split_subject(text, text_name)
+    return Rendered(subject=subject, text=body, html=html)
+
+
+def split_subject(text: str, name: str) -> tuple[str, str]:
+    """Take the ``Subject:`` first line off a rendered text template."""
+    first, _, rest = text.partition("\n")
+    if not first.startswith("Subject:"):
+        raise ConfigError(f"templates/{name}: the first line must be 'Subject: ...'")
+    subject = sanitize_header_text(first.removeprefix("Subject:"), SUBJECT_MAX)
+    if not subject:
+        raise ConfigError(f"templates/{name}: the subject is empty")
+    return subject, rest.lstrip("\n")
+
+
+def reply_subject(original: str, cap: int = 70) -> str:
+    """``Re: <original>`` with stacked prefixes removed, sanitised and capped for a header."""
+    clean = sanitize_header_text(original, 400)
+    clean = re.sub(r"^(\s*(re|aw|sv|antw|fwd?|wg)\s*:\s*)+", "", clean, flags=re.IGNORECASE)
+    return clean[:cap].rstrip()
+
+
+def thread_headers(
+    parent_id: str, parent_references: Sequence[str], parent_in_reply_to: Sequence[str]
+) -> tuple[str, tuple[str, ...]]:
+    """(In-Reply-To, References) for a reply to ``parent_id`` per RFC 5322 3.6.4 / mail-rules B.3.
+
+    References = parent's References + parent's id; if the parent has no References but a single
+    In-Reply-To, that id + parent's id. Trimmed to the first and the last ids, always ending with
+    the parent.
+    """
+    if not parent_id:
+        return "", ()
+    if parent_references:
+        chain = [*parent_references, parent_id]
+    elif len(parent_in_reply_to) == 1:
+        chain = [parent_in_reply_to[0], parent_id]
+    else:
+        chain = [parent_id]
+    chain = list(dict.fromkeys(chain))
+    if len(chain) > MAX_REFERENCES:
+        chain = [chain[0], *chain[-(MAX_REFERENCES - 1) :]]
+    return parent_id, tuple(chain)
+
+
+def build_message(envelope: Envelope, text: str, html: str | None) -> EmailMessage:
+    """The complete outgoing mail: text part, optional HTML alternative, our headers."""
+    msg = EmailMessage()
+    msg["Message-ID"] = f"<{envelope.message_id}>"
+    msg["Date"] = format_datetime(envelope.date)
+    msg["From"] = _address(envelope.from_name, envelope.from_addr)
+    msg["To"] = _address(envelope.to_name, envelope.to_addr)
+    msg["Reply-To"] = _address(envelope.from_name, envelope.reply_to)
+    msg["Subject"] = sanitize_header_text(envelope.subject, SUBJECT_MAX)
+    if envelope.in_reply_to:
+        msg["In-Reply-To"] = f"<{envelope.in_reply_to}>"
+        msg["References"] = " ".join(f"<{mid}>" for mid in envelope.references)
+    if envelope.auto_submitted:
+        msg["Auto-Submitted"] = envelope.auto_submitted
+    msg["X-Auto-Response-Suppress"] = "All"
+    msg[LOOP_HEADER] = envelope.loop_id
+    msg.set_content(text, subtype="plain", charset="utf-8")
+    if html is not None:
+        msg.add_alternative(html, subtype="html", charset="utf-8")
+    return msg
+
+
+def _address(name: str, addr: str) -> Address:
+    local, _, domain = addr.rpartition("@")
+    return Address(display_name=sanitize_header_text(name, 100), username=local, domain=domain)

@@ -1,0 +1,429 @@
+"""Settings: the TOML file, environment overrides, validation up front.
+
+Every key lives in a section model with ``extra="forbid"``, so a typo is an error that names the
+file, the key and what is allowed. Any key can be overridden from the environment as
+``MAILAGENT_<SECTION>__<KEY>`` (for example ``MAILAGENT_INBOX__URL``). Secrets never come from the
+file: passwords are read from the environment variable that ``password_env`` names, when a
+connection is made.
+
+Relative paths (database, Maildir folders, templates, questionnaire) are relative to the working
+directory mailagent runs in.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from urllib.parse import unquote, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from mailagent.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config/mailagent.toml")
+ENV_PREFIX = "MAILAGENT_"
+M = TypeVar("M", bound=BaseModel)
+_KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_INSTANCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_KEYWORD_RE = re.compile(r"^\$?[A-Za-z][A-Za-z0-9_-]{0,63}$")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A transport URL taken apart. ``path`` is set for ``maildir:`` URLs only."""
+
+    scheme: str
+    user: str = ""
+    host: str = ""
+    port: int = 0
+    folder: str = ""
+    path: str = ""
+
+    @property
+    def is_maildir(self) -> bool:
+        return self.scheme == "maildir"
+
+    @property
+    def is_loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+    def display(self) -> str:
+        """The URL without secrets, for logs and check-config."""
+        if self.is_maildir:
+            return f"maildir:{self.path}"
+        user = f"{self.user}@" if self.user else ""
+        folder = f"/{self.folder}" if self.folder else ""
+        return f"{self.scheme}://{user}{self.host}:{self.port}{folder}"
+
+
+def parse_endpoint(url: str, schemes: dict[str, int]) -> Endpoint:
+    """Split ``url`` for ``schemes`` (scheme -> default port); raise ValueError if unusable."""
+    if url.startswith("maildir:"):
+        path = url[len("maildir:") :]
+        if path.startswith("//"):
+            path = path[2:]
+        if not path:
+            raise ValueError("maildir: URL needs a folder path, e.g. maildir:var/mail/inbox")
+        return Endpoint(scheme="maildir", path=path)
+    parts = urlsplit(url)
+    if parts.scheme not in schemes:
+        allowed = ", ".join(f"{s}://" for s in schemes)
+        raise ValueError(f"scheme must be one of {allowed} or maildir:")
+    if parts.password is not None:
+        raise ValueError("put no password in the URL; set it in the environment (password_env)")
+    if not parts.hostname:
+        raise ValueError("URL needs a host name")
+    try:
+        port = parts.port or schemes[parts.scheme]
+    except ValueError as exc:
+        raise ValueError(f"bad port: {exc}") from None
+    return Endpoint(
+        scheme=parts.scheme,
+        user=unquote(parts.username or ""),
+        host=parts.hostname,
+        port=port,
+        folder=unquote(parts.path.lstrip("/")),
+    )
+
+
+class FirmSettings(_Section):
+    name: str = Field(min_length=1, max_length=200)
+    address: str = Field(description="the shared inbox address mailagent answers from")
+    display_name: str = ""
+    msgid_domain: str = ""
+    instance_id: str = "mailagent"
+    default_language: str = "en"
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        local, sep, domain = value.strip().rpartition("@")
+        if not sep or not local or "+" in local or not _DOMAIN_RE.match(domain.lower()):
+            raise ValueError("must be a plain address such as interviews@firm.example (no +tag)")
+        return f"{local}@{domain.lower()}"
+
+    @field_validator("msgid_domain")
+    @classmethod
+    def _msgid_domain(cls, value: str) -> str:
+        if value and not _DOMAIN_RE.match(value.lower()):
+            raise ValueError("must be a domain name such as mailagent.firm.example")
+        return value.lower()
+
+    @field_validator("instance_id")
+    @classmethod
+    def _instance(cls, value: str) -> str:
+        if not _INSTANCE_RE.match(value):
+            raise ValueError("letters, digits, '.', '_' and '-' only, at most 64")
+        return value
+
+    @property
+    def local_part(self) -> str:
+        return self.address.rpartition("@")[0]
+
+    @property
+    def domain(self) -> str:
+        return self.address.rpartition("@")[2]
+
+    @property
+    def sender_name(self) -> str:
+        return self.display_name or f"{self.name} informational interviews"
+
+    @property
+    def message_id_domain(self) -> str:
+        """Right-hand side of our Message-IDs: one only mailagent uses (mail-rules A8)."""
+        return self.msgid_domain or f"mailagent.{self.domain}"
+
+
+class _TlsMixin(_Section):
+    password_env: str = ""
+    starttls: bool = True
+    tls_verify: bool = True
+    ca_file: str = ""
+
+    @field_validator("password_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError("must be an environment variable name")
+        return value
+
+    def password(self) -> str | None:
+        """The secret from the environment, or None when unset or empty."""
+        return os.environ.get(self.password_env) or None if self.password_env else None
+
+
+class InboxSettings(_TlsMixin):
+    url: str = "maildir:var/mail/inbox"
+    name: str = "inbox"
+    password_env: str = "MAILAGENT_IMAP_PASSWORD"  # noqa: S105 - a variable name, not a secret
+    processed_keyword: str = "$MailagentProcessed"
+    processed_folder: str = ""
+    quarantine_keyword: str = "$MailagentQuarantined"
+    poll_seconds: float = Field(default=60, ge=0.2, le=3600)
+    idle: bool = True
+    idle_renew_seconds: float = Field(default=600, ge=1, le=1500)
+    session_max_seconds: float = Field(default=1500, ge=10, le=1700)
+    connect_timeout: float = Field(default=15, gt=0, le=300)
+    read_timeout: float = Field(default=60, gt=0, le=900)
+    fetch_batch: int = Field(default=100, ge=1, le=5000)
+    max_message_bytes: int = Field(default=10_000_000, ge=10_000)
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    backoff_max_seconds: float = Field(default=300, ge=1, le=3600)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        parse_endpoint(value, {"imap": 143, "imaps": 993})
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _KEY_RE.match(value):
+            raise ValueError("lower-case letters, digits and '_', starting with a letter")
+        return value
+
+    @field_validator("processed_keyword", "quarantine_keyword")
+    @classmethod
+    def _keyword(cls, value: str) -> str:
+        if value and not _KEYWORD_RE.match(value):
+            raise ValueError("an IMAP keyword such as $MailagentProcessed (letters, digits, _ -)")
+        return value
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return parse_endpoint(self.url, {"imap": 143, "imaps": 993})
+
+
+class OutboxSettings(_TlsMixin):
+    url: str = "maildir:var/mail/outbox"
+    password_env: str = "MAILAGENT_SMTP_PASSWORD"  # noqa: S105 - a variable name, not a secret
+    timeout: float = Field(default=120, gt=0, le=900)
+    retry_first_seconds: float = Field(default=60, ge=1)
+    retry_max_seconds: float = Field(default=3600, ge=1)
+    max_attempts: int = Field(default=12, ge=1, le=1000)
+    flush_batch: int = Field(default=200, ge=1, le=10_000)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        parse_endpoint(value, {"smtp": 587, "smtps": 465})
+        return value
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return parse_endpoint(self.url, {"smtp": 587, "smtps": 465})
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///var/mailagent.db"
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not (value.startswith("sqlite:///") or value.startswith("postgresql")):
+            raise ValueError("must be sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/NAME")
+        return value
+
+
+class TemplateSettings(_Section):
+    dir: str = "templates"
+
+
+class QuestionnaireSettings(_Section):
+    file: str = "config/questionnaire.toml"
+
+
+class WorkerSettings(_Section):
+    jobs_every_seconds: float = Field(default=30, ge=0.2, le=3600)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Question(_Section):
+    """One questionnaire item: a stable key and its wording per language."""
+
+    key: str
+    required: bool = True
+    text: dict[str, str]
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not _KEY_RE.match(value):
+            raise ValueError("lower-case letters, digits and '_', starting with a letter")
+        return value
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: dict[str, str]) -> dict[str, str]:
+        if "en" not in value:
+            raise ValueError("needs at least the English wording (en = ...)")
+        return value
+
+    def wording(self, language: str) -> str:
+        return self.text.get(language) or self.text["en"]
+
+
+class Questionnaire(_Section):
+    questions: tuple[Question, ...]
+
+    @model_validator(mode="after")
+    def _unique(self) -> Questionnaire:
+        keys = [q.key for q in self.questions]
+        if not keys:
+            raise ValueError("needs at least one [[questions]] entry")
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"question keys must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(q.key for q in self.questions)
+
+
+class Settings(BaseSettings):
+    """The whole configuration. Build it with :func:`load_settings`, not directly."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    firm: FirmSettings
+    inbox: InboxSettings = InboxSettings()
+    outbox: OutboxSettings = OutboxSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    templates: TemplateSettings = TemplateSettings()
+    questionnaire: QuestionnaireSettings = QuestionnaireSettings()
+    worker: WorkerSettings = WorkerSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment overrides the file; no dotenv or secret files.
+        return (env_settings, init_settings)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated settings plus the questionnaire and where they came from."""
+
+    settings: Settings
+    questionnaire: Questionnaire
+    path: Path
+
+
+def config_path(explicit: str | None) -> Path:
+    """The config file: ``--config``, else ``MAILAGENT_CONFIG``, else config/mailagent.toml."""
+    return Path(explicit or os.environ.get("MAILAGENT_CONFIG") or DEFAULT_CONFIG)
+
+
+def load_config(path: Path) -> Config:
+    """Load and validate the settings file and the questionnaire it names.
+
+    Raises ConfigError whose message names the file, the key and what is allowed.
+    """
+    data = _read_toml(path)
+    settings = _validate(Settings, data, path)
+    qpath = Path(settings.questionnaire.file)
+    questionnaire = _validate(Questionnaire, _read_toml(qpath), qpath)
+    return Config(settings=settings, questionnaire=questionnaire, path=path)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _validate(model: type[M], data: dict[str, Any], path: Path) -> M:
+    _reject_secrets(data, path)
+    try:
+        return model(**data)
+    except ValidationError as exc:
+        lines = [_describe(model, err, path) for err in exc.errors()]
+        raise ConfigError("\n".join(lines)) from None
+
+
+def _reject_secrets(data: dict[str, Any], path: Path) -> None:
+    for section, values in data.items():
+        if isinstance(values, dict) and "password" in values:
+            env = {"inbox": "MAILAGENT_IMAP_PASSWORD", "outbox": "MAILAGENT_SMTP_PASSWORD"}
+            hint = env.get(section, "the variable named by password_env")
+            raise ConfigError(
+                f"{path}: [{section}] password: secrets are not read from files; "
+                f"set the environment variable {hint} instead"
+            )
+
+
+def _describe(model: type[BaseModel], err: Any, path: Path) -> str:
+    loc = [str(p) for p in err["loc"]]
+    key = _key_name(loc)
+    env_name = ENV_PREFIX + "__".join(p.upper() for p in loc)
+    origin = f" (from the environment, {env_name})" if env_name in os.environ else ""
+    if err["type"] == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1])
+        return f"{path}: {key}: unknown key; allowed here: {', '.join(allowed)}"
+    if err["type"] == "missing":
+        return f"{path}: {key}: required key is missing"
+    message = err["msg"].removeprefix("Value error, ")
+    return f"{path}: {key}: {message}{origin}"
+
+
+def _key_name(loc: list[str]) -> str:
+    if not loc:
+        return "(top level)"
+    if len(loc) == 1:
+        return loc[0]
+    section = ".".join(loc[:-1])
+    return f"[{section}] {loc[-1]}"
+
+
+def _allowed_keys(model: type[BaseModel], loc: list[str]) -> list[str]:
+    current: Any = model
+    for part in loc:
+        if part.isdigit():
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        current = _inner_model(field.annotation)
+    return sorted(getattr(current, "model_fields", {}))
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,127 @@
+"""PURE: the conversation state machine. Given a thread (or none) and what happened, decide.
+
+``decide_inbound`` returns a :class:`Decision`: the thread's next state, the mails to write to the
+outbox, the jobs to schedule and the events to log. The worker applies it in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from mailagent.classify import Classification
+from mailagent.matching import Match
+from mailagent.parse import Inbound
+
+AWAITING_GUEST = "awaiting_guest"
+MATCHING = "matching"
+AWAITING_MANAGER = "awaiting_manager"
+AWAITING_SLOT = "awaiting_slot"
+SCHEDULED = "scheduled"
+HELD = "held"
+CLOSED = "closed"
+DECLINED = "declined"
+CANCELLED = "cancelled"
+WITHDRAWN = "withdrawn"
+EXPIRED = "expired"
+NOT_REQUEST = "not_request"
+NEEDS_HUMAN = "needs_human"
+STATES = (
+    AWAITING_GUEST,
+    MATCHING,
+    AWAITING_MANAGER,
+    AWAITING_SLOT,
+    SCHEDULED,
+    HELD,
+    CLOSED,
+    DECLINED,
+    CANCELLED,
+    WITHDRAWN,
+    EXPIRED,
+    NOT_REQUEST,
+    NEEDS_HUMAN,
+)
+AUTO_REPLIED = "auto-replied"
+AUTO_GENERATED = "auto-generated"
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    """What the state machine needs to know about an existing thread."""
+
+    id: int
+    state: str
+    guest_email: str
+    language: str
+
+
+@dataclass(frozen=True)
+class MailSpec:
+    """A mail to write to the outbox. ``in_reply_to_inbound``: it answers the mail being handled."""
+
+    kind: str
+    to_guest: bool
+    auto_submitted: str
+    in_reply_to_inbound: bool
+
+
+@dataclass(frozen=True)
+class Decision:
+    """``create_thread`` starts a thread in ``state``; ``state`` None leaves the state alone.
+
+    ``attach`` is False when the mail belongs to no thread (it is stored and logged only).
+    """
+
+    attach: bool
+    create_thread: bool = False
+    state: str | None = None
+    mails: tuple[MailSpec, ...] = ()
+    events: tuple[tuple[str, str], ...] = ()
+    missing: tuple[str, ...] = field(default=())
+    log: str = ""
+
+
+def decide_inbound(
+    thread: ThreadView | None,
+    msg: Inbound,
+    verdict: Classification,
+    match: Match,
+    required_keys: tuple[str, ...],
+    now: datetime,
+) -> Decision:
+    """Decide what one inbound mail does. ``now`` is the pass's instant (aware UTC); the first
+    timing rules (nudges, expiry) arrive with the guest-side conversation."""
+    if thread is not None:
+        return _on_thread(thread, msg, verdict, match)
+    if not verdict.is_human:
+        return Decision(
+            attach=False, log=f"stored, not answered: {verdict.category} ({verdict.rule})"
+        )
+    if verdict.suppress_auto_reply:
+        return Decision(
+            attach=True,
+            create_thread=True,
+            state=NEEDS_HUMAN,
+            events=(("needs_human", "X-Auto-Response-Suppress asks for no automatic answer"),),
+            log="new request held for an admin: X-Auto-Response-Suppress",
+        )
+    return Decision(
+        attach=True,
+        create_thread=True,
+        state=AWAITING_GUEST,
+        missing=required_keys,
+        mails=(MailSpec("questionnaire", True, AUTO_REPLIED, True),),
+        events=(("request", f"new request: {msg.subject[:80]}"), ("questionnaire", "queued")),
+        log="new request; questionnaire queued",
+    )
+
+
+def _on_thread(thread: ThreadView, msg: Inbound, verdict: Classification, match: Match) -> Decision:
+    how = f"matched by {match.how}" + (f" ({match.note})" if match.note else "")
+    if not verdict.is_human:
+        detail = f"{verdict.category}: {verdict.rule}; {how}; no state change"
+        return Decision(attach=True, events=(("machine_mail", detail),), log=detail)
+    who = "guest" if msg.from_email.lower() == thread.guest_email.lower() else msg.from_email
+    what = "guest_reply" if who == "guest" else "reply_from_other"
+    detail = f"reply from {who}; {how}"
+    return Decision(attach=True, events=((what, detail),), log=detail)

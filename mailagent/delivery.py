@@ -1,0 +1,190 @@
+"""Flushing the outbox: pending rows go out through the configured sender, each outcome committed.
+
+Row states (mail-rules E.3): ``pending`` -> ``sending`` (claimed, attempt counted, committed before
+the transport is touched) -> ``sent``; a temporary failure goes back to ``pending`` with backoff; a
+5xx is ``failed``; a failure after the body went out is ``uncertain`` and is never resent blindly.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select
+
+from mailagent import store
+from mailagent.errors import PermanentSendError, TransportError, UncertainSendError
+from mailagent.models import FAILED, PENDING, SENDING, SENT, UNCERTAIN, Message, Outbox
+from mailagent.outbox import Outgoing, Sender, open_sender
+from mailagent.runtime import Runtime
+
+log = logging.getLogger("mailagent.delivery")
+
+
+@dataclass
+class FlushReport:
+    sent: int = 0
+    retry: int = 0
+    failed: int = 0
+    uncertain: int = 0
+    error: str = ""
+
+
+def backoff(settings_first: float, settings_max: float, attempts: int) -> timedelta:
+    """Exponential retry delay after ``attempts`` tries, capped."""
+    return timedelta(seconds=min(settings_max, settings_first * 2 ** max(0, attempts - 1)))
+
+
+def flush(rt: Runtime, now: datetime, sender: Sender | None = None) -> FlushReport:
+    """Send every due pending row (in batches). ``sender`` is for tests; normally from config."""
+    report = FlushReport()
+    sender = sender or open_sender(rt.config.settings.outbox)
+    reconcile_stale(rt, now, sender)
+    batch = rt.config.settings.outbox.flush_batch
+    while True:
+        with store.transaction(rt.engine) as session:
+            ids = store.claim_outbox(session, now, batch)
+        if not ids:
+            return report
+        _send_batch(rt, ids, now, sender, report)
+        if report.error or len(ids) < batch:
+            return report
+
+
+def _send_batch(
+    rt: Runtime, ids: list[int], now: datetime, sender: Sender, report: FlushReport
+) -> None:
+    with store.transaction(rt.engine) as session:
+        stmt = (
+            select(Outbox, Message)
+            .join(Message, col(Message.id) == Outbox.message_id)
+            .where(col(Outbox.id).in_(ids))
+            .order_by(col(Outbox.id))
+        )
+        work = [
+            (o.id, o.attempts, Outgoing(m.message_id, o.envelope_from, o.recipient, m.raw))
+            for o, m in session.exec(stmt).all()
+            if o.id is not None
+        ]
+    remaining = [row_id for row_id, _, _ in work]
+    try:
+        with sender:
+            for row_id, attempts, mail in work:
+                remaining.remove(row_id)
+                if not _send_one(rt, row_id, attempts, mail, now, sender, report):
+                    break
+    except TransportError as exc:  # could not connect: no row was tried
+        report.error = str(exc)
+        log.warning("outbox: %s; %s mail(s) wait for the next try", exc, len(remaining))
+    if remaining:
+        _release(rt, remaining, now)
+
+
+def _send_one(
+    rt: Runtime,
+    row_id: int,
+    attempts: int,
+    mail: Outgoing,
+    now: datetime,
+    sender: Sender,
+    report: FlushReport,
+) -> bool:
+    """Send one row and commit its outcome; False when the connection is gone."""
+    settings = rt.config.settings.outbox
+    status, error, keep_going = SENT, "", True
+    try:
+        sender.send(mail)
+    except PermanentSendError as exc:
+        status, error = FAILED, str(exc)
+        log.error(
+            "outbox row %s Message-ID <%s>: permanently refused: %s", row_id, mail.message_id, exc
+        )
+    except UncertainSendError as exc:
+        status, error, keep_going = UNCERTAIN, str(exc), False
+        log.error(
+            "outbox row %s Message-ID <%s>: delivery uncertain, not resent automatically: %s",
+            row_id,
+            mail.message_id,
+            exc,
+        )
+    except TransportError as exc:
+        status, error = PENDING, str(exc)
+        keep_going = sender.alive()
+        if attempts >= settings.max_attempts:
+            status = FAILED
+            log.error(
+                "outbox row %s Message-ID <%s>: gave up after %s tries: %s",
+                row_id,
+                mail.message_id,
+                attempts,
+                exc,
+            )
+        else:
+            log.warning(
+                "outbox row %s Message-ID <%s>: will retry: %s", row_id, mail.message_id, exc
+            )
+    with store.transaction(rt.engine) as session:
+        row = session.get(Outbox, row_id)
+        assert row is not None
+        row.status, row.last_error = status, error[:2000]
+        if status == SENT:
+            row.sent_at = now
+            log.info(
+                "outbox row %s Message-ID <%s>: sent to %s", row_id, mail.message_id, mail.recipient
+            )
+        elif status == PENDING:
+            row.next_attempt_at = now + backoff(
+                settings.retry_first_seconds, settings.retry_max_seconds, attempts
+            )
+    report.sent += status == SENT
+    report.retry += status == PENDING
+    report.failed += status == FAILED
+    report.uncertain += status == UNCERTAIN
+    return keep_going
+
+
+def _release(rt: Runtime, ids: list[int], now: datetime) -> None:
+    """Put claimed rows that were never tried back to ``pending``, their attempt not counted."""
+    wait = timedelta(seconds=rt.config.settings.outbox.retry_first_seconds)
+    with store.transaction(rt.engine) as session:
+        for row_id in ids:
+            row = session.get(Outbox, row_id)
+            if row is None or row.status != SENDING:
+                continue
+            row.attempts -= 1
+            row.status, row.next_attempt_at = PENDING, now + wait
+
+
+def reconcile_stale(rt: Runtime, now: datetime, sender: Sender) -> int:
+    """Rows left ``sending`` by a process that died: resolve them or mark them ``uncertain``.
+
+    A row counts as abandoned once it has been ``sending`` for twice the SMTP timeout plus a
+    minute, so a live worker's rows are never touched. Where the transport can tell (the Maildir
+    pickup folder), the row becomes ``sent`` or ``pending``; otherwise ``uncertain`` for an admin.
+    """
+    settings = rt.config.settings.outbox
+    cutoff = now - timedelta(seconds=2 * settings.timeout + 60)
+    with store.transaction(rt.engine) as session:
+        stmt = (
+            select(Outbox, Message.message_id)
+            .join(Message, col(Message.id) == Outbox.message_id)
+            .where(Outbox.status == SENDING, col(Outbox.claimed_at) < cutoff)
+        )
+        rows = list(session.exec(stmt).all())
+        for row, message_id in rows:
+            known = sender.already_sent(message_id)
+            if known is True:
+                row.status, row.sent_at = SENT, row.claimed_at
+            elif known is False:
+                row.status, row.next_attempt_at = PENDING, now
+            else:
+                row.status = UNCERTAIN
+                row.last_error = "the sending process stopped mid-send; check the recipient's copy"
+            log.warning(
+                "outbox row %s Message-ID <%s>: found abandoned while sending; now %s",
+                row.id,
+                message_id,
+                row.status,
+            )
+    return len(rows)

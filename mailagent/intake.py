@@ -1,0 +1,362 @@
+"""One inbox step of a pass: fetch, store, then handle each message in its own transaction.
+
+Mailman's runner discipline: the raw bytes are committed before anything else is tried; each
+message then gets one transaction (parse, classify, match, decide, outbox rows); a message that
+keeps failing is quarantined after ``max_attempts`` and never blocks the ones behind it. The
+server is touched (keyword or move) only after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from base64 import b32encode
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from mailagent import compose, store
+from mailagent.classify import classify
+from mailagent.conversation import Decision, MailSpec, ThreadView, decide_inbound
+from mailagent.errors import ConfigError
+from mailagent.inbox import Inbox
+from mailagent.matching import Match, match_thread, tokens_in
+from mailagent.models import (
+    DONE,
+    DUPLICATE,
+    PENDING,
+    QUARANTINED,
+    RECEIVED,
+    Event,
+    Message,
+    Outbox,
+    Thread,
+)
+from mailagent.parse import Inbound, guest_address, parse_message
+from mailagent.runtime import Runtime
+
+log = logging.getLogger("mailagent.intake")
+PROCESSED = "processed"
+
+
+@dataclass
+class IntakeReport:
+    fetched: int = 0
+    handled: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+
+
+def new_token() -> str:
+    """A reply token: 26 lower-case base32 characters (130 random bits)."""
+    return b32encode(secrets.token_bytes(17)).decode().lower()[:26]
+
+
+def intake(rt: Runtime, inbox: Inbox, now: datetime, stopping: Callable[[], bool]) -> IntakeReport:
+    """Fetch new mail and handle everything received; raises TransportError if the inbox fails."""
+    report = IntakeReport()
+    uidvalidity = inbox.open()
+    apply_server_actions(rt, inbox, uidvalidity)
+    settings = rt.config.settings.inbox
+    while not stopping():
+        fetched = _fetch(rt, inbox, uidvalidity, now)
+        report.fetched += fetched
+        _handle_received(rt, now, stopping, report)
+        apply_server_actions(rt, inbox, uidvalidity)
+        if fetched < settings.fetch_batch:
+            break  # the inbox is drained; a message that failed is retried next pass
+    return report
+
+
+def _fetch(rt: Runtime, inbox: Inbox, uidvalidity: int, now: datetime) -> int:
+    with store.transaction(rt.engine) as session:
+        mark = store.get_watermark(session, rt.mailbox)
+        last_uid = 0
+        if mark is not None and mark.uidvalidity == uidvalidity:
+            last_uid = mark.last_uid
+        elif mark is not None:
+            log.warning(
+                "inbox %s: UIDVALIDITY changed from %s to %s; reading the whole mailbox again "
+                "(Message-IDs already stored are not handled twice)",
+                rt.mailbox,
+                mark.uidvalidity,
+                uidvalidity,
+            )
+    items = inbox.fetch_new(last_uid, rt.config.settings.inbox.fetch_batch)
+    with store.transaction(rt.engine) as session:
+        store.store_fetched(
+            session, rt.mailbox, uidvalidity, ((f.uid, f.size, f.raw) for f in items), now
+        )
+        top = max((f.uid for f in items), default=last_uid)
+        store.set_watermark(session, rt.mailbox, uidvalidity, top, now)
+    for f in items:
+        if f.raw is None:
+            log.error(
+                "inbox %s uid %s: %s bytes is over the size cap; quarantined unread",
+                rt.mailbox,
+                f.uid,
+                f.size,
+            )
+    return len(items)
+
+
+def _handle_received(
+    rt: Runtime, now: datetime, stopping: Callable[[], bool], report: IntakeReport
+) -> None:
+    with store.transaction(rt.engine) as session:
+        ids = store.received_ids(session, rt.mailbox, rt.config.settings.inbox.fetch_batch)
+    for row_id in ids:
+        if stopping():
+            break
+        outcome = handle_one(rt, row_id, now)
+        report.handled += 1
+        report.quarantined += outcome == QUARANTINED
+        report.duplicates += outcome == DUPLICATE
+
+
+def handle_one(rt: Runtime, row_id: int, now: datetime) -> str:
+    """Handle one stored inbound message; returns its final status. Never raises for bad mail."""
+    max_attempts = rt.config.settings.inbox.max_attempts
+    with store.transaction(rt.engine) as session:
+        # Counted and committed first: a message that crashes the process still uses up a try.
+        attempts = session.execute(
+            sa.update(Message)
+            .where(Message.id == row_id)  # type: ignore[arg-type]
+            .values(attempts=col(Message.attempts) + 1)
+            .returning(col(Message.attempts))
+        ).scalar_one()
+    if attempts > max_attempts:
+        return _quarantine(rt, row_id, f"failed {max_attempts} times")
+    try:
+        with store.transaction(rt.engine) as session:
+            return _handle(rt, session, row_id, now)
+    except ConfigError:
+        with store.transaction(rt.engine) as session:
+            session.execute(
+                sa.update(Message)
+                .where(Message.id == row_id)  # type: ignore[arg-type]
+                .values(attempts=col(Message.attempts) - 1)
+            )
+        raise
+    except Exception as exc:
+        log.exception("inbox %s row %s: handling failed (attempt %s)", rt.mailbox, row_id, attempts)
+        with store.transaction(rt.engine) as session:
+            row = session.get(Message, row_id)
+            if row is not None:
+                row.last_error = repr(exc)[:2000]
+        if attempts >= max_attempts:
+            return _quarantine(rt, row_id, f"failed {attempts} times: {exc!r}")
+        return RECEIVED
+
+
+def _quarantine(rt: Runtime, row_id: int, why: str) -> str:
+    with store.transaction(rt.engine) as session:
+        row = session.get(Message, row_id)
+        if row is None:
+            return QUARANTINED
+        row.status, row.server_action = QUARANTINED, QUARANTINED
+        row.last_error = why[:2000]
+        log.error(
+            "inbox %s uid %s Message-ID <%s>: quarantined: %s",
+            row.mailbox,
+            row.uid,
+            row.message_id or "unknown",
+            why,
+        )
+    return QUARANTINED
+
+
+def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
+    row = session.get(Message, row_id)
+    if row is None or row.status != RECEIVED:
+        return row.status if row else DONE
+    msg = parse_message(row.raw)
+    verdict = classify(msg, rt.us)
+    key = store.msgid_key(msg.message_id)
+    row.message_id, row.subject = msg.message_id, msg.subject
+    row.from_addr, row.category, row.rule = msg.from_email[:320], verdict.category, verdict.rule
+    row.server_action = PROCESSED
+    if store.message_id_seen(session, "in", rt.mailbox, key):
+        row.status = DUPLICATE
+        log.info("Message-ID <%s>: already handled; stored as a duplicate", msg.message_id)
+        return DUPLICATE
+    row.dedupe_key = key
+    match = _match(rt, session, msg)
+    thread = session.get(Thread, match.thread_id) if match.thread_id else None
+    view = None
+    if thread is not None and thread.id is not None:
+        view = ThreadView(thread.id, thread.state, thread.guest_email, thread.language)
+    decision = decide_inbound(view, msg, verdict, match, rt.config.questionnaire.keys, now)
+    thread = _apply(rt, session, row, msg, decision, thread, now)
+    row.kind = "request" if decision.create_thread else ("reply" if thread else "")
+    row.status = DONE
+    log.info(
+        "Message-ID <%s> from %s: %s%s",
+        msg.message_id,
+        msg.from_email or "(no sender)",
+        decision.log,
+        f" [thread {thread.id}]" if thread else "",
+    )
+    return DONE
+
+
+def _match(rt: Runtime, session: Session, msg: Inbound) -> Match:
+    token_threads: dict[str, int] = {}
+    for token in tokens_in(msg.recipients, rt.us.address):
+        found = store.thread_by_token(session, token)
+        if found is not None and found.id is not None:
+            token_threads[token] = found.id
+    ids = [*msg.in_reply_to, *msg.references]
+    msgid_threads = store.threads_by_message_ids(session, ids)
+    sender = guest_address(msg.from_email) if msg.from_email else None
+    open_threads = store.open_threads_for(session, rt.mailbox, sender) if sender else []
+    return match_thread(msg, token_threads, msgid_threads, open_threads)
+
+
+def _apply(
+    rt: Runtime,
+    session: Session,
+    row: Message,
+    msg: Inbound,
+    decision: Decision,
+    thread: Thread | None,
+    now: datetime,
+) -> Thread | None:
+    if decision.create_thread and decision.state:
+        thread = Thread(
+            token=new_token(),
+            state=decision.state,
+            mailbox=rt.mailbox,
+            guest_email=guest_address(msg.from_email) or msg.from_email,
+            guest_name=msg.from_name,
+            language=rt.config.settings.firm.default_language,
+            missing=list(decision.missing),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(thread)
+        session.flush()
+    if thread is None or not decision.attach:
+        return None
+    assert thread.id is not None
+    if decision.state and thread.state != decision.state:
+        thread.state = decision.state
+    thread.updated_at = now
+    row.thread_id = thread.id
+    for what, detail in decision.events:
+        session.add(Event(thread_id=thread.id, at=now, what=what, detail=detail[:2000]))
+    for spec in decision.mails:
+        queue_mail(rt, session, thread, spec, msg, now)
+    return thread
+
+
+def queue_mail(
+    rt: Runtime,
+    session: Session,
+    thread: Thread,
+    spec: MailSpec,
+    parent: Inbound | None,
+    now: datetime,
+) -> Outbox:
+    """Render ``spec``; write it as a Message row plus a pending Outbox row (Message-ID fixed)."""
+    assert thread.id is not None
+    firm = rt.config.settings.firm
+    rendered = compose.render(
+        rt.templates, spec.kind, thread.language, _context(rt, thread, parent)
+    )
+    in_reply_to, references = "", tuple[str, ...]()
+    if spec.in_reply_to_inbound and parent is not None:
+        in_reply_to, references = compose.thread_headers(
+            parent.message_id, parent.references, parent.in_reply_to
+        )
+    message_id = f"{secrets.token_hex(16)}@{firm.message_id_domain}"
+    to_addr = thread.guest_email if spec.to_guest else thread.manager_email
+    to_name = thread.guest_name if spec.to_guest else thread.manager_name
+    envelope = compose.Envelope(
+        message_id=message_id,
+        date=now,
+        from_name=firm.sender_name,
+        from_addr=firm.address,
+        reply_to=f"{firm.local_part}+{thread.token}@{firm.domain}",
+        to_name=to_name,
+        to_addr=to_addr,
+        subject=rendered.subject,
+        auto_submitted=spec.auto_submitted,
+        loop_id=firm.instance_id,
+        in_reply_to=in_reply_to,
+        references=references,
+    )
+    data = compose.build_message(envelope, rendered.text, rendered.html).as_bytes(
+        policy=policy.SMTP
+    )
+    out_msg = Message(
+        direction="out",
+        mailbox=rt.mailbox,
+        message_id=message_id,
+        dedupe_key=store.msgid_key(message_id),
+        thread_id=thread.id,
+        kind=spec.kind,
+        category="ours",
+        subject=rendered.subject,
+        from_addr=firm.address,
+        to_addr=to_addr,
+        at=now,
+        raw=data,
+        size=len(data),
+        status=DONE,
+    )
+    session.add(out_msg)
+    session.flush()
+    assert out_msg.id is not None
+    row = Outbox(
+        message_id=out_msg.id,
+        thread_id=thread.id,
+        kind=spec.kind,
+        seq=store.next_outbox_seq(session, thread.id, spec.kind),
+        recipient=to_addr,
+        envelope_from=f"{firm.local_part}+b-{secrets.token_hex(8)}@{firm.domain}",
+        status=PENDING,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def _context(rt: Runtime, thread: Thread, parent: Inbound | None) -> dict[str, Any]:
+    wanted = set(thread.missing)
+    asked = [q for q in rt.config.questionnaire.questions if q.key in wanted]
+    return compose.mail_context(
+        rt.config.settings.firm,
+        guest_name=thread.guest_name,
+        guest_email=thread.guest_email,
+        questions=asked,
+        language=thread.language,
+        request_subject=parent.subject if parent else "",
+    )
+
+
+def apply_server_actions(rt: Runtime, inbox: Inbox, uidvalidity: int) -> None:
+    """Mark committed messages on the server; on failure they stay pending for the next pass.
+
+    Rows stored under an older UIDVALIDITY are cleared without action: their UIDs now name
+    nothing (or something else).
+    """
+    with store.transaction(rt.engine) as session:
+        rows = store.pending_server_actions(session, rt.mailbox)
+    if not rows:
+        return
+    current = [r for r in rows if r.uidvalidity == uidvalidity and r.uid is not None]
+    inbox.mark_processed([r.uid for r in current if r.server_action == PROCESSED and r.uid])
+    inbox.mark_quarantined([r.uid for r in current if r.server_action == QUARANTINED and r.uid])
+    with store.transaction(rt.engine) as session:
+        session.execute(
+            sa.update(Message)
+            .where(Message.id.in_([r.id for r in rows]))  # type: ignore[union-attr]
+            .values(server_action="")
+        )

@@ -1,0 +1,166 @@
+"""SQLModel tables. Every timestamp is timezone-aware UTC in Python on SQLite and PostgreSQL alike.
+
+Status values are plain strings (listed as constants) so that the CLI's JSON and other people's
+scripts see the same words as the database.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlmodel import JSON, Field, SQLModel
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out; naive UTC on SQLite so its text comparison stays correct."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: mailagent stores aware UTC times only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc(**kwargs: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+# Message.status
+RECEIVED = "received"
+DONE = "done"
+DUPLICATE = "duplicate"
+QUARANTINED = "quarantined"
+# Message.server_action / Outbox.status / Job.status
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+UNCERTAIN = "uncertain"
+CANCELLED = "cancelled"
+RUNNING = "running"
+
+
+class Thread(SQLModel, table=True):
+    """One guest's conversation, from request to close."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=40, unique=True)
+    state: str = Field(max_length=32, index=True)
+    mailbox: str = Field(max_length=64)
+    guest_email: str = Field(max_length=320, index=True)
+    guest_name: str = Field(default="", max_length=200)
+    language: str = Field(default="en", max_length=16)
+    timezone: str = Field(default="", max_length=64)
+    manager_name: str = Field(default="", max_length=200)
+    manager_email: str = Field(default="", max_length=320)
+    answers: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    missing: list[str] = Field(default_factory=list, sa_type=JSON)
+    meeting_start: datetime | None = _utc(default=None)
+    meeting_end: datetime | None = _utc(default=None)
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class Message(SQLModel, table=True):
+    """Every mail in or out, with its raw bytes. Inbound rows are keyed by the server's identity."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("mailbox", "uidvalidity", "uid", name="uq_message_server_identity"),
+        sa.UniqueConstraint("direction", "mailbox", "dedupe_key", name="uq_message_dedupe"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    direction: str = Field(max_length=3)
+    mailbox: str = Field(max_length=64)
+    uidvalidity: int | None = Field(default=None, sa_type=sa.BigInteger)
+    uid: int | None = Field(default=None, sa_type=sa.BigInteger)
+    message_id: str = Field(max_length=998, index=True)
+    dedupe_key: str | None = Field(default=None, max_length=64)
+    thread_id: int | None = Field(default=None, foreign_key="thread.id", index=True)
+    kind: str = Field(default="", max_length=32)
+    category: str = Field(default="", max_length=32)
+    rule: str = Field(default="", max_length=200)
+    subject: str = Field(default="", max_length=400)
+    from_addr: str = Field(default="", max_length=320)
+    to_addr: str = Field(default="", max_length=320)
+    at: datetime = _utc()
+    raw: bytes = Field(sa_type=sa.LargeBinary)
+    size: int = 0
+    status: str = Field(default=RECEIVED, max_length=16, index=True)
+    attempts: int = 0
+    last_error: str = Field(default="", max_length=2000)
+    server_action: str = Field(default="", max_length=16, index=True)
+
+
+class Outbox(SQLModel, table=True):
+    """A mail to send, written in the transaction that decided it; its Message row has the bytes."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("thread_id", "kind", "seq", name="uq_outbox_idempotency"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id")
+    thread_id: int = Field(foreign_key="thread.id", index=True)
+    kind: str = Field(max_length=32)
+    seq: int = 1
+    recipient: str = Field(max_length=320)
+    envelope_from: str = Field(max_length=320)
+    status: str = Field(default=PENDING, max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = _utc()
+    claimed_at: datetime | None = _utc(default=None)
+    last_error: str = Field(default="", max_length=2000)
+    sent_at: datetime | None = _utc(default=None)
+    created_at: datetime = _utc()
+
+
+class Job(SQLModel, table=True):
+    """Scheduled work for a thread (nudges, reminders...). Due times live here, not in memory."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    thread_id: int = Field(foreign_key="thread.id", index=True)
+    kind: str = Field(max_length=32)
+    due_at: datetime = _utc()
+    status: str = Field(default=PENDING, max_length=16)
+    claimed_at: datetime | None = _utc(default=None)
+    attempts: int = 0
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    last_error: str = Field(default="", max_length=2000)
+
+
+class Watermark(SQLModel, table=True):
+    """How far an inbox was read: all mail up to ``last_uid`` under ``uidvalidity`` is stored."""
+
+    mailbox: str = Field(primary_key=True, max_length=64)
+    uidvalidity: int = Field(sa_type=sa.BigInteger)
+    last_uid: int = Field(default=0, sa_type=sa.BigInteger)
+    updated_at: datetime = _utc()
+
+
+class Event(SQLModel, table=True):
+    """Append-only log of what happened to a thread and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    thread_id: int = Field(foreign_key="thread.id", index=True)
+    at: datetime = _utc()
+    what: str = Field(max_length=64)
+    detail: str = Field(default="", max_length=2000)
+    actor: str = Field(default="mailagent", max_length=320)
+
+
+sa.Index("ix_outbox_due", Outbox.__table__.c.status, Outbox.__table__.c.next_attempt_at)  # type: ignore[attr-defined]
+sa.Index("ix_job_due", Job.__table__.c.status, Job.__table__.c.due_at)  # type: ignore[attr-defined]

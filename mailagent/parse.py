@@ -1,0 +1,330 @@
+"""PURE: raw message bytes -> an :class:`Inbound` value.
+
+Nothing here raises on hostile input: header access, address parsing and content decoding are each
+wrapped, and what could not be read is recorded in ``Inbound.problems`` for the classifier.
+Guest text that may later reach a header is sanitised here (control characters to spaces, capped).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage, Message
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+MAX_PARTS = 1000
+MAX_DEPTH = 20
+SUBJECT_CAP = 200
+NAME_CAP = 100
+TEXT_CAP = 200_000
+_MSGID_RE = re.compile(r"<([^<>\s]+)>")
+_WS_RE = re.compile(r"\s+")
+_FALLBACK_CHARSETS = ("utf-8", "cp1252", "latin-1")
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """What the core needs from one inbound message. Header names in ``headers`` are lower-case."""
+
+    message_id: str
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    subject: str
+    from_email: str
+    from_name: str
+    from_count: int
+    recipients: tuple[str, ...]
+    date: datetime | None
+    headers: tuple[tuple[str, str], ...]
+    content_types: tuple[str, ...]
+    text: str
+    size: int
+    problems: tuple[str, ...] = field(default=())
+
+    def header_values(self, name: str) -> list[str]:
+        """Every instance of header ``name`` (case-insensitive), in order."""
+        wanted = name.lower()
+        return [value for key, value in self.headers if key == wanted]
+
+    def has_header(self, name: str) -> bool:
+        wanted = name.lower()
+        return any(key == wanted for key, _ in self.headers)
+
+
+def sanitize_header_text(value: object, cap: int = SUBJECT_CAP) -> str:
+    """Make untrusted text safe for a header: no control or format characters, one line, capped."""
+    text = str(value)
+    cleaned = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
+    )
+    return _WS_RE.sub(" ", cleaned).strip()[:cap]
+
+
+def normalize_msgid(value: str) -> str:
+    """A Message-ID without angle brackets and whitespace (mail-rules B.3)."""
+    found = _MSGID_RE.search(value)
+    raw = found.group(1) if found else value
+    # Only visible ASCII survives: these ids are echoed in our own References headers.
+    return "".join(ch for ch in raw if "!" <= ch <= "~").strip("<>")[:900]
+
+
+def msgid_list(values: list[str]) -> tuple[str, ...]:
+    """All Message-IDs in ``values`` (In-Reply-To / References), in order, normalised."""
+    ids: list[str] = []
+    for value in values:
+        ids.extend(normalize_msgid(m) for m in _MSGID_RE.findall(value))
+    return tuple(i for i in ids if i)
+
+
+def raw_message_id(raw: bytes) -> str:
+    """A stand-in Message-ID for mail without one: a hash of the raw bytes (mail-rules E.1)."""
+    return "sha256-" + hashlib.sha256(raw).hexdigest() + "@missing-message-id.invalid"
+
+
+def parse_message(raw: bytes) -> Inbound:
+    """Parse ``raw`` defensively; never raises for malformed mail."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    problems: list[str] = []
+    headers = _headers(msg, problems)
+    first = {name: value for name, value in reversed(headers)}
+    message_id = normalize_msgid(first.get("message-id", "")) or raw_message_id(raw)
+    from_email, from_name, from_count = _sender(msg, problems)
+    content_types, text = _body(msg, problems)
+    return Inbound(
+        message_id=message_id,
+        in_reply_to=msgid_list([v for k, v in headers if k == "in-reply-to"]),
+        references=msgid_list([v for k, v in headers if k == "references"]),
+        subject=sanitize_header_text(first.get("subject", "")),
+        from_email=from_email,
+        from_name=from_name,
+        from_count=from_count,
+        recipients=_recipients(msg, problems),
+        date=_date(first.get("date", "")),
+        headers=tuple(headers),
+        content_types=tuple(content_types),
+        text=text,
+        size=len(raw),
+        problems=tuple(problems),
+    )
+
+
+def _headers(msg: Message, problems: list[str]) -> list[tuple[str, str]]:
+    values: list[tuple[str, str]] = []
+    for name, raw_value in msg.raw_items():
+        try:
+            value = str(msg.policy.header_fetch_parse(name, raw_value))
+        except Exception:
+            problems.append(f"unreadable header {sanitize_header_text(name, 60)}")
+            value = str(raw_value)
+        values.append((name.lower(), value))
+    return values
+
+
+def _sender(msg: Message, problems: list[str]) -> tuple[str, str, int]:
+    try:
+        header = msg.get_all("from") or []
+    except Exception:
+        problems.append("unreadable From")
+        return "", "", 0
+    mailboxes: list[Any] = []
+    for value in header:
+        if getattr(value, "defects", None):
+            problems.append("From has defects")
+        mailboxes.extend(getattr(value, "addresses", ()))
+    if len(mailboxes) != 1:
+        return "", "", len(mailboxes)
+    box = mailboxes[0]
+    addr = f"{box.username}@{box.domain}" if box.domain else str(box.username)
+    return addr, sanitize_header_text(box.display_name or "", NAME_CAP), 1
+
+
+def _recipients(msg: Message, problems: list[str]) -> tuple[str, ...]:
+    names = (
+        "to",
+        "cc",
+        "bcc",
+        "resent-to",
+        "resent-cc",
+        "resent-bcc",
+        "delivered-to",
+        "x-original-to",
+    )
+    found: list[str] = []
+    for name in names:
+        try:
+            values = msg.get_all(name) or []
+        except Exception:
+            problems.append(f"unreadable {name}")
+            continue
+        for value in values:
+            for box in getattr(value, "addresses", ()):
+                if box.domain:
+                    found.append(f"{box.username}@{box.domain}".lower())
+            if not getattr(value, "addresses", None) and "@" in str(value):
+                found.append(str(value).strip().strip("<>").lower())
+    return tuple(dict.fromkeys(found))[:50]
+
+
+def _date(value: str) -> datetime | None:
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _body(msg: Message, problems: list[str]) -> tuple[list[str], str]:
+    content_types: list[str] = []
+    plain: list[str] = []
+    html: list[str] = []
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
+        if len(content_types) >= MAX_PARTS:
+            problems.append(f"more than {MAX_PARTS} MIME parts")
+            break
+        if depth > MAX_DEPTH:
+            problems.append(f"MIME nesting deeper than {MAX_DEPTH}")
+            break
+        ctype = _content_type(part)
+        content_types.append(ctype)
+        if part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                stack.extend(
+                    (child, depth + 1) for child in reversed(payload) if isinstance(child, Message)
+                )
+            continue
+        if _is_attachment(part) or not ctype.startswith("text/"):
+            continue
+        if ctype == "text/plain":
+            plain.append(decode_text(part, problems))
+        elif ctype == "text/html":
+            html.append(decode_text(part, problems))
+    if plain:
+        text = "\n".join(plain)
+    elif html:
+        text = "\n".join(html_to_text(h) for h in html)
+    else:
+        text = ""
+    return content_types, text.replace("\r\n", "\n").replace("\r", "\n")[:TEXT_CAP]
+
+
+def _content_type(part: Message) -> str:
+    try:
+        return part.get_content_type()
+    except Exception:
+        return "application/octet-stream"
+
+
+def _is_attachment(part: Message) -> bool:
+    try:
+        return part.get_content_disposition() == "attachment"
+    except Exception:
+        return False
+
+
+def decode_text(part: Message, problems: list[str]) -> str:
+    """A text part's content: declared charset, then utf-8, cp1252, latin-1 (never raises)."""
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        problems.append("undecodable transfer encoding")
+        return ""
+    if not isinstance(data, bytes):
+        return ""
+    declared = part.get_content_charset() or ""
+    for charset in (declared, *_FALLBACK_CHARSETS):
+        if not charset:
+            continue
+        try:
+            return data.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("latin-1", errors="replace")  # pragma: no cover - latin-1 never fails
+
+
+class _TextExtractor(HTMLParser):
+    """Visible text of an HTML body; blockquotes become ``> `` lines, script and style vanish."""
+
+    _BLOCK = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = [""]
+        self.quote = 0
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "head"):
+            self.skip += 1
+        elif tag == "blockquote":
+            self.quote += 1
+            self._newline()
+        elif tag in self._BLOCK:
+            self._newline()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head"):
+            self.skip = max(0, self.skip - 1)
+        elif tag == "blockquote":
+            self.quote = max(0, self.quote - 1)
+            self._newline()
+        elif tag in self._BLOCK:
+            self._newline()
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        text = _WS_RE.sub(" ", data)
+        if not self.lines[-1]:
+            text = text.lstrip()
+            if text and self.quote:
+                text = "> " * self.quote + text
+        self.lines[-1] += text
+
+    def _newline(self) -> None:
+        if self.lines[-1]:
+            self.lines.append("")
+
+
+def html_to_text(html: str) -> str:
+    """Plain text from an HTML mail body (stdlib only; never raises)."""
+    parser = _TextExtractor()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # noqa: S110 - a broken document still yields the text read so far
+        pass
+    return "\n".join(line.rstrip() for line in parser.lines).strip()
+
+
+def as_email_message(raw: bytes) -> EmailMessage:
+    """The stdlib view of ``raw`` with the modern policy (for adapters and tests)."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def guest_address(addr: str) -> str | None:
+    """The normalised form of a guest's address, or None if email-validator refuses it.
+
+    No DNS lookups (they cost seconds and fail offline); SMTPUTF8 addresses are refused because the
+    relay may not offer SMTPUTF8.
+    """
+    try:
+        valid = validate_email(addr, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return None
+    return str(valid.normalized)

@@ -1,0 +1,52 @@
+"""What a pass needs, built once at start-up and passed in (no module-level state)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy.engine import Engine
+
+from mailagent import compose, store
+from mailagent.classify import Us
+from mailagent.config import Config
+
+log = logging.getLogger("mailagent")
+
+
+@dataclass(frozen=True)
+class Runtime:
+    config: Config
+    engine: Engine
+    templates: SandboxedEnvironment
+    us: Us
+
+    @property
+    def mailbox(self) -> str:
+        return self.config.settings.inbox.name
+
+
+def utcnow() -> datetime:
+    """The clock: the worker reads it once per pass and hands ``now`` down."""
+    return datetime.now(UTC)
+
+
+def build_runtime(config: Config, migrate: bool = True) -> Runtime:
+    """Engine (migrated unless ``migrate`` is False) and template environment for ``config``."""
+    settings = config.settings
+    engine = store.make_engine(settings.database.url)
+    if migrate:
+        store.upgrade(engine)
+    firm = settings.firm
+    return Runtime(
+        config=config,
+        engine=engine,
+        templates=compose.make_environment(settings.templates.dir),
+        us=Us(
+            address=firm.address,
+            msgid_domain=firm.message_id_domain,
+            instance_id=firm.instance_id,
+        ),
+    )

@@ -1,0 +1,311 @@
+"""Engine, migrations and the queries the worker and CLI need.
+
+SQLite: WAL, ``synchronous=NORMAL``, foreign keys, a busy timeout, and every transaction opened with
+``BEGIN IMMEDIATE`` so a read-then-write can never deadlock with another writer (mail-rules E.6).
+PostgreSQL: the same code; work is claimed with ``FOR UPDATE SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from mailagent.models import (
+    PENDING,
+    QUARANTINED,
+    RECEIVED,
+    RUNNING,
+    SENDING,
+    Event,
+    Job,
+    Message,
+    Outbox,
+    Thread,
+    Watermark,
+)
+
+OPEN_STATES = (
+    "awaiting_guest",
+    "matching",
+    "awaiting_manager",
+    "awaiting_slot",
+    "scheduled",
+    "held",
+)
+_PG_MIGRATION_LOCK = 0x6D61696C  # "mail": serialises concurrent `db upgrade` on PostgreSQL
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with mailagent's SQLite discipline; creates a SQLite file's folder."""
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take BEGIN away from the driver so that _sqlite_begin decides how transactions start.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+        "busy_timeout=30000",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One unit of work: commits when the block ends, rolls back if it raises."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def _alembic_config() -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", "mailagent:migrations")
+    return cfg
+
+
+def upgrade(engine: Engine) -> str | None:
+    """Apply every pending migration; returns the revision now current."""
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    return current_revision(engine)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def msgid_key(message_id: str) -> str:
+    """The dedupe key of a normalised Message-ID (fixed length, so it indexes well)."""
+    return hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+# --- inbox -----------------------------------------------------------------------------------
+
+
+def get_watermark(session: Session, mailbox: str) -> Watermark | None:
+    return session.get(Watermark, mailbox)
+
+
+def set_watermark(
+    session: Session, mailbox: str, uidvalidity: int, last_uid: int, now: datetime
+) -> None:
+    mark = session.get(Watermark, mailbox)
+    if mark is None:
+        session.add(
+            Watermark(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=last_uid, updated_at=now)
+        )
+    else:
+        mark.uidvalidity, mark.last_uid, mark.updated_at = uidvalidity, last_uid, now
+        session.add(mark)
+
+
+def store_fetched(
+    session: Session,
+    mailbox: str,
+    uidvalidity: int,
+    items: Iterable[tuple[int, int, bytes | None]],
+    now: datetime,
+) -> int:
+    """Insert fetched mail (uid, size, raw) as ``received`` rows, skipping known server identities.
+
+    Mail over the size cap (``raw`` None) is stored without its bytes and quarantined at once.
+    """
+    rows = [
+        {
+            "direction": "in",
+            "mailbox": mailbox,
+            "uidvalidity": uidvalidity,
+            "uid": uid,
+            "message_id": "",
+            "raw": raw if raw is not None else b"",
+            "size": size,
+            "at": now,
+            "status": RECEIVED if raw is not None else QUARANTINED,
+            "attempts": 0,
+            "kind": "",
+            "category": "",
+            "rule": "",
+            "subject": "",
+            "from_addr": "",
+            "to_addr": "",
+            "last_error": "" if raw is not None else f"over the size cap ({size} bytes)",
+            "server_action": "" if raw is not None else QUARANTINED,
+        }
+        for uid, size, raw in items
+    ]
+    if not rows:
+        return 0
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(Message).on_conflict_do_nothing(index_elements=["mailbox", "uidvalidity", "uid"])
+    result = session.execute(stmt, rows)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def received_ids(session: Session, mailbox: str, limit: int) -> list[int]:
+    stmt = (
+        select(Message.id)
+        .where(Message.direction == "in", Message.mailbox == mailbox, Message.status == RECEIVED)
+        .order_by(col(Message.id))
+        .limit(limit)
+    )
+    return [i for i in session.exec(stmt).all() if i is not None]
+
+
+def pending_server_actions(session: Session, mailbox: str) -> list[Message]:
+    stmt = (
+        select(Message)
+        .where(Message.direction == "in", Message.mailbox == mailbox, Message.server_action != "")
+        .order_by(col(Message.id))
+    )
+    return list(session.exec(stmt).all())
+
+
+def message_id_seen(session: Session, direction: str, mailbox: str, key: str) -> bool:
+    stmt = select(Message.id).where(
+        Message.direction == direction, Message.mailbox == mailbox, Message.dedupe_key == key
+    )
+    return session.exec(stmt).first() is not None
+
+
+# --- threads ---------------------------------------------------------------------------------
+
+
+def thread_by_token(session: Session, token: str) -> Thread | None:
+    return session.exec(select(Thread).where(Thread.token == token)).first()
+
+
+def threads_by_message_ids(session: Session, message_ids: Sequence[str]) -> dict[str, int]:
+    """Message-ID -> thread id for the ids we know (ours or the guests')."""
+    if not message_ids:
+        return {}
+    stmt = select(Message.message_id, Message.thread_id).where(
+        col(Message.message_id).in_(list(message_ids)), col(Message.thread_id).is_not(None)
+    )
+    return {mid: tid for mid, tid in session.exec(stmt).all() if tid is not None}
+
+
+def open_threads_for(session: Session, mailbox: str, email: str) -> list[int]:
+    stmt = select(Thread.id).where(
+        Thread.mailbox == mailbox,
+        sa.func.lower(Thread.guest_email) == email.lower(),
+        col(Thread.state).in_(OPEN_STATES),
+    )
+    return [i for i in session.exec(stmt).all() if i is not None]
+
+
+def thread_messages(session: Session, thread_id: int) -> list[Message]:
+    stmt = select(Message).where(Message.thread_id == thread_id).order_by(col(Message.id))
+    return list(session.exec(stmt).all())
+
+
+def list_threads(session: Session, state: str | None = None) -> list[Thread]:
+    stmt = select(Thread).order_by(col(Thread.id))
+    if state:
+        stmt = stmt.where(Thread.state == state)
+    return list(session.exec(stmt).all())
+
+
+def thread_events(session: Session, thread_id: int) -> list[Event]:
+    stmt = select(Event).where(Event.thread_id == thread_id).order_by(col(Event.id))
+    return list(session.exec(stmt).all())
+
+
+def thread_jobs(session: Session, thread_id: int) -> list[Job]:
+    stmt = select(Job).where(Job.thread_id == thread_id).order_by(col(Job.due_at), col(Job.id))
+    return list(session.exec(stmt).all())
+
+
+def next_outbox_seq(session: Session, thread_id: int, kind: str) -> int:
+    stmt = select(sa.func.max(Outbox.seq)).where(Outbox.thread_id == thread_id, Outbox.kind == kind)
+    return int(session.exec(stmt).one() or 0) + 1
+
+
+# --- claiming work ---------------------------------------------------------------------------
+
+
+def claim_outbox(session: Session, now: datetime, limit: int) -> list[int]:
+    """Mark up to ``limit`` due pending rows ``sending`` (attempt counted) and return their ids.
+
+    One UPDATE ... RETURNING over a SKIP LOCKED sub-select, so two workers never claim one row.
+    """
+    due = (
+        sa.select(Outbox.id)  # type: ignore[call-overload]
+        .where(Outbox.status == PENDING, Outbox.next_attempt_at <= now)
+        .order_by(Outbox.next_attempt_at, Outbox.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        sa.update(Outbox)
+        .where(col(Outbox.id).in_(due.scalar_subquery()))
+        .values(status=SENDING, claimed_at=now, attempts=col(Outbox.attempts) + 1)
+        .returning(col(Outbox.id))
+    )
+    return sorted(int(i) for i in session.execute(stmt).scalars().all())
+
+
+def claim_jobs(session: Session, now: datetime, limit: int) -> list[int]:
+    """Mark up to ``limit`` due pending jobs ``running`` and return their ids (as claim_outbox)."""
+    due = (
+        sa.select(Job.id)  # type: ignore[call-overload]
+        .where(Job.status == PENDING, Job.due_at <= now)
+        .order_by(Job.due_at, Job.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        sa.update(Job)
+        .where(col(Job.id).in_(due.scalar_subquery()))
+        .values(status=RUNNING, claimed_at=now, attempts=col(Job.attempts) + 1)
+        .returning(col(Job.id))
+    )
+    return sorted(int(i) for i in session.execute(stmt).scalars().all())
+
+
+def outbox_rows(session: Session, status: str) -> list[Outbox]:
+    stmt = select(Outbox).where(Outbox.status == status).order_by(col(Outbox.id))
+    return list(session.exec(stmt).all())
+
+
+def thread_outbox(session: Session, thread_id: int) -> list[Outbox]:
+    stmt = select(Outbox).where(Outbox.thread_id == thread_id).order_by(col(Outbox.id))
+    return list(session.exec(stmt).all())

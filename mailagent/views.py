@@ -1,0 +1,112 @@
+"""Threads as the CLI shows them: the JSON contract of design section 6, and plain text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from mailagent import store
+from mailagent.models import Thread
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def thread_json(session: Session, thread: Thread, full: bool = True) -> dict[str, Any]:
+    """The thread object of the CLI contract (keys may be added, never renamed)."""
+    assert thread.id is not None
+    data: dict[str, Any] = {
+        "id": thread.id,
+        "state": thread.state,
+        "token": thread.token,
+        "guest": {
+            "name": thread.guest_name,
+            "email": thread.guest_email,
+            "language": thread.language,
+            "timezone": thread.timezone,
+        },
+        "manager": (
+            {"name": thread.manager_name, "email": thread.manager_email}
+            if thread.manager_email
+            else None
+        ),
+        "answers": dict(thread.answers),
+        "missing": list(thread.missing),
+        "meeting": (
+            {"start": _iso(thread.meeting_start), "end": _iso(thread.meeting_end)}
+            if thread.meeting_start
+            else None
+        ),
+        "created_at": _iso(thread.created_at),
+        "updated_at": _iso(thread.updated_at),
+    }
+    if not full:
+        return data
+    messages = store.thread_messages(session, thread.id)
+    outbox = {o.message_id: o.status for o in store.thread_outbox(session, thread.id)}
+    data["messages"] = [
+        {
+            "direction": m.direction,
+            "kind": m.kind,
+            "message_id": f"<{m.message_id}>",
+            "subject": m.subject,
+            "at": _iso(m.at),
+            "from": m.from_addr,
+            "to": m.to_addr,
+            "category": m.category,
+            "status": m.status,
+            "delivery": outbox.get(m.id) if m.id is not None else None,
+        }
+        for m in messages
+    ]
+    data["jobs"] = [
+        {"kind": j.kind, "due_at": _iso(j.due_at), "status": j.status}
+        for j in store.thread_jobs(session, thread.id)
+    ]
+    data["events"] = [
+        {"at": _iso(e.at), "what": e.what, "detail": e.detail, "actor": e.actor}
+        for e in store.thread_events(session, thread.id)
+    ]
+    return data
+
+
+def thread_lines(threads: list[Thread]) -> list[str]:
+    """One aligned line per thread for ``threads list``."""
+    if not threads:
+        return ["no threads"]
+    lines = [f"{'ID':>5}  {'STATE':<16} {'UPDATED':<16}  GUEST"]
+    for t in threads:
+        guest = f"{t.guest_name} <{t.guest_email}>" if t.guest_name else t.guest_email
+        lines.append(f"{t.id:>5}  {t.state:<16} {t.updated_at:%Y-%m-%d %H:%M}  {guest}")
+    return lines
+
+
+def thread_text(data: dict[str, Any]) -> str:
+    """``threads show`` for a person: the story of the thread, oldest first."""
+    guest = data["guest"]
+    out = [
+        f"thread {data['id']}  state {data['state']}  token {data['token']}",
+        f"guest: {guest['name']} <{guest['email']}>  language {guest['language']}",
+    ]
+    if data["manager"]:
+        out.append(f"manager: {data['manager']['name']} <{data['manager']['email']}>")
+    if data["missing"]:
+        out.append(f"missing answers: {', '.join(data['missing'])}")
+    for key, value in data["answers"].items():
+        out.append(f"answer {key}: {value}")
+    out.append("messages:")
+    for m in data["messages"]:
+        arrow = "<-" if m["direction"] == "in" else "->"
+        delivery = f" [{m['delivery']}]" if m.get("delivery") else ""
+        out.append(
+            f"  {m['at'][:19]} {arrow} {m['kind'] or m['category']:<14} {m['subject']}{delivery}"
+        )
+    if data["jobs"]:
+        out.append("jobs:")
+        out.extend(f"  {j['due_at'][:19]} {j['kind']} ({j['status']})" for j in data["jobs"])
+    out.append("events:")
+    out.extend(f"  {e['at'][:19]} {e['what']}: {e['detail']}" for e in data["events"])
+    return "\n".join(out)

@@ -1,0 +1,165 @@
+"""The worker: one pass (``run_once``) and the long-running loop (``run``).
+
+A pass: inbox step (fetch, handle, mark), due jobs, outbox flush. The loop repeats passes, waits
+with IDLE (or sleeps for ``poll_seconds``), lets the ``schedule`` library tick the periodic work,
+and survives transport outages with capped, jittered backoff. SIGTERM/SIGINT finish the message in
+hand and exit; a second signal exits at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import FrameType
+
+import schedule
+import sqlalchemy as sa
+
+from mailagent import store
+from mailagent.delivery import FlushReport, flush
+from mailagent.errors import TransportError
+from mailagent.inbox import Inbox, open_inbox
+from mailagent.intake import IntakeReport, intake
+from mailagent.models import FAILED, Event, Job
+from mailagent.runtime import Runtime, utcnow
+
+log = logging.getLogger("mailagent.worker")
+
+# Job kind -> handler(runtime, job, now). The guest and manager sides register nudges, reminders
+# and the like here; a kind without a handler is failed and logged, never retried forever.
+JobHandler = Callable[[Runtime, Job, datetime], None]
+
+
+@dataclass
+class PassReport:
+    intake: IntakeReport = field(default_factory=IntakeReport)
+    jobs: int = 0
+    outbox: FlushReport = field(default_factory=FlushReport)
+    inbox_error: str = ""
+
+
+class StopFlag:
+    """Set by the first SIGTERM/SIGINT; the second one raises SystemExit at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self) -> bool:
+        return self.requested
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._handle)
+        signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        if self.requested:
+            log.warning("second %s: exiting now", signal.Signals(signum).name)
+            raise SystemExit(128 + signum)
+        self.requested = True
+        log.info("%s: finishing the message in hand, then exiting", signal.Signals(signum).name)
+
+
+def run_jobs(rt: Runtime, now: datetime, handlers: dict[str, JobHandler] | None = None) -> int:
+    """Claim due jobs (never twice, even across workers) and run each in its own transaction."""
+    handlers = handlers or {}
+    with store.transaction(rt.engine) as session:
+        ids = store.claim_jobs(session, now, 500)
+    for job_id in ids:
+        with store.transaction(rt.engine) as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                continue
+            handler = handlers.get(job.kind)
+            if handler is None:
+                job.status, job.last_error = FAILED, f"no handler for job kind {job.kind!r}"
+                session.add(
+                    Event(thread_id=job.thread_id, at=now, what="job_failed", detail=job.last_error)
+                )
+                log.error("thread %s job %s: %s", job.thread_id, job.id, job.last_error)
+                continue
+            handler(rt, job, now)
+            job.status = "done"
+    return len(ids)
+
+
+def run_once(
+    rt: Runtime, inbox: Inbox, now: datetime, stopping: Callable[[], bool] = lambda: False
+) -> PassReport:
+    """Exactly one pass at instant ``now``. Transport failures are reported, not raised."""
+    report = PassReport()
+    try:
+        report.intake = intake(rt, inbox, now, stopping)
+    except TransportError as exc:
+        report.inbox_error = str(exc)
+        log.warning("inbox %s: %s", rt.mailbox, exc)
+    if not stopping():
+        report.jobs = run_jobs(rt, now)
+        report.outbox = flush(rt, now)
+    return report
+
+
+def run(rt: Runtime, stop: StopFlag, clock: Callable[[], datetime] = utcnow) -> None:
+    """The long-running loop; returns when ``stop`` is set."""
+    settings = rt.config.settings
+    inbox = open_inbox(settings.inbox)
+    scheduler = schedule.Scheduler()
+    scheduler.every(max(1, round(settings.worker.jobs_every_seconds))).seconds.do(
+        _periodic, rt, clock
+    )
+    failures = 0
+    log.info(
+        "worker started: inbox %s, outbox %s", inbox.describe(), settings.outbox.endpoint.display()
+    )
+    try:
+        while not stop():
+            try:
+                report = run_once(rt, inbox, clock(), stop)
+            except sa.exc.OperationalError as exc:
+                report = PassReport(inbox_error=f"database: {exc.orig!r}")
+                log.warning("database unavailable: %s", exc.orig)
+            scheduler.run_pending()
+            if report.inbox_error or report.outbox.error:
+                failures += 1
+                delay = _retry_delay(failures, settings.inbox.backoff_max_seconds)
+                # The failing step has logged what went wrong; this says when we try again.
+                log.info("transport trouble (try %s); next pass in %.1f s", failures, delay)
+                if report.inbox_error:
+                    inbox.close()
+                _sleep(delay, stop)
+                continue
+            failures = 0
+            wait = min(settings.inbox.poll_seconds, max(0.0, scheduler.idle_seconds or 0.0) + 0.05)
+            try:
+                inbox.wait(wait, stop)
+            except TransportError as exc:
+                log.warning("inbox %s: %s", rt.mailbox, exc)
+    finally:
+        inbox.close()
+        log.info("worker stopped")
+
+
+def _periodic(rt: Runtime, clock: Callable[[], datetime]) -> None:
+    # Work that is due without new mail (jobs, retries of the outbox) runs on the scheduler's tick.
+    now = clock()
+    try:
+        run_jobs(rt, now)
+        flush(rt, now)
+    except sa.exc.OperationalError as exc:
+        log.warning("database unavailable: %s", exc.orig)
+
+
+def _retry_delay(failures: int, cap: float) -> float:
+    """Exponential backoff from 1 s, capped, with jitter so restarted fleets do not stampede."""
+    base: float = min(cap, 2.0 ** min(failures - 1, 20))
+    return base * random.uniform(0.5, 1.0)
+
+
+def _sleep(seconds: float, stop: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + seconds
+    while not stop() and time.monotonic() < deadline:
+        time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
