@@ -65,7 +65,10 @@ def _check_database(url: str) -> tuple[str, bool, str]:
     shown = url.split("@")[-1] if "@" in url else url
     try:
         engine = store.make_engine(url)
-        current = store.current_revision(engine)
+        try:
+            current = store.current_revision(engine)
+        finally:
+            engine.dispose()
         head = store.head_revision()
     except Exception as exc:  # any driver error is a failed check, with its name
         return ("database", False, f"{shown}: {exc.__class__.__name__}: {exc}".splitlines()[0])

@@ -105,11 +105,15 @@ def _setup_logging(level: str) -> None:
 def cmd_run(config: Config, args: argparse.Namespace) -> int:
     from mailagent import worker
     from mailagent.inbox import open_inbox
-    from mailagent.runtime import build_runtime, utcnow
+    from mailagent.runtime import opened, utcnow
 
-    rt = build_runtime(config)
-    _check_templates(rt)
-    if args.once:
+    with opened(config) as rt:
+        _check_templates(rt)
+        if not args.once:
+            stop = worker.StopFlag()
+            stop.install()
+            worker.run(rt, stop)
+            return 0
         inbox = open_inbox(config.settings.inbox)
         try:
             report = worker.run_once(rt, inbox, args.now or utcnow())
@@ -122,10 +126,6 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
             f"outbox {o.sent} sent, {o.retry} to retry, {o.failed} failed, {o.uncertain} uncertain"
         )
         return 1 if report.inbox_error or report.outbox.error else 0
-    stop = worker.StopFlag()
-    stop.install()
-    worker.run(rt, stop)
-    return 0
 
 
 def _check_templates(rt: Any) -> None:
@@ -164,10 +164,9 @@ def cmd_inject(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_threads_list(config: Config, args: argparse.Namespace) -> int:
     from mailagent import store, views
-    from mailagent.runtime import build_runtime
+    from mailagent.runtime import opened
 
-    rt = build_runtime(config)
-    with store.transaction(rt.engine) as session:
+    with opened(config) as rt, store.transaction(rt.engine) as session:
         threads = store.list_threads(session, args.state)
         if args.json:
             print(
@@ -182,10 +181,9 @@ def cmd_threads_list(config: Config, args: argparse.Namespace) -> int:
 def cmd_threads_show(config: Config, args: argparse.Namespace) -> int:
     from mailagent import store, views
     from mailagent.models import Thread
-    from mailagent.runtime import build_runtime
+    from mailagent.runtime import opened
 
-    rt = build_runtime(config)
-    with store.transaction(rt.engine) as session:
+    with opened(config) as rt, store.transaction(rt.engine) as session:
         thread = session.get(Thread, args.id)
         if thread is None:
             raise MailagentError(f"no thread {args.id}")
@@ -198,5 +196,8 @@ def cmd_db_upgrade(config: Config, args: argparse.Namespace) -> int:
     from mailagent import store
 
     engine = store.make_engine(config.settings.database.url)
-    print(f"database at revision {store.upgrade(engine)}")
+    try:
+        print(f"database at revision {store.upgrade(engine)}")
+    finally:
+        engine.dispose()
     return 0

@@ -168,6 +168,14 @@ class _TlsMixin(_Section):
         return os.environ.get(self.password_env) or None if self.password_env else None
 
 
+def _refuse_clear_text_login(endpoint: Endpoint, starttls: bool, scheme: str) -> None:
+    if endpoint.scheme == scheme and not starttls and not endpoint.is_loopback:
+        raise ValueError(
+            "starttls = false would send the password in clear text; "
+            "it is allowed only for a loopback host (use TLS or STARTTLS)"
+        )
+
+
 class InboxSettings(_TlsMixin):
     url: str = "maildir:var/mail/inbox"
     name: str = "inbox"
@@ -206,6 +214,11 @@ class InboxSettings(_TlsMixin):
             raise ValueError("an IMAP keyword such as $MailagentProcessed (letters, digits, _ -)")
         return value
 
+    @model_validator(mode="after")
+    def _clear_text(self) -> InboxSettings:
+        _refuse_clear_text_login(self.endpoint, self.starttls, "imap")
+        return self
+
     @property
     def endpoint(self) -> Endpoint:
         return parse_endpoint(self.url, {"imap": 143, "imaps": 993})
@@ -225,6 +238,12 @@ class OutboxSettings(_TlsMixin):
     def _url(cls, value: str) -> str:
         parse_endpoint(value, {"smtp": 587, "smtps": 465})
         return value
+
+    @model_validator(mode="after")
+    def _clear_text(self) -> OutboxSettings:
+        if self.endpoint.user:
+            _refuse_clear_text_login(self.endpoint, self.starttls, "smtp")
+        return self
 
     @property
     def endpoint(self) -> Endpoint:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -50,3 +52,13 @@ def build_runtime(config: Config, migrate: bool = True) -> Runtime:
             instance_id=firm.instance_id,
         ),
     )
+
+
+@contextmanager
+def opened(config: Config, migrate: bool = True) -> Iterator[Runtime]:
+    """A runtime whose database connections are closed when the block ends."""
+    rt = build_runtime(config, migrate)
+    try:
+        yield rt
+    finally:
+        rt.engine.dispose()

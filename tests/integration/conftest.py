@@ -1,0 +1,106 @@
+"""Fixtures that run real servers on 127.0.0.1 for the integration tests.
+
+- ``dovecot`` (session): a private Dovecot with IMAP and LMTP; ``imap_account`` (function): a
+  fresh, empty account on it.
+- ``smtp_server`` / ``smtp_server_factory`` (function): aiosmtpd sinks recording every message.
+- ``pg_url`` (function): an empty PostgreSQL database, dropped afterwards.
+
+A missing or unreachable server FAILS the tests that need it instead of skipping them, so CI
+cannot pass without having exercised the real thing.
+
+``servers`` is imported as a top-level module: this directory has no ``__init__.py``, and
+pytest's default ``prepend`` import mode puts the directory of a conftest on ``sys.path``
+before importing it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+import pytest
+from servers import (
+    Dovecot,
+    ImapAccount,
+    ServerUnavailable,
+    SmtpServer,
+    SmtpServerFactory,
+    create_database,
+    drop_database,
+)
+
+T = TypeVar("T")
+
+
+def _require(start: Callable[[], T]) -> T:
+    """Return ``start()``; a ServerUnavailable becomes a test failure (never a skip).
+
+    pytest.fail is called outside the ``except`` block so the report shows the message alone,
+    not a chain of tracebacks.
+    """
+    try:
+        return start()
+    except ServerUnavailable as exc:
+        message = str(exc)
+    pytest.fail(message, pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """One private Dovecot for the whole session; stopped and deleted at the end.
+
+    Fails (does not skip) when Dovecot is not installed or will not start.
+    """
+    server = Dovecot()
+    _require(server.start)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def imap_account(dovecot: Dovecot) -> ImapAccount:
+    """A new account with an empty INBOX, unique to this test (it is never reused)."""
+    return dovecot.add_user(f"u{secrets.token_hex(6)}", secrets.token_urlsafe(12))
+
+
+@pytest.fixture
+def smtp_server_factory() -> Iterator[SmtpServerFactory]:
+    """Start SMTP sinks on demand; all of them are stopped when the test ends.
+
+    Call as ``smtp_server_factory(auth_user=None, auth_password=None)``; give both to require
+    AUTH (PLAIN/LOGIN, offered without TLS) with exactly that pair.
+    """
+    started: list[SmtpServer] = []
+
+    def start(auth_user: str | None = None, auth_password: str | None = None) -> SmtpServer:
+        server = SmtpServer(auth_user=auth_user, auth_password=auth_password)
+        server.start()
+        started.append(server)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in started:
+            server.stop()
+
+
+@pytest.fixture
+def smtp_server(smtp_server_factory: SmtpServerFactory) -> SmtpServer:
+    """An SMTP sink without AUTH, accepting everything unless told otherwise (``fail_next``)."""
+    return smtp_server_factory()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """URL ``postgresql+psycopg://postgres@127.0.0.1:5432/mailagent_test_<hex>`` of a new, empty
+    database; dropped WITH (FORCE) afterwards. Fails (does not skip) if PostgreSQL is down.
+    """
+    name, url = _require(create_database)
+    try:
+        yield url
+    finally:
+        drop_database(name)

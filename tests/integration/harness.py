@@ -1,0 +1,166 @@
+"""Building blocks for conversation tests: a config on disk, guests' mails, one worker pass.
+
+Imported as a top-level module (pytest puts this directory on ``sys.path`` for its conftest).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import cast
+
+from sqlmodel import Session, col, select
+
+from mailagent import store
+from mailagent.config import Config, load_config
+from mailagent.inbox import open_inbox
+from mailagent.models import Message, Outbox, Thread
+from mailagent.runtime import build_runtime
+from mailagent.worker import PassReport, run_once
+
+REPO = Path(__file__).resolve().parents[2]
+FIRM = "interviews@firm.example"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(str(value))
+
+
+def write_config(
+    folder: Path, sections: Mapping[str, Mapping[str, object]], name: str = "mailagent.toml"
+) -> Path:
+    """Write a config file: the repo's templates and questionnaire plus ``sections``."""
+    merged: dict[str, dict[str, object]] = {
+        "firm": {"name": "Example Firm", "address": FIRM},
+        "templates": {"dir": str(REPO / "templates")},
+        "questionnaire": {"file": str(REPO / "config" / "questionnaire.toml")},
+    }
+    for section, values in sections.items():
+        merged.setdefault(section, {}).update(values)
+    lines = []
+    for section, values in merged.items():
+        lines.append(f"[{section}]")
+        lines.extend(f"{key} = {_toml_value(value)}" for key, value in values.items())
+        lines.append("")
+    path = folder / name
+    path.write_text("\n".join(lines))
+    return path
+
+
+def make_config(
+    folder: Path,
+    inbox_url: str,
+    outbox_url: str,
+    database_url: str | None = None,
+    **sections: Mapping[str, object],
+) -> Config:
+    """A validated Config for these transports (SQLite in ``folder`` unless ``database``)."""
+    base: dict[str, dict[str, object]] = {
+        "inbox": {"url": inbox_url, "starttls": False, "poll_seconds": 0.2},
+        "outbox": {"url": outbox_url, "starttls": False, "retry_first_seconds": 60},
+        "database": {"url": database_url or f"sqlite:///{folder / 'mailagent.db'}"},
+    }
+    for section, values in sections.items():
+        base.setdefault(section, {}).update(values)
+    return load_config(write_config(folder, base))
+
+
+def guest_mail(
+    sender: str = "Dana Ruiz <dana.ruiz@example.org>",
+    subject: str = "Informational interview about logistics?",
+    body: str = "Hello, could I talk to one of your managers about logistics for half an hour?",
+    to: str = FIRM,
+    headers: Mapping[str, str] | None = None,
+    message_id: str | None = None,
+) -> bytes:
+    """A guest's mail as delivered: Return-Path added by the final MTA, CRLF line endings."""
+    msg = EmailMessage()
+    address = email.utils.parseaddr(sender)[1]
+    msg["Return-Path"] = f"<{address}>"
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    msg["Message-ID"] = message_id or make_msgid(domain="mail.example.org")
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    msg.set_content(body)
+    return msg.as_bytes(policy=email.policy.SMTP)
+
+
+def reply_to(
+    ours: EmailMessage,
+    body: str = "Thank you! My answers are below.",
+    use_token: bool = True,
+    use_headers: bool = True,
+) -> bytes:
+    """The guest's reply to one of our mails, as a mail client would write it."""
+    sender = str(ours["To"])
+    to = str(ours["Reply-To"]) if use_token else FIRM
+    headers: dict[str, str] = {}
+    if use_headers:
+        headers["In-Reply-To"] = str(ours["Message-ID"])
+        headers["References"] = f"{ours['References'] or ''} {ours['Message-ID']}".strip()
+    return guest_mail(
+        sender=sender, subject=f"Re: {ours['Subject']}", body=body, to=to, headers=headers
+    )
+
+
+def parse(raw: bytes) -> EmailMessage:
+    return cast(EmailMessage, email.message_from_bytes(raw, policy=email.policy.default))
+
+
+def one_pass(config: Config, now: datetime | None = None) -> PassReport:
+    """One worker pass as ``mailagent run --once`` does it (fresh runtime, like a new process)."""
+    rt = build_runtime(config)
+    inbox = open_inbox(config.settings.inbox)
+    try:
+        return run_once(rt, inbox, now or datetime.now(UTC))
+    finally:
+        inbox.close()
+        rt.engine.dispose()
+
+
+@contextmanager
+def session_for(config: Config) -> Iterator[Session]:
+    """A read-write session on ``config``'s database, closed (and its engine disposed) after."""
+    engine = store.make_engine(config.settings.database.url)
+    try:
+        with store.transaction(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def threads(config: Config) -> list[Thread]:
+    with session_for(config) as session:
+        return store.list_threads(session)
+
+
+def messages(config: Config, thread_id: int | None = None) -> list[Message]:
+    with session_for(config) as session:
+        stmt = select(Message).order_by(col(Message.id))
+        if thread_id is not None:
+            stmt = stmt.where(Message.thread_id == thread_id)
+        return list(session.exec(stmt).all())
+
+
+def outbox_rows(config: Config) -> list[Outbox]:
+    with session_for(config) as session:
+        return list(session.exec(select(Outbox).order_by(col(Outbox.id))).all())
+
+
+def events(config: Config, thread_id: int) -> list[tuple[str, str]]:
+    with session_for(config) as session:
+        return [(e.what, e.detail) for e in store.thread_events(session, thread_id)]
