@@ -1,0 +1,73 @@
+"""The command line: check-config against real servers, one-line errors, --help."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from harness import REPO, make_config, write_config
+from servers import ImapAccount, SmtpServerFactory
+
+from mailagent.cli import main
+
+
+def test_check_config_says_what_works(
+    tmp_path: Path,
+    imap_account: ImapAccount,
+    smtp_server_factory: SmtpServerFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    smtp = smtp_server_factory(auth_user="agent", auth_password="s3cret")
+    config = make_config(tmp_path, imap_account.url(), f"smtp://agent@127.0.0.1:{smtp.port}")
+    monkeypatch.setenv("MAILAGENT_IMAP_PASSWORD", imap_account.password)
+    monkeypatch.setenv("MAILAGENT_SMTP_PASSWORD", "s3cret")
+
+    assert main(["--config", str(config.path), "check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "templates: ok: 1 render: en/questionnaire" in out
+    assert "database: ok:" in out and "will migrate" in out
+    assert f"inbox: ok: imap://{imap_account.user}@127.0.0.1:{imap_account.port}/INBOX" in out
+    assert "outbox: ok:" in out and "logged in" in out
+
+    monkeypatch.setenv("MAILAGENT_SMTP_PASSWORD", "wrong")
+    monkeypatch.setenv("MAILAGENT_IMAP_PASSWORD", "wrong")
+    assert main(["--config", str(config.path), "check-config"]) == 1
+    out = capsys.readouterr().out
+    assert "inbox: FAILED:" in out and "outbox: FAILED:" in out and "535" in out
+
+
+def test_a_typo_in_the_config_is_one_line_naming_file_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_config(tmp_path, {"inbox": {"url": "maildir:in", "pol_seconds": 5}})
+
+    assert main(["--config", str(path), "check-config"]) == 1
+
+    err = capsys.readouterr().err
+    assert err.startswith(f"mailagent: error: {path}: [inbox] pol_seconds: unknown key;")
+    assert "poll_seconds" in err
+
+
+def test_now_needs_once(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--now", "2026-11-25T10:00:00+00:00"])
+    assert exit_info.value.code == 2
+    assert "--now only makes sense with --once" in capsys.readouterr().err
+
+
+def test_help_lists_the_commands_and_needs_no_heavy_imports() -> None:
+    probe = (
+        "import sys; from mailagent.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = ('sqlalchemy', 'jinja2', 'imapclient', 'sqlmodel')\n"
+        "print('HEAVY', [m for m in heavy if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    for command in ("run", "check-config", "inject", "threads", "db"):
+        assert command in result.stdout
+    assert "HEAVY []" in result.stdout

@@ -1,0 +1,146 @@
+"""The store on SQLite and PostgreSQL: migrations match the models, times stay aware UTC, SQLite
+runs in WAL with BEGIN IMMEDIATE, and claimed work is never handed out twice."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from mailagent import store
+from mailagent.models import Job, Thread
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'var' / 'mailagent.db'}"
+    else:
+        url = str(request.getfixturevalue("pg_url"))
+    engine = store.make_engine(url)
+    store.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def add_thread(engine: Engine, **fields: object) -> int:
+    values: dict[str, object] = {
+        "token": f"t{datetime.now().timestamp()}{threading.get_ident()}"[:40],
+        "state": "awaiting_guest",
+        "mailbox": "inbox",
+        "guest_email": "dana@example.org",
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    values.update(fields)
+    with store.transaction(engine) as session:
+        thread = Thread(**values)  # type: ignore[arg-type]
+        session.add(thread)
+        session.flush()
+        assert thread.id is not None
+        return thread.id
+
+
+def test_migrations_create_exactly_the_models(engine: Engine) -> None:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+    assert store.current_revision(engine) == store.head_revision()
+    assert store.upgrade(engine) == store.head_revision()  # running again is harmless
+
+
+def test_times_come_back_aware_utc(engine: Engine) -> None:
+    berlin = timezone(timedelta(hours=1))
+    thread_id = add_thread(engine, created_at=datetime(2026, 11, 25, 13, 0, tzinfo=berlin))
+    with store.transaction(engine) as session:
+        thread = session.get(Thread, thread_id)
+        assert thread is not None
+        assert thread.created_at == datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+        assert thread.created_at.utcoffset() == timedelta(0)
+
+
+def test_naive_times_are_refused(engine: Engine) -> None:
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"):
+        add_thread(engine, created_at=datetime(2026, 11, 25, 12, 0))
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_writers_queue_instead_of_deadlocking(tmp_path: Path) -> None:
+    # Two transactions that read and then write: with deferred BEGIN the second writer can get
+    # SQLITE_BUSY at once; with BEGIN IMMEDIATE it waits for the first and both succeed.
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store.upgrade(engine)
+    thread_id = add_thread(engine)
+    in_first = threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with store.transaction(engine) as session:
+                thread = session.get(Thread, thread_id)
+                assert thread is not None
+                in_first.set()
+                threading.Event().wait(0.5)
+                thread.guest_name = "first"
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=first)
+    worker.start()
+    in_first.wait(5)
+    with store.transaction(engine) as session:
+        thread = session.get(Thread, thread_id)
+        assert thread is not None
+        thread.guest_name = thread.guest_name + "+second"
+    worker.join(10)
+    with store.transaction(engine) as session:
+        thread = session.get(Thread, thread_id)
+        assert thread is not None and thread.guest_name == "first+second"
+    engine.dispose()
+    assert errors == []
+
+
+def test_due_jobs_are_claimed_once_even_by_concurrent_claimers(engine: Engine) -> None:
+    thread_id = add_thread(engine)
+    with store.transaction(engine) as session:
+        for n in range(40):
+            session.add(
+                Job(thread_id=thread_id, kind="nudge_guest", due_at=NOW - timedelta(minutes=n))
+            )
+        session.add(Job(thread_id=thread_id, kind="nudge_guest", due_at=NOW + timedelta(days=1)))
+    claimed: list[int] = []
+    lock = threading.Lock()
+
+    def claim() -> None:
+        for _ in range(10):
+            with store.transaction(engine) as session:
+                ids = store.claim_jobs(session, NOW, 3)
+            with lock:
+                claimed.extend(ids)
+
+    workers = [threading.Thread(target=claim) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(30)
+
+    assert len(claimed) == len(set(claimed)) == 40  # every due job once; the future one not at all
