@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from mailagent import compose, store
-from mailagent.classify import classify
+from mailagent.classify import BAD_SENDER, MALFORMED, NOT_TO_US, SOFT_AUTO, classify
 from mailagent.conversation import Decision, MailSpec, ThreadView, decide_inbound
 from mailagent.errors import ConfigError
 from mailagent.inbox import Inbox
@@ -42,6 +42,7 @@ from mailagent.runtime import Runtime
 
 log = logging.getLogger("mailagent.intake")
 PROCESSED = "processed"
+ADMIN_CATEGORIES = frozenset({NOT_TO_US, MALFORMED, BAD_SENDER, SOFT_AUTO})
 
 
 @dataclass
@@ -193,9 +194,15 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
         view = ThreadView(thread.id, thread.state, thread.guest_email, thread.language)
     decision = decide_inbound(view, msg, verdict, match, rt.config.questionnaire.keys, now)
     thread = _apply(rt, session, row, msg, decision, thread, now)
-    row.kind = "request" if decision.create_thread else ("reply" if thread else "")
+    if decision.create_thread:
+        row.kind = "request"
+    elif thread is not None:
+        row.kind = "reply" if verdict.is_human else verdict.category
     row.status = DONE
-    log.info(
+    # Mail nobody will look at unless told (not for us, unreadable, odd sender) is a warning.
+    level = logging.WARNING if verdict.category in ADMIN_CATEGORIES else logging.INFO
+    log.log(
+        level,
         "Message-ID <%s> from %s: %s%s",
         msg.message_id,
         msg.from_email or "(no sender)",

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -308,13 +308,6 @@ def html_to_text(html: str) -> str:
     except Exception:  # noqa: S110 - a broken document still yields the text read so far
         pass
     return "\n".join(line.rstrip() for line in parser.lines).strip()
-
-
-def as_email_message(raw: bytes) -> EmailMessage:
-    """The stdlib view of ``raw`` with the modern policy (for adapters and tests)."""
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(msg, EmailMessage)
-    return msg
 
 
 def guest_address(addr: str) -> str | None:

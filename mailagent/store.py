@@ -262,48 +262,45 @@ def next_outbox_seq(session: Session, thread_id: int, kind: str) -> int:
 # --- claiming work ---------------------------------------------------------------------------
 
 
-def claim_outbox(session: Session, now: datetime, limit: int) -> list[int]:
-    """Mark up to ``limit`` due pending rows ``sending`` (attempt counted) and return their ids.
+def _claim(
+    session: Session,
+    table: type[Outbox] | type[Job],
+    due_at: Any,
+    claimed: str,
+    now: datetime,
+    limit: int,
+) -> list[int]:
+    """Move up to ``limit`` due ``pending`` rows of ``table`` to ``claimed``; return their ids.
 
-    One UPDATE ... RETURNING over a SKIP LOCKED sub-select, so two workers never claim one row.
+    One UPDATE ... RETURNING over a SKIP LOCKED sub-select, so two workers never claim one row
+    (SQLAlchemy drops FOR UPDATE on SQLite, where BEGIN IMMEDIATE serialises writers instead).
+    The claim time is recorded and the attempt counted before any work starts.
     """
+    row_id = col(table.id)
     due = (
-        sa.select(Outbox.id)  # type: ignore[call-overload]
-        .where(Outbox.status == PENDING, Outbox.next_attempt_at <= now)
-        .order_by(Outbox.next_attempt_at, Outbox.id)
+        sa.select(row_id)
+        .where(col(table.status) == PENDING, due_at <= now)
+        .order_by(due_at, row_id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     stmt = (
-        sa.update(Outbox)
-        .where(col(Outbox.id).in_(due.scalar_subquery()))
-        .values(status=SENDING, claimed_at=now, attempts=col(Outbox.attempts) + 1)
-        .returning(col(Outbox.id))
+        sa.update(table)
+        .where(row_id.in_(due.scalar_subquery()))
+        .values(status=claimed, claimed_at=now, attempts=col(table.attempts) + 1)
+        .returning(row_id)
     )
-    return sorted(int(i) for i in session.execute(stmt).scalars().all())
+    return sorted(int(i) for i in session.execute(stmt).scalars().all() if i is not None)
+
+
+def claim_outbox(session: Session, now: datetime, limit: int) -> list[int]:
+    """Claim due pending outbox rows: they become ``sending``."""
+    return _claim(session, Outbox, col(Outbox.next_attempt_at), SENDING, now, limit)
 
 
 def claim_jobs(session: Session, now: datetime, limit: int) -> list[int]:
-    """Mark up to ``limit`` due pending jobs ``running`` and return their ids (as claim_outbox)."""
-    due = (
-        sa.select(Job.id)  # type: ignore[call-overload]
-        .where(Job.status == PENDING, Job.due_at <= now)
-        .order_by(Job.due_at, Job.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    stmt = (
-        sa.update(Job)
-        .where(col(Job.id).in_(due.scalar_subquery()))
-        .values(status=RUNNING, claimed_at=now, attempts=col(Job.attempts) + 1)
-        .returning(col(Job.id))
-    )
-    return sorted(int(i) for i in session.execute(stmt).scalars().all())
-
-
-def outbox_rows(session: Session, status: str) -> list[Outbox]:
-    stmt = select(Outbox).where(Outbox.status == status).order_by(col(Outbox.id))
-    return list(session.exec(stmt).all())
+    """Claim due pending jobs: they become ``running``."""
+    return _claim(session, Job, col(Job.due_at), RUNNING, now, limit)
 
 
 def thread_outbox(session: Session, thread_id: int) -> list[Outbox]:
