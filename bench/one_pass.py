@@ -33,7 +33,8 @@ def requests(n: int) -> list[bytes]:
 
 
 def floor(folder: Path, mails: list[bytes]) -> float:
-    inbox = MaildirInbox(folder / "in", make_config(folder, "maildir:x", "maildir:y").settings.inbox)
+    settings = make_config(folder, "maildir:x", "maildir:y").settings.inbox
+    inbox = MaildirInbox(folder / "in", settings)
     for raw in mails:
         inbox.append(raw)
     reply = EmailMessage()

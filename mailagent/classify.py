@@ -54,6 +54,7 @@ _AUTO_NAME_RE = re.compile(
     r"auto[-_]?(response|submitted|replied|reply|generated|respond)|holidayreply|machinegenerated",
     re.IGNORECASE,
 )
+_OWN_RULE_HEADERS = frozenset({"auto-submitted", "x-auto-response-suppress"})
 _SYSTEM_LOCALS = frozenset(
     {
         "mailer-daemon",
@@ -203,7 +204,9 @@ def _vendor_marks(msg: Inbound, _us: Us) -> Classification | None:
             if value.strip().lower() in values:
                 return Classification(AUTO, f"A6 {name}: {value.strip().lower()}")
     for name, _ in msg.headers:
-        if name != "x-auto-response-suppress" and _AUTO_NAME_RE.search(name):
+        # Auto-Submitted (A2) and X-Auto-Response-Suppress (a request, not a mark) have their
+        # own rules; the name pattern would misread "Auto-Submitted: no" as machine mail.
+        if name not in _OWN_RULE_HEADERS and _AUTO_NAME_RE.search(name):
             return Classification(AUTO, f"A6 {name} header")
     return None
 

@@ -88,13 +88,18 @@ def mail_context(
 
 
 def template_name(env: jinja2.Environment, kind: str, language: str, suffix: str) -> str | None:
-    """``<language>/<kind><suffix>``, falling back to English; None when neither exists."""
+    """``<language>/<kind><suffix>``, falling back to English; None when neither exists.
+
+    Raises ConfigError (naming file and line) when the template exists but does not compile.
+    """
     for lang in dict.fromkeys((language, "en")):
         name = f"{lang}/{kind}{suffix}"
         try:
             env.get_template(name)
         except jinja2.TemplateNotFound:
             continue
+        except jinja2.TemplateSyntaxError as exc:
+            raise ConfigError(f"templates/{exc.name or name}:{exc.lineno}: {exc.message}") from None
         return name
     return None
 
@@ -107,15 +112,32 @@ def render(
     if text_name is None:
         raise ConfigError(f"no template {language}/{kind}.txt.j2 or en/{kind}.txt.j2")
     html_name = template_name(env, kind, language, ".html.j2")
-    try:
-        text = env.get_template(text_name).render(context)
-        html = env.get_template(html_name).render(context) if html_name else None
-    except jinja2.TemplateError as exc:
-        where = getattr(exc, "filename", None) or text_name
-        line = getattr(exc, "lineno", None)
-        raise ConfigError(f"templates/{where}{f':{line}' if line else ''}: {exc}") from None
+    text = _render_one(env, text_name, context)
+    html = _render_one(env, html_name, context) if html_name else None
     subject, body = split_subject(text, text_name)
     return Rendered(subject=subject, text=body, html=html)
+
+
+def _render_one(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateError as exc:
+        line = _template_line(exc, name)
+        raise ConfigError(f"templates/{name}{f':{line}' if line else ''}: {exc}") from None
+
+
+def _template_line(exc: BaseException, name: str) -> int | None:
+    """The template line an error happened on: Jinja2 maps its frames back to template lines."""
+    lineno = getattr(exc, "lineno", None)
+    if lineno:
+        return int(lineno)
+    tb = exc.__traceback__
+    found = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(name):
+            found = tb.tb_lineno
+        tb = tb.tb_next
+    return found
 
 
 def split_subject(text: str, name: str) -> tuple[str, str]:
@@ -148,12 +170,13 @@ def thread_headers(
     if not parent_id:
         return "", ()
     if parent_references:
-        chain = [*parent_references, parent_id]
+        earlier = list(parent_references)
     elif len(parent_in_reply_to) == 1:
-        chain = [parent_in_reply_to[0], parent_id]
+        earlier = [parent_in_reply_to[0]]
     else:
-        chain = [parent_id]
-    chain = list(dict.fromkeys(chain))
+        earlier = []
+    # Repeats are dropped but the parent always comes last.
+    chain = [*dict.fromkeys(mid for mid in earlier if mid != parent_id), parent_id]
     if len(chain) > MAX_REFERENCES:
         chain = [chain[0], *chain[-(MAX_REFERENCES - 1) :]]
     return parent_id, tuple(chain)

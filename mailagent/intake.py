@@ -214,7 +214,7 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
 
 def _match(rt: Runtime, session: Session, msg: Inbound) -> Match:
     token_threads: dict[str, int] = {}
-    for token in tokens_in(msg.recipients, rt.us.address):
+    for token in tokens_in([*msg.recipients, *msg.delivered_to], rt.us.address):
         found = store.thread_by_token(session, token)
         if found is not None and found.id is not None:
             token_threads[token] = found.id

@@ -14,8 +14,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import Message
-from email.utils import parsedate_to_datetime
+from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
 
@@ -26,14 +28,21 @@ MAX_DEPTH = 20
 SUBJECT_CAP = 200
 NAME_CAP = 100
 TEXT_CAP = 200_000
-_MSGID_RE = re.compile(r"<([^<>\s]+)>")
+_MSGID_RE = re.compile(r"<([^<>]+)>")
+_ENCODED_WORD_RE = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 _WS_RE = re.compile(r"\s+")
 _FALLBACK_CHARSETS = ("utf-8", "cp1252", "latin-1")
+_RECIPIENT_HEADERS = ("to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc")
 
 
 @dataclass(frozen=True)
 class Inbound:
-    """What the core needs from one inbound message. Header names in ``headers`` are lower-case."""
+    """What the core needs from one inbound message. Header names in ``headers`` are lower-case.
+
+    ``recipients`` are the addressees the sender wrote (To, Cc, Bcc, Resent-*; at most 50);
+    ``delivered_to`` the addresses the final mail server delivered to (Delivered-To,
+    X-Original-To), where a reply token may be all that is left of a Bcc or forward.
+    """
 
     message_id: str
     in_reply_to: tuple[str, ...]
@@ -43,6 +52,7 @@ class Inbound:
     from_name: str
     from_count: int
     recipients: tuple[str, ...]
+    delivered_to: tuple[str, ...]
     date: datetime | None
     headers: tuple[tuple[str, str], ...]
     content_types: tuple[str, ...]
@@ -61,12 +71,33 @@ class Inbound:
 
 
 def sanitize_header_text(value: object, cap: int = SUBJECT_CAP) -> str:
-    """Make untrusted text safe for a header: no control or format characters, one line, capped."""
-    text = str(value)
+    """Make untrusted text safe for a header: no control or format characters, one line, capped.
+
+    Text that still holds RFC 2047 encoded words after decoding (a double-encoded header) is
+    decoded again and cleaned again: the email package would otherwise decode it when the header
+    is set and, on some Python 3.11 patch releases, write its CR/LF out raw (CPython gh-121650).
+    Encoded words that survive that are broken up so nothing decodes them later.
+    """
+    text = _clean(str(value))
+    for _ in range(3):
+        if not _ENCODED_WORD_RE.search(text):
+            break
+        text = _clean(_decode_words(text))
+    return text.replace("=?", "= ?").strip()[:cap]
+
+
+def _clean(text: str) -> str:
     cleaned = "".join(
         " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
     )
-    return _WS_RE.sub(" ", cleaned).strip()[:cap]
+    return _WS_RE.sub(" ", cleaned)
+
+
+def _decode_words(text: str) -> str:
+    try:
+        return str(make_header(decode_header(text)))
+    except (ValueError, LookupError, HeaderParseError):
+        return text
 
 
 def normalize_msgid(value: str) -> str:
@@ -91,7 +122,43 @@ def raw_message_id(raw: bytes) -> str:
 
 
 def parse_message(raw: bytes) -> Inbound:
-    """Parse ``raw`` defensively; never raises for malformed mail."""
+    """Parse ``raw`` defensively; never raises for malformed mail.
+
+    Mail the stdlib parser cannot even split comes back with no headers and one problem, which
+    the classifier reports as malformed (A10).
+    """
+    try:
+        return _parse(raw)
+    except Exception as exc:  # the modern parser itself fails on some hostile headers
+        return _fallback(raw, f"unparseable: {exc.__class__.__name__}")
+
+
+def _fallback(raw: bytes, problem: str) -> Inbound:
+    """What the lenient compat32 parser can still tell, marked with ``problem`` (so: malformed)."""
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    headers = [(k.lower(), _clean(_decode_words(str(v)))) for k, v in msg.raw_items()]
+    first = {name: value for name, value in reversed(headers)}
+    senders = getaddresses([v for k, v in headers if k == "from"])
+    return Inbound(
+        message_id=normalize_msgid(first.get("message-id", "")) or raw_message_id(raw),
+        in_reply_to=msgid_list([v for k, v in headers if k == "in-reply-to"]),
+        references=msgid_list([v for k, v in headers if k == "references"]),
+        subject=sanitize_header_text(first.get("subject", "")),
+        from_email=senders[0][1] if len(senders) == 1 else "",
+        from_name=sanitize_header_text(senders[0][0], NAME_CAP) if len(senders) == 1 else "",
+        from_count=len(senders),
+        recipients=(),
+        delivered_to=(),
+        date=_date(first.get("date", "")),
+        headers=tuple(headers),
+        content_types=(),
+        text="",
+        size=len(raw),
+        problems=(problem,),
+    )
+
+
+def _parse(raw: bytes) -> Inbound:
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     problems: list[str] = []
     headers = _headers(msg, problems)
@@ -107,7 +174,8 @@ def parse_message(raw: bytes) -> Inbound:
         from_email=from_email,
         from_name=from_name,
         from_count=from_count,
-        recipients=_recipients(msg, problems),
+        recipients=_addresses(msg, _RECIPIENT_HEADERS, problems),
+        delivered_to=_addresses(msg, ("delivered-to", "x-original-to"), problems),
         date=_date(first.get("date", "")),
         headers=tuple(headers),
         content_types=tuple(content_types),
@@ -147,17 +215,7 @@ def _sender(msg: Message, problems: list[str]) -> tuple[str, str, int]:
     return addr, sanitize_header_text(box.display_name or "", NAME_CAP), 1
 
 
-def _recipients(msg: Message, problems: list[str]) -> tuple[str, ...]:
-    names = (
-        "to",
-        "cc",
-        "bcc",
-        "resent-to",
-        "resent-cc",
-        "resent-bcc",
-        "delivered-to",
-        "x-original-to",
-    )
+def _addresses(msg: Message, names: tuple[str, ...], problems: list[str]) -> tuple[str, ...]:
     found: list[str] = []
     for name in names:
         try:
@@ -166,10 +224,9 @@ def _recipients(msg: Message, problems: list[str]) -> tuple[str, ...]:
             problems.append(f"unreadable {name}")
             continue
         for value in values:
-            for box in getattr(value, "addresses", ()):
-                if box.domain:
-                    found.append(f"{box.username}@{box.domain}".lower())
-            if not getattr(value, "addresses", None) and "@" in str(value):
+            boxes = getattr(value, "addresses", ())
+            found.extend(f"{b.username}@{b.domain}".lower() for b in boxes if b.domain)
+            if not boxes and "@" in str(value):
                 found.append(str(value).strip().strip("<>").lower())
     return tuple(dict.fromkeys(found))[:50]
 
@@ -250,8 +307,8 @@ def decode_text(part: Message, problems: list[str]) -> str:
             continue
         try:
             return data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            continue
+        except (LookupError, UnicodeDecodeError, ValueError):
+            continue  # unknown or malformed charset name (ValueError: embedded NUL)
     return data.decode("latin-1", errors="replace")  # pragma: no cover - latin-1 never fails
 
 

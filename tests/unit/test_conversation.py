@@ -1,0 +1,193 @@
+"""conversation.decide_inbound: what one inbound mail does to a thread (mail-rules A.2, A.3)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from mailagent.classify import Us, classify
+from mailagent.conversation import MailSpec, ThreadView, decide_inbound
+from mailagent.matching import Match
+from mailagent.parse import parse_message
+
+US = Us(
+    address="interviews@firm.example",
+    msgid_domain="mailagent.firm.example",
+    instance_id="mailagent",
+)
+NOW = datetime(2025, 11, 25, 10, 0, tzinfo=UTC)
+KEYS = ("background", "availability")
+THREAD = ThreadView(id=7, state="awaiting_guest", guest_email="dana@example.org", language="en")
+QUESTIONNAIRE = MailSpec(
+    "questionnaire", to_guest=True, auto_submitted="auto-replied", in_reply_to_inbound=True
+)
+NEW = Match(None, "new")
+BY_TOKEN = Match(7, "token")
+
+
+@pytest.mark.parametrize(
+    ("thread", "headers", "match", "expected", "log_parts"),
+    [
+        pytest.param(
+            None,
+            {},
+            NEW,
+            {
+                "attach": True,
+                "create_thread": True,
+                "state": "awaiting_guest",
+                "mails": (QUESTIONNAIRE,),
+                "events": ("request", "questionnaire"),
+                "missing": KEYS,
+            },
+            ["questionnaire"],
+            id="new human request creates a thread and one questionnaire",
+        ),
+        pytest.param(
+            None,
+            {"Auto_Submitted": "auto-replied"},
+            NEW,
+            {"attach": False, "create_thread": False, "state": None, "mails": (), "events": ()},
+            ["auto", "A2"],
+            id="machine mail without thread stored only",
+        ),
+        pytest.param(
+            None,
+            {"Return_Path": "<>"},
+            NEW,
+            {"attach": False, "create_thread": False, "state": None, "mails": (), "events": ()},
+            ["bounce", "A1"],
+            id="bounce without thread stored only",
+        ),
+        pytest.param(
+            None,
+            {"Subject": "Out of Office: back Monday"},
+            NEW,
+            {"attach": False, "create_thread": False, "state": None, "mails": (), "events": ()},
+            ["soft_auto"],
+            id="soft auto-reply without thread creates nothing",
+        ),
+        pytest.param(
+            None,
+            {"To": "someone@example.org"},
+            NEW,
+            {"attach": False, "create_thread": False, "state": None, "mails": (), "events": ()},
+            ["not_to_us"],
+            id="mail not to us creates nothing",
+        ),
+        pytest.param(
+            THREAD,
+            {"Auto_Submitted": "auto-replied"},
+            BY_TOKEN,
+            {
+                "attach": True,
+                "create_thread": False,
+                "state": None,
+                "mails": (),
+                "events": ("machine_mail",),
+            },
+            ["auto", "matched by token", "no state change"],
+            id="machine mail on a thread logged, no state change, no mails",
+        ),
+        pytest.param(
+            THREAD,
+            {"Subject": "Automatic reply: Informational interview"},
+            Match(7, "in-reply-to"),
+            {
+                "attach": True,
+                "create_thread": False,
+                "state": None,
+                "mails": (),
+                "events": ("machine_mail",),
+            },
+            ["soft_auto", "matched by in-reply-to"],
+            id="soft auto-reply on a thread logged only",
+        ),
+        pytest.param(
+            None,
+            {"X_Auto_Response_Suppress": "OOF, AutoReply"},
+            NEW,
+            {
+                "attach": True,
+                "create_thread": True,
+                "state": "needs_human",
+                "mails": (),
+                "events": ("needs_human",),
+            },
+            ["X-Auto-Response-Suppress"],
+            id="suppressed new request held for a human, no mails",
+        ),
+        pytest.param(
+            THREAD,
+            {},
+            Match(7, "token", "token says thread 7, headers say 3; token wins"),
+            {
+                "attach": True,
+                "create_thread": False,
+                "state": None,
+                "mails": (),
+                "events": ("guest_reply",),
+            },
+            ["reply from guest", "token wins"],
+            id="human reply on a thread is a guest reply, no mails",
+        ),
+        pytest.param(
+            ThreadView(id=7, state="awaiting_guest", guest_email="Dana@Example.org", language="en"),
+            {},
+            Match(7, "sender"),
+            {"attach": True, "state": None, "mails": (), "events": ("guest_reply",)},
+            ["reply from guest", "matched by sender"],
+            id="guest address compared case-insensitively",
+        ),
+        pytest.param(
+            THREAD,
+            {"X_Auto_Response_Suppress": "All"},
+            BY_TOKEN,
+            {"attach": True, "state": None, "mails": (), "events": ("guest_reply",)},
+            ["reply from guest"],
+            id="suppressed guest reply on a thread, no mails",
+        ),
+        pytest.param(
+            THREAD,
+            {"From": "Fox Mulder <fox@example.org>", "Return_Path": "<fox@example.org>"},
+            BY_TOKEN,
+            {
+                "attach": True,
+                "create_thread": False,
+                "state": None,
+                "mails": (),
+                "events": ("reply_from_other",),
+            },
+            ["reply from fox@example.org"],
+            id="reply from another address",
+        ),
+    ],
+)
+def test_decide_inbound(
+    raw_mail: Any,
+    thread: ThreadView | None,
+    headers: dict[str, str],
+    match: Match,
+    expected: dict[str, Any],
+    log_parts: list[str],
+) -> None:
+    msg = parse_message(raw_mail(**headers))
+    verdict = classify(msg, US)
+
+    decision = decide_inbound(thread, msg, verdict, match, KEYS, NOW)
+
+    got = {
+        "attach": decision.attach,
+        "create_thread": decision.create_thread,
+        "state": decision.state,
+        "mails": decision.mails,
+        "events": tuple(what for what, _ in decision.events),
+        "missing": decision.missing,
+    }
+    assert {key: got[key] for key in expected} == expected
+    for part in log_parts:
+        assert part in decision.log, decision.log
+    # Event details are what the admin reads; each one is non-empty.
+    assert all(detail for _, detail in decision.events)
