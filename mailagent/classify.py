@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mailagent.parse import Inbound, guest_address
+from mailagent.parse import LOOP_HEADER, Inbound, guest_address
 
 HUMAN = "human"
 AUTO = "auto"
@@ -22,6 +22,8 @@ NOT_TO_US = "not_to_us"
 MALFORMED = "malformed"
 SOFT_AUTO = "soft_auto"
 BAD_SENDER = "bad_sender"
+SPAM = "spam"
+_DMARC_FAIL = re.compile(r"\bdmarc\s*=\s*fail\b", re.IGNORECASE)
 
 LIST_HEADERS = (
     "list-id",
@@ -78,7 +80,6 @@ _SOFT_SUBJECTS = (
     "réponse automatique",
 )
 _SUPPRESS_VALUES = frozenset({"all", "oof", "autoreply"})
-LOOP_HEADER = "X-Mailagent-Loop"
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,9 @@ class Us:
     address: str
     msgid_domain: str
     instance_id: str
+    authserv_id: str = ""
+    spam_header: str = ""
+    spam_value: str = "YES"
 
     def is_ours(self, addr: str) -> bool:
         """True for the inbox address and its plus-variants (case-insensitive local part)."""
@@ -103,6 +107,7 @@ class Classification:
     category: str
     rule: str
     suppress_auto_reply: bool = False
+    hold: str = ""
 
     @property
     def is_human(self) -> bool:
@@ -115,7 +120,7 @@ def classify(msg: Inbound, us: Us) -> Classification:
         found = check(msg, us)
         if found:
             return found
-    for check in (_vendor_marks, _system_sender, _not_to_us, _malformed, _sender):
+    for check in (_vendor_marks, _system_sender, _spam, _not_to_us, _malformed, _sender):
         found = check(msg, us)
         if found:
             return found
@@ -123,7 +128,9 @@ def classify(msg: Inbound, us: Us) -> Classification:
     for prefix in _SOFT_SUBJECTS:
         if subject.startswith(prefix):
             return Classification(SOFT_AUTO, f"A.2 auto-reply subject '{msg.subject[:60]}'")
-    return Classification(HUMAN, "", suppress_auto_reply=_suppressed(msg))
+    return Classification(
+        HUMAN, "", suppress_auto_reply=_suppressed(msg), hold=_dmarc_failure(msg, us)
+    )
 
 
 def _keyword(value: str) -> str:
@@ -144,7 +151,7 @@ def _local_part(addr: str) -> str:
 def _ourselves(msg: Inbound, us: Us) -> Classification | None:
     if msg.message_id.lower().endswith("@" + us.msgid_domain.lower()):
         return Classification(LOOP, "A8 Message-ID is one of ours")
-    for value in msg.header_values(LOOP_HEADER):
+    for value in msg.loop_ids:
         if value.strip() == us.instance_id:
             return Classification(LOOP, f"A8 {LOOP_HEADER} names this instance")
     senders = [msg.from_email, *msg.header_values("sender"), *msg.header_values("return-path")]
@@ -251,6 +258,27 @@ def _sender(msg: Inbound, _us: Us) -> Classification | None:
     if guest_address(msg.from_email) is None:
         return Classification(BAD_SENDER, "A.2 From address refused by email-validator")
     return None
+
+
+def _spam(msg: Inbound, us: Us) -> Classification | None:
+    if not us.spam_header:
+        return None
+    for value in msg.header_values(us.spam_header):
+        if value.strip().upper() == us.spam_value.upper():
+            return Classification(SPAM, f"A11 {us.spam_header}: {value.strip()}")
+    return None
+
+
+def _dmarc_failure(msg: Inbound, us: Us) -> str:
+    """A DMARC failure reported by *our* border (``authserv_id``); results other servers wrote
+    into the mail (anyone can forge them) are ignored."""
+    if not us.authserv_id:
+        return ""
+    for value in msg.header_values("authentication-results"):
+        server = value.split(";", 1)[0].split()
+        if server and server[0].lower() == us.authserv_id.lower() and _DMARC_FAIL.search(value):
+            return f"DMARC fail reported by {us.authserv_id}"
+    return ""
 
 
 def _suppressed(msg: Inbound) -> bool:

@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     tshow.add_argument("--json", action="store_true", help="the thread as a JSON object")
     tshow.set_defaults(func=cmd_threads_show)
 
+    pause = sub.add_parser("pause", help="stop all sending (mail keeps being read and queued)")
+    pause.add_argument("--reason", default="", help="shown in logs and `mailagent run --once`")
+    pause.set_defaults(func=cmd_pause)
+    sub.add_parser("resume", help="send again after `pause`").set_defaults(func=cmd_resume)
+
     db = sub.add_parser("db", help="database maintenance")
     dsub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     dsub.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
@@ -124,6 +129,7 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
             f"pass: {i.fetched} fetched, {i.handled} handled, {i.duplicates} duplicates, "
             f"{i.quarantined} quarantined; {report.jobs} jobs; "
             f"outbox {o.sent} sent, {o.retry} to retry, {o.failed} failed, {o.uncertain} uncertain"
+            + (f"; sending held: {o.held}" if o.held else "")
         )
         return 1 if report.inbox_error or report.outbox.error else 0
 
@@ -189,6 +195,27 @@ def cmd_threads_show(config: Config, args: argparse.Namespace) -> int:
             raise MailagentError(f"no thread {args.id}")
         data = views.thread_json(session, thread, full=True)
     print(json.dumps(data, indent=2) if args.json else views.thread_text(data))
+    return 0
+
+
+def cmd_pause(config: Config, args: argparse.Namespace) -> int:
+    return _set_paused(config, f"paused: {args.reason}" if args.reason else "paused")
+
+
+def cmd_resume(config: Config, args: argparse.Namespace) -> int:
+    return _set_paused(config, "")
+
+
+def _set_paused(config: Config, value: str) -> int:
+    import getpass
+
+    from mailagent import store
+    from mailagent.delivery import PAUSED
+    from mailagent.runtime import opened, utcnow
+
+    with opened(config) as rt, store.transaction(rt.engine) as session:
+        store.set_control(session, PAUSED, value, getpass.getuser(), utcnow())
+    print("sending paused for every worker" if value else "sending resumed")
     return 0
 
 

@@ -20,10 +20,9 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from mailagent.classify import LOOP_HEADER
 from mailagent.config import FirmSettings, Question
 from mailagent.errors import ConfigError
-from mailagent.parse import sanitize_header_text
+from mailagent.parse import LOOP_HEADER, sanitize_header_text
 
 MAX_REFERENCES = 20
 SUBJECT_MAX = 200

@@ -183,6 +183,7 @@ class InboxSettings(_TlsMixin):
     processed_keyword: str = "$MailagentProcessed"
     processed_folder: str = ""
     quarantine_keyword: str = "$MailagentQuarantined"
+    quarantine_folder: str = "Quarantine"
     poll_seconds: float = Field(default=60, ge=0.2, le=3600)
     idle: bool = True
     idle_renew_seconds: float = Field(default=600, ge=1, le=1500)
@@ -192,7 +193,13 @@ class InboxSettings(_TlsMixin):
     fetch_batch: int = Field(default=100, ge=1, le=5000)
     max_message_bytes: int = Field(default=10_000_000, ge=10_000)
     max_attempts: int = Field(default=3, ge=1, le=20)
+    max_parts: int = Field(default=1000, ge=10, le=100_000)
+    max_depth: int = Field(default=20, ge=2, le=200)
+    message_seconds: float = Field(default=30, ge=0.5, le=600)
     backoff_max_seconds: float = Field(default=300, ge=1, le=3600)
+    authserv_id: str = ""
+    spam_header: str = ""
+    spam_value: str = "YES"
 
     @field_validator("url")
     @classmethod
@@ -232,6 +239,7 @@ class OutboxSettings(_TlsMixin):
     retry_max_seconds: float = Field(default=3600, ge=1)
     max_attempts: int = Field(default=12, ge=1, le=1000)
     flush_batch: int = Field(default=200, ge=1, le=10_000)
+    sent_folder: str = ""
 
     @field_validator("url")
     @classmethod
@@ -258,6 +266,36 @@ class DatabaseSettings(_Section):
     def _url(cls, value: str) -> str:
         if not (value.startswith("sqlite:///") or value.startswith("postgresql")):
             raise ValueError("must be sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/NAME")
+        return value
+
+
+class LimitsSettings(_Section):
+    """Rate limits (mail-rules c). Tiers are [count, minutes] pairs: at ``count`` mails within
+    ``minutes`` the next automatic mail is not written."""
+
+    questionnaire_window_days: float = Field(default=7, ge=1, le=60)
+    per_thread_recipient: tuple[tuple[int, int], ...] = (
+        (10, 10),
+        (15, 30),
+        (25, 60),
+        (50, 180),
+        (100, 600),
+    )
+    per_recipient: tuple[tuple[int, int], ...] = (
+        (30, 10),
+        (60, 30),
+        (120, 60),
+        (240, 180),
+        (360, 600),
+    )
+    inbound_per_sender: tuple[int, int] = (20, 120)
+    global_per_minute: int = Field(default=60, ge=1, le=100_000)
+
+    @field_validator("per_thread_recipient", "per_recipient")
+    @classmethod
+    def _tiers(cls, value: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+        if any(count < 1 or minutes < 1 for count, minutes in value):
+            raise ValueError("each tier is [count, minutes], both at least 1")
         return value
 
 
@@ -331,6 +369,7 @@ class Settings(BaseSettings):
     templates: TemplateSettings = TemplateSettings()
     questionnaire: QuestionnaireSettings = QuestionnaireSettings()
     worker: WorkerSettings = WorkerSettings()
+    limits: LimitsSettings = LimitsSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -97,13 +97,14 @@ def decide_inbound(
         return Decision(
             attach=False, log=f"stored, not answered: {verdict.category} ({verdict.rule})"
         )
-    if verdict.suppress_auto_reply:
+    if verdict.hold or verdict.suppress_auto_reply:
+        why = verdict.hold or "X-Auto-Response-Suppress asks for no automatic answer"
         return Decision(
             attach=True,
             create_thread=True,
             state=NEEDS_HUMAN,
-            events=(("needs_human", "X-Auto-Response-Suppress asks for no automatic answer"),),
-            log="new request held for an admin: X-Auto-Response-Suppress",
+            events=(("needs_human", why),),
+            log=f"new request held for an admin: {why}",
         )
     return Decision(
         attach=True,
@@ -121,6 +122,9 @@ def _on_thread(thread: ThreadView, msg: Inbound, verdict: Classification, match:
     if not verdict.is_human:
         detail = f"{verdict.category}: {verdict.rule}; {how}; no state change"
         return Decision(attach=True, events=(("machine_mail", detail),), log=detail)
+    if verdict.hold:
+        detail = f"held for an admin: {verdict.hold}; {how}; nothing acted upon"
+        return Decision(attach=True, events=(("held", detail),), log=detail)
     who = "guest" if msg.from_email.lower() == thread.guest_email.lower() else msg.from_email
     what = "guest_reply" if who == "guest" else "reply_from_other"
     detail = f"reply from {who}; {how}"

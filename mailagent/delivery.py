@@ -8,6 +8,7 @@ the transport is touched) -> ``sent``; a temporary failure goes back to ``pendin
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +21,10 @@ from mailagent.outbox import Outgoing, Sender, open_sender
 from mailagent.runtime import Runtime
 
 log = logging.getLogger("mailagent.delivery")
+SentLookup = Callable[[str], "bool | None"]
+
+
+PAUSED = "paused"
 
 
 @dataclass
@@ -28,7 +33,9 @@ class FlushReport:
     retry: int = 0
     failed: int = 0
     uncertain: int = 0
+    reconciled: int = 0
     error: str = ""
+    held: str = ""
 
 
 def backoff(settings_first: float, settings_max: float, attempts: int) -> timedelta:
@@ -36,20 +43,74 @@ def backoff(settings_first: float, settings_max: float, attempts: int) -> timede
     return timedelta(seconds=min(settings_max, settings_first * 2 ** max(0, attempts - 1)))
 
 
-def flush(rt: Runtime, now: datetime, sender: Sender | None = None) -> FlushReport:
-    """Send every due pending row (in batches). ``sender`` is for tests; normally from config."""
+def flush(
+    rt: Runtime,
+    now: datetime,
+    sender: Sender | None = None,
+    sent_lookup: SentLookup | None = None,
+) -> FlushReport:
+    """Send every due pending row (in batches), unless sending is paused or the global circuit
+    breaker holds it. ``sent_lookup`` answers whether a Message-ID is in the Sent folder."""
     report = FlushReport()
     sender = sender or open_sender(rt.config.settings.outbox)
     reconcile_stale(rt, now, sender)
+    if sent_lookup is not None:
+        report.reconciled = reconcile_uncertain(rt, sent_lookup)
     batch = rt.config.settings.outbox.flush_batch
     while True:
+        allowance, report.held = _allowance(rt, now)
+        if allowance <= 0:
+            return report
         with store.transaction(rt.engine) as session:
-            ids = store.claim_outbox(session, now, batch)
+            ids = store.claim_outbox(session, now, min(batch, allowance))
         if not ids:
             return report
         _send_batch(rt, ids, now, sender, report)
-        if report.error or len(ids) < batch:
+        if report.error or len(ids) < min(batch, allowance):
             return report
+
+
+def _allowance(rt: Runtime, now: datetime) -> tuple[int, str]:
+    """How many mails may go out now, and why none may when it is zero."""
+    limit = rt.config.settings.limits.global_per_minute
+    with store.transaction(rt.engine) as session:
+        paused = store.get_control(session, PAUSED)
+        if paused is not None and paused.value:
+            return (
+                0,
+                f"paused by {paused.actor or 'an admin'} at {paused.updated_at:%Y-%m-%d %H:%M} UTC",
+            )
+        recent = store.sent_since(session, now - timedelta(minutes=1))
+        pending = store.count_due(session, now)
+    if recent >= limit and pending:
+        held = f"circuit breaker: {recent} mails in the last minute (limit {limit})"
+        log.error("outbox: %s; %s mail(s) wait", held, pending)
+        return 0, held
+    return limit - recent, ""
+
+
+def reconcile_uncertain(rt: Runtime, sent_lookup: SentLookup) -> int:
+    """Settle ``uncertain`` rows whose Message-ID is found in the Sent folder; returns how many.
+
+    A row that is not found stays ``uncertain`` for an admin: absence proves nothing when the
+    provider does not file sent mail.
+    """
+    with store.transaction(rt.engine) as session:
+        rows = store.uncertain_rows(session, limit=50)
+    settled = 0
+    for row_id, message_id in rows:
+        if sent_lookup(message_id) is not True:
+            continue
+        with store.transaction(rt.engine) as session:
+            row = session.get(Outbox, row_id)
+            if row is not None and row.status == UNCERTAIN:
+                row.status, row.sent_at = SENT, row.claimed_at
+                row.last_error = "found in the Sent folder"
+                settled += 1
+        log.info(
+            "outbox row %s Message-ID <%s>: found in the Sent folder; sent", row_id, message_id
+        )
+    return settled
 
 
 def _send_batch(

@@ -154,7 +154,7 @@ class MaildirInbox:
         self._mark(uids, self.settings.processed_folder)
 
     def mark_quarantined(self, uids: Sequence[int]) -> None:
-        self._mark(uids, "Quarantine")
+        self._mark(uids, self.settings.quarantine_folder or "Quarantine")
 
     def _mark(self, uids: Sequence[int], folder: str) -> None:
         """Move the files to cur/ (keeping their flags) or into Maildir++ folder ``.<folder>``."""
@@ -288,7 +288,19 @@ class ImapInbox:
         self._mark(uids, self.settings.processed_keyword, self.settings.processed_folder)
 
     def mark_quarantined(self, uids: Sequence[int]) -> None:
-        self._mark(uids, self.settings.quarantine_keyword, "")
+        self._mark(uids, self.settings.quarantine_keyword, self.settings.quarantine_folder)
+
+    def has_message_id(self, folder: str, message_id: str) -> bool:
+        """Whether ``folder`` holds a message with this Message-ID (UID SEARCH HEADER)."""
+        with self._guard("search sent") as client:
+            if not client.folder_exists(folder):
+                return False
+            client.select_folder(folder, readonly=True)
+            try:
+                found = client.search(["HEADER", "Message-ID", f"<{message_id}>"])
+            finally:
+                client.select_folder(self.folder)
+        return bool(found)
 
     def _mark(self, uids: Sequence[int], keyword: str, folder: str) -> None:
         if not uids:

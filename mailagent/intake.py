@@ -10,26 +10,27 @@ from __future__ import annotations
 
 import logging
 import secrets
+import signal
+import threading
 from base64 import b32encode
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from mailagent import compose, store
-from mailagent.classify import BAD_SENDER, MALFORMED, NOT_TO_US, SOFT_AUTO, classify
-from mailagent.conversation import Decision, MailSpec, ThreadView, decide_inbound
+from mailagent import bounces, outgoing, store
+from mailagent.classify import BAD_SENDER, BOUNCE, MALFORMED, NOT_TO_US, SOFT_AUTO, classify
+from mailagent.conversation import Decision, ThreadView, decide_inbound
 from mailagent.errors import ConfigError
 from mailagent.inbox import Inbox
 from mailagent.matching import Match, match_thread, tokens_in
 from mailagent.models import (
+    BOUNCED,
     DONE,
     DUPLICATE,
-    PENDING,
     QUARANTINED,
     RECEIVED,
     Event,
@@ -37,7 +38,7 @@ from mailagent.models import (
     Outbox,
     Thread,
 )
-from mailagent.parse import Inbound, guest_address, parse_message
+from mailagent.parse import Inbound, Limits, guest_address, parse_message
 from mailagent.runtime import Runtime
 
 log = logging.getLogger("mailagent.intake")
@@ -134,8 +135,13 @@ def handle_one(rt: Runtime, row_id: int, now: datetime) -> str:
     if attempts > max_attempts:
         return _quarantine(rt, row_id, f"failed {max_attempts} times")
     try:
-        with store.transaction(rt.engine) as session:
+        with (
+            time_budget(rt.config.settings.inbox.message_seconds),
+            store.transaction(rt.engine) as session,
+        ):
             return _handle(rt, session, row_id, now)
+    except OverBudget as exc:
+        return _quarantine(rt, row_id, str(exc))
     except ConfigError:
         with store.transaction(rt.engine) as session:
             session.execute(
@@ -153,6 +159,32 @@ def handle_one(rt: Runtime, row_id: int, now: datetime) -> str:
         if attempts >= max_attempts:
             return _quarantine(rt, row_id, f"failed {attempts} times: {exc!r}")
         return RECEIVED
+
+
+class OverBudget(Exception):
+    """Handling one message took longer than ``[inbox] message_seconds``."""
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` with OverBudget (main thread only, via SIGALRM).
+
+    Elsewhere (a worker thread) the block runs unbounded: signals reach the main thread only.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise OverBudget(f"took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _quarantine(rt: Runtime, row_id: int, why: str) -> str:
@@ -176,17 +208,23 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
     row = session.get(Message, row_id)
     if row is None or row.status != RECEIVED:
         return row.status if row else DONE
-    msg = parse_message(row.raw)
+    inbox = rt.config.settings.inbox
+    msg = parse_message(row.raw, Limits(max_parts=inbox.max_parts, max_depth=inbox.max_depth))
     verdict = classify(msg, rt.us)
     key = store.msgid_key(msg.message_id)
     row.message_id, row.subject = msg.message_id, msg.subject
-    row.from_addr, row.category, row.rule = msg.from_email[:320], verdict.category, verdict.rule
+    sender = (guest_address(msg.from_email) or msg.from_email).lower()
+    row.from_addr, row.category, row.rule = sender[:320], verdict.category, verdict.rule
     row.server_action = PROCESSED
     if store.message_id_seen(session, "in", rt.mailbox, key):
         row.status = DUPLICATE
         log.info("Message-ID <%s>: already handled; stored as a duplicate", msg.message_id)
         return DUPLICATE
     row.dedupe_key = key
+    if verdict.category == BOUNCE:
+        report = bounces.read_report(row.raw)
+        if report is not None:
+            return _bounce(rt, session, row, msg, report, now)
     match = _match(rt, session, msg)
     thread = session.get(Thread, match.thread_id) if match.thread_id else None
     view = None
@@ -210,6 +248,61 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
         f" [thread {thread.id}]" if thread else "",
     )
     return DONE
+
+
+def _bounce(
+    rt: Runtime,
+    session: Session,
+    row: Message,
+    msg: Inbound,
+    report: bounces.Report,
+    now: datetime,
+) -> str:
+    """Tie a delivery report to the mail it returns; stop writing to addresses that failed."""
+    sent = _bounced_row(rt, session, msg, report)
+    thread_id = sent.thread_id if sent else None
+    row.kind, row.status, row.thread_id = "bounce", DONE, thread_id
+    for rcpt in report.recipients:
+        if rcpt.permanent:
+            what = "bounce"
+            detail = f"{rcpt.address}: {rcpt.status} {rcpt.diagnostic}; no more mail to it"
+            store.suppress(
+                session,
+                rcpt.address,
+                rcpt.diagnostic or "permanent failure",
+                rcpt.status,
+                msg.message_id,
+                thread_id,
+                now,
+            )
+            if sent is not None and sent.recipient.lower() == rcpt.address:
+                sent.status = BOUNCED
+        else:
+            what, detail = "bounce_ignored", f"{rcpt.address}: {rcpt.action} {rcpt.status}"
+        if thread_id is not None:
+            session.add(Event(thread_id=thread_id, at=now, what=what, detail=detail[:2000]))
+        log.warning(
+            "Message-ID <%s>: delivery report for outbox row %s%s: %s",
+            msg.message_id,
+            sent.id if sent else "(unknown)",
+            f" [thread {thread_id}]" if thread_id else "",
+            detail,
+        )
+    return DONE
+
+
+def _bounced_row(
+    rt: Runtime, session: Session, msg: Inbound, report: bounces.Report
+) -> Outbox | None:
+    """The outbox row a report is about: by its VERP bounce address, else by quoted Message-ID."""
+    for address in (*msg.recipients, *msg.delivered_to):
+        if bounces.bounce_tag(address, rt.us.address):
+            found = store.outbox_by_envelope(session, address)
+            if found is not None:
+                return found
+    if report.original_message_id:
+        return store.outbox_by_message_id(session, report.original_message_id)
+    return None
 
 
 def _match(rt: Runtime, session: Session, msg: Inbound) -> Match:
@@ -258,94 +351,8 @@ def _apply(
     for what, detail in decision.events:
         session.add(Event(thread_id=thread.id, at=now, what=what, detail=detail[:2000]))
     for spec in decision.mails:
-        queue_mail(rt, session, thread, spec, msg, now)
+        outgoing.queue_mail(rt, session, thread, spec, msg, now)
     return thread
-
-
-def queue_mail(
-    rt: Runtime,
-    session: Session,
-    thread: Thread,
-    spec: MailSpec,
-    parent: Inbound | None,
-    now: datetime,
-) -> Outbox:
-    """Render ``spec``; write it as a Message row plus a pending Outbox row (Message-ID fixed)."""
-    assert thread.id is not None
-    firm = rt.config.settings.firm
-    rendered = compose.render(
-        rt.templates, spec.kind, thread.language, _context(rt, thread, parent)
-    )
-    in_reply_to, references = "", tuple[str, ...]()
-    if spec.in_reply_to_inbound and parent is not None:
-        in_reply_to, references = compose.thread_headers(
-            parent.message_id, parent.references, parent.in_reply_to
-        )
-    message_id = f"{secrets.token_hex(16)}@{firm.message_id_domain}"
-    to_addr = thread.guest_email if spec.to_guest else thread.manager_email
-    to_name = thread.guest_name if spec.to_guest else thread.manager_name
-    envelope = compose.Envelope(
-        message_id=message_id,
-        date=now,
-        from_name=firm.sender_name,
-        from_addr=firm.address,
-        reply_to=f"{firm.local_part}+{thread.token}@{firm.domain}",
-        to_name=to_name,
-        to_addr=to_addr,
-        subject=rendered.subject,
-        auto_submitted=spec.auto_submitted,
-        loop_id=firm.instance_id,
-        in_reply_to=in_reply_to,
-        references=references,
-    )
-    data = compose.build_message(envelope, rendered.text, rendered.html).as_bytes(
-        policy=policy.SMTP
-    )
-    out_msg = Message(
-        direction="out",
-        mailbox=rt.mailbox,
-        message_id=message_id,
-        dedupe_key=store.msgid_key(message_id),
-        thread_id=thread.id,
-        kind=spec.kind,
-        category="ours",
-        subject=rendered.subject,
-        from_addr=firm.address,
-        to_addr=to_addr,
-        at=now,
-        raw=data,
-        size=len(data),
-        status=DONE,
-    )
-    session.add(out_msg)
-    session.flush()
-    assert out_msg.id is not None
-    row = Outbox(
-        message_id=out_msg.id,
-        thread_id=thread.id,
-        kind=spec.kind,
-        seq=store.next_outbox_seq(session, thread.id, spec.kind),
-        recipient=to_addr,
-        envelope_from=f"{firm.local_part}+b-{secrets.token_hex(8)}@{firm.domain}",
-        status=PENDING,
-        next_attempt_at=now,
-        created_at=now,
-    )
-    session.add(row)
-    return row
-
-
-def _context(rt: Runtime, thread: Thread, parent: Inbound | None) -> dict[str, Any]:
-    wanted = set(thread.missing)
-    asked = [q for q in rt.config.questionnaire.questions if q.key in wanted]
-    return compose.mail_context(
-        rt.config.settings.firm,
-        guest_name=thread.guest_name,
-        guest_email=thread.guest_email,
-        questions=asked,
-        language=thread.language,
-        request_subject=parent.subject if parent else "",
-    )
 
 
 def apply_server_actions(rt: Runtime, inbox: Inbox, uidvalidity: int) -> None:

@@ -50,6 +50,7 @@ SENT = "sent"
 FAILED = "failed"
 UNCERTAIN = "uncertain"
 CANCELLED = "cancelled"
+BOUNCED = "bounced"
 RUNNING = "running"
 
 
@@ -80,6 +81,7 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("mailbox", "uidvalidity", "uid", name="uq_message_server_identity"),
         sa.UniqueConstraint("direction", "mailbox", "dedupe_key", name="uq_message_dedupe"),
+        sa.Index("ix_message_sender", "direction", "from_addr", "at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -110,6 +112,8 @@ class Outbox(SQLModel, table=True):
 
     __table_args__ = (
         sa.UniqueConstraint("thread_id", "kind", "seq", name="uq_outbox_idempotency"),
+        sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_recipient", "recipient", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -130,6 +134,8 @@ class Outbox(SQLModel, table=True):
 
 class Job(SQLModel, table=True):
     """Scheduled work for a thread (nudges, reminders...). Due times live here, not in memory."""
+
+    __table_args__ = (sa.Index("ix_job_due", "status", "due_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     thread_id: int = Field(foreign_key="thread.id", index=True)
@@ -162,5 +168,21 @@ class Event(SQLModel, table=True):
     actor: str = Field(default="mailagent", max_length=320)
 
 
-sa.Index("ix_outbox_due", Outbox.__table__.c.status, Outbox.__table__.c.next_attempt_at)  # type: ignore[attr-defined]
-sa.Index("ix_job_due", Job.__table__.c.status, Job.__table__.c.due_at)  # type: ignore[attr-defined]
+class Suppression(SQLModel, table=True):
+    """An address mailagent no longer writes to (a permanent bounce), with the evidence."""
+
+    address: str = Field(primary_key=True, max_length=320)
+    reason: str = Field(max_length=2000)
+    status: str = Field(default="", max_length=16)
+    message_id: str = Field(default="", max_length=998)
+    thread_id: int | None = Field(default=None, foreign_key="thread.id")
+    at: datetime = _utc()
+
+
+class Control(SQLModel, table=True):
+    """Switches an admin flips at run time (``paused``), shared by every worker."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(default="", max_length=2000)
+    actor: str = Field(default="", max_length=320)
+    updated_at: datetime = _utc()

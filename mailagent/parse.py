@@ -17,12 +17,15 @@ from datetime import UTC, datetime
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import Message
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+LOOP_HEADER = "X-Mailagent-Loop"
+CONTROL_PREFIX = "x-mailagent-"
 MAX_PARTS = 1000
 MAX_DEPTH = 20
 SUBJECT_CAP = 200
@@ -59,6 +62,7 @@ class Inbound:
     text: str
     size: int
     problems: tuple[str, ...] = field(default=())
+    loop_ids: tuple[str, ...] = field(default=())
 
     def header_values(self, name: str) -> list[str]:
         """Every instance of header ``name`` (case-insensitive), in order."""
@@ -121,22 +125,35 @@ def raw_message_id(raw: bytes) -> str:
     return "sha256-" + hashlib.sha256(raw).hexdigest() + "@missing-message-id.invalid"
 
 
-def parse_message(raw: bytes) -> Inbound:
+@dataclass(frozen=True)
+class Limits:
+    """Structure caps (mail-rules F.3): past them a mail is malformed, not parsed further."""
+
+    max_parts: int = MAX_PARTS
+    max_depth: int = MAX_DEPTH
+
+
+def parse_message(raw: bytes, limits: Limits = Limits()) -> Inbound:
     """Parse ``raw`` defensively; never raises for malformed mail.
 
-    Mail the stdlib parser cannot even split comes back with no headers and one problem, which
-    the classifier reports as malformed (A10).
+    Mail with far more MIME boundaries than ``limits.max_parts`` is not parsed at all (the stdlib
+    parser would build every part first), and mail the stdlib parser cannot split: both come back
+    with their headers only and a problem, which the classifier reports as malformed (A10).
     """
+    if raw.count(b"\n--") > 2 * limits.max_parts + 10:
+        return _fallback(raw, f"more than {limits.max_parts} MIME parts (not parsed)")
     try:
-        return _parse(raw)
+        return _parse(raw, limits)
     except Exception as exc:  # the modern parser itself fails on some hostile headers
         return _fallback(raw, f"unparseable: {exc.__class__.__name__}")
 
 
 def _fallback(raw: bytes, problem: str) -> Inbound:
-    """What the lenient compat32 parser can still tell, marked with ``problem`` (so: malformed)."""
-    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
-    headers = [(k.lower(), _clean(_decode_words(str(v)))) for k, v in msg.raw_items()]
+    """What the header block alone still tells, marked with ``problem`` (so: malformed)."""
+    msg = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    headers = _without_control(
+        [(k.lower(), _clean(_decode_words(str(v)))) for k, v in msg.raw_items()]
+    )
     first = {name: value for name, value in reversed(headers)}
     senders = getaddresses([v for k, v in headers if k == "from"])
     return Inbound(
@@ -151,6 +168,7 @@ def _fallback(raw: bytes, problem: str) -> Inbound:
         delivered_to=(),
         date=_date(first.get("date", "")),
         headers=tuple(headers),
+        loop_ids=_loop_ids(msg.get_all(LOOP_HEADER) or []),
         content_types=(),
         text="",
         size=len(raw),
@@ -158,14 +176,15 @@ def _fallback(raw: bytes, problem: str) -> Inbound:
     )
 
 
-def _parse(raw: bytes) -> Inbound:
+def _parse(raw: bytes, limits: Limits) -> Inbound:
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     problems: list[str] = []
-    headers = _headers(msg, problems)
+    all_headers = _headers(msg, problems)
+    headers = _without_control(all_headers)
     first = {name: value for name, value in reversed(headers)}
     message_id = normalize_msgid(first.get("message-id", "")) or raw_message_id(raw)
     from_email, from_name, from_count = _sender(msg, problems)
-    content_types, text = _body(msg, problems)
+    content_types, text = _body(msg, problems, limits)
     return Inbound(
         message_id=message_id,
         in_reply_to=msgid_list([v for k, v in headers if k == "in-reply-to"]),
@@ -178,11 +197,22 @@ def _parse(raw: bytes) -> Inbound:
         delivered_to=_addresses(msg, ("delivered-to", "x-original-to"), problems),
         date=_date(first.get("date", "")),
         headers=tuple(headers),
+        loop_ids=_loop_ids([v for k, v in all_headers if k == LOOP_HEADER.lower()]),
         content_types=tuple(content_types),
         text=text,
         size=len(raw),
         problems=tuple(problems),
     )
+
+
+def _loop_ids(values: list[str]) -> tuple[str, ...]:
+    return tuple(sanitize_header_text(v, 64) for v in values)
+
+
+def _without_control(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Our own control headers are noted (``loop_ids``) and never passed on from inbound mail:
+    a guest could copy them to confuse us, and they must not leak into what we relay."""
+    return [(k, v) for k, v in headers if not k.startswith(CONTROL_PREFIX)]
 
 
 def _headers(msg: Message, problems: list[str]) -> list[tuple[str, str]]:
@@ -241,18 +271,18 @@ def _date(value: str) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def _body(msg: Message, problems: list[str]) -> tuple[list[str], str]:
+def _body(msg: Message, problems: list[str], limits: Limits) -> tuple[list[str], str]:
     content_types: list[str] = []
     plain: list[str] = []
     html: list[str] = []
     stack: list[tuple[Message, int]] = [(msg, 0)]
     while stack:
         part, depth = stack.pop()
-        if len(content_types) >= MAX_PARTS:
-            problems.append(f"more than {MAX_PARTS} MIME parts")
+        if len(content_types) >= limits.max_parts:
+            problems.append(f"more than {limits.max_parts} MIME parts")
             break
-        if depth > MAX_DEPTH:
-            problems.append(f"MIME nesting deeper than {MAX_DEPTH}")
+        if depth > limits.max_depth:
+            problems.append(f"MIME nesting deeper than {limits.max_depth}")
             break
         ctype = _content_type(part)
         content_types.append(ctype)

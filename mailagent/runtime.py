@@ -50,6 +50,9 @@ def build_runtime(config: Config, migrate: bool = True) -> Runtime:
             address=firm.address,
             msgid_domain=firm.message_id_domain,
             instance_id=firm.instance_id,
+            authserv_id=settings.inbox.authserv_id,
+            spam_header=settings.inbox.spam_header,
+            spam_value=settings.inbox.spam_value,
         ),
     )
 

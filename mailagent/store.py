@@ -30,10 +30,12 @@ from mailagent.models import (
     RECEIVED,
     RUNNING,
     SENDING,
+    Control,
     Event,
     Job,
     Message,
     Outbox,
+    Suppression,
     Thread,
     Watermark,
 )
@@ -306,3 +308,121 @@ def claim_jobs(session: Session, now: datetime, limit: int) -> list[int]:
 def thread_outbox(session: Session, thread_id: int) -> list[Outbox]:
     stmt = select(Outbox).where(Outbox.thread_id == thread_id).order_by(col(Outbox.id))
     return list(session.exec(stmt).all())
+
+
+# --- limits, suppression, switches -----------------------------------------------------------
+
+COUNTED = ("pending", "sending", "sent", "uncertain", "bounced")
+
+
+def outbox_times(
+    session: Session,
+    recipient: str,
+    since: datetime,
+    thread_id: int | None = None,
+    kind: str | None = None,
+) -> list[datetime]:
+    """When mails to ``recipient`` were written (rows that count against limits)."""
+    stmt = select(Outbox.created_at).where(
+        sa.func.lower(Outbox.recipient) == recipient.lower(),
+        Outbox.created_at >= since,
+        col(Outbox.status).in_(COUNTED),
+    )
+    if thread_id is not None:
+        stmt = stmt.where(Outbox.thread_id == thread_id)
+    if kind is not None:
+        stmt = stmt.where(Outbox.kind == kind)
+    return list(session.exec(stmt).all())
+
+
+def inbound_times(session: Session, sender: str, since: datetime) -> list[datetime]:
+    stmt = select(Message.at).where(
+        Message.direction == "in", Message.from_addr == sender.lower(), Message.at >= since
+    )
+    return list(session.exec(stmt).all())
+
+
+def suppression_for(session: Session, address: str) -> Suppression | None:
+    return session.get(Suppression, address.lower())
+
+
+def suppress(
+    session: Session,
+    address: str,
+    reason: str,
+    status: str,
+    message_id: str,
+    thread_id: int | None,
+    now: datetime,
+) -> bool:
+    """Record a permanent failure for ``address``; False if it was already suppressed."""
+    if session.get(Suppression, address.lower()) is not None:
+        return False
+    session.add(
+        Suppression(
+            address=address.lower(),
+            reason=reason[:2000],
+            status=status[:16],
+            message_id=message_id[:998],
+            thread_id=thread_id,
+            at=now,
+        )
+    )
+    return True
+
+
+def sent_since(session: Session, since: datetime) -> int:
+    stmt = (
+        select(sa.func.count())
+        .select_from(Outbox)
+        .where(
+            col(Outbox.sent_at).is_not(None),
+            Outbox.sent_at >= since,  # type: ignore[operator]
+        )
+    )
+    return int(session.exec(stmt).one())
+
+
+def get_control(session: Session, key: str) -> Control | None:
+    return session.get(Control, key)
+
+
+def set_control(session: Session, key: str, value: str, actor: str, now: datetime) -> None:
+    row = session.get(Control, key) or Control(key=key)
+    row.value, row.actor, row.updated_at = value, actor, now
+    session.add(row)
+
+
+def outbox_by_envelope(session: Session, envelope_from: str) -> Outbox | None:
+    stmt = select(Outbox).where(sa.func.lower(Outbox.envelope_from) == envelope_from.lower())
+    return session.exec(stmt).first()
+
+
+def outbox_by_message_id(session: Session, message_id: str) -> Outbox | None:
+    stmt = (
+        select(Outbox)
+        .join(Message, col(Message.id) == Outbox.message_id)
+        .where(Message.direction == "out", Message.message_id == message_id)
+    )
+    return session.exec(stmt).first()
+
+
+def count_due(session: Session, now: datetime) -> int:
+    stmt = (
+        select(sa.func.count())
+        .select_from(Outbox)
+        .where(Outbox.status == PENDING, Outbox.next_attempt_at <= now)
+    )
+    return int(session.exec(stmt).one())
+
+
+def uncertain_rows(session: Session, limit: int) -> list[tuple[int, str]]:
+    """(outbox id, Message-ID) of rows whose delivery is uncertain, oldest first."""
+    stmt = (
+        select(Outbox.id, Message.message_id)
+        .join(Message, col(Message.id) == Outbox.message_id)
+        .where(Outbox.status == "uncertain")
+        .order_by(col(Outbox.id))
+        .limit(limit)
+    )
+    return [(i, mid) for i, mid in session.exec(stmt).all() if i is not None]

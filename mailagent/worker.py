@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from mailagent import store
 from mailagent.delivery import FlushReport, flush
 from mailagent.errors import TransportError
-from mailagent.inbox import Inbox, open_inbox
+from mailagent.inbox import ImapInbox, Inbox, open_inbox
 from mailagent.intake import IntakeReport, intake
 from mailagent.models import FAILED, Event, Job
 from mailagent.runtime import Runtime, utcnow
@@ -99,8 +99,24 @@ def run_once(
         log.warning("inbox %s: %s", rt.mailbox, exc)
     if not stopping():
         report.jobs = run_jobs(rt, now)
-        report.outbox = flush(rt, now)
+        report.outbox = flush(rt, now, sent_lookup=sent_lookup(rt, inbox))
     return report
+
+
+def sent_lookup(rt: Runtime, inbox: Inbox) -> Callable[[str], bool | None] | None:
+    """How to look for a Message-ID in the Sent folder, when IMAP and ``sent_folder`` allow it."""
+    folder = rt.config.settings.outbox.sent_folder
+    if not folder or not isinstance(inbox, ImapInbox):
+        return None
+
+    def lookup(message_id: str) -> bool | None:
+        try:
+            return inbox.has_message_id(folder, message_id)
+        except TransportError as exc:
+            log.warning("Sent folder %s: %s", folder, exc)
+            return None
+
+    return lookup
 
 
 def run(rt: Runtime, stop: StopFlag, clock: Callable[[], datetime] = utcnow) -> None:

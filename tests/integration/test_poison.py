@@ -11,7 +11,7 @@ from harness import guest_mail, make_config, messages, one_pass, threads
 
 from mailagent import intake
 from mailagent.inbox import open_inbox
-from mailagent.parse import Inbound, parse_message
+from mailagent.parse import Inbound, Limits, parse_message
 
 
 def test_a_failing_message_is_quarantined_after_three_tries(
@@ -20,10 +20,10 @@ def test_a_failing_message_is_quarantined_after_three_tries(
     inbox, outbox = tmp_path / "in", tmp_path / "out"
     config = make_config(tmp_path, f"maildir:{inbox}", f"maildir:{outbox}")
 
-    def fragile(raw: bytes) -> Inbound:
+    def fragile(raw: bytes, limits: Limits) -> Inbound:
         if b"POISON" in raw:
             raise RuntimeError("parser bug")
-        return parse_message(raw)
+        return parse_message(raw, limits)
 
     monkeypatch.setattr(intake, "parse_message", fragile)
     box = open_inbox(config.settings.inbox)

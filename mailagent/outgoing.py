@@ -1,0 +1,139 @@
+"""Writing outgoing mail: limits first, then render, then a Message row and an Outbox row.
+
+Everything here runs inside the transaction that decided the mail, so the mail exists exactly
+when the state change that caused it does (the transactional outbox).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+from email import policy
+from typing import Any
+
+from sqlmodel import Session
+
+from mailagent import compose, limits, store
+from mailagent.conversation import MailSpec
+from mailagent.models import DONE, PENDING, Event, Message, Outbox, Thread
+from mailagent.parse import Inbound
+from mailagent.runtime import Runtime
+
+log = logging.getLogger("mailagent.outgoing")
+
+
+def history(
+    rt: Runtime, session: Session, thread: Thread, recipient: str, now: datetime
+) -> limits.History:
+    """Earlier traffic with ``recipient``, as far back as the configured limits look."""
+    since = now - limits.lookback(rt.config.settings.limits)
+    suppressed = store.suppression_for(session, recipient)
+    return limits.History(
+        to_recipient=store.outbox_times(session, recipient, since),
+        to_recipient_in_thread=store.outbox_times(session, recipient, since, thread.id),
+        questionnaires_to_recipient=store.outbox_times(
+            session, recipient, since, kind="questionnaire"
+        ),
+        inbound_from_recipient=store.inbound_times(session, recipient, since),
+        suppressed=(
+            f"{suppressed.status or 'bounced'} on {suppressed.at:%Y-%m-%d}" if suppressed else None
+        ),
+    )
+
+
+def queue_mail(
+    rt: Runtime,
+    session: Session,
+    thread: Thread,
+    spec: MailSpec,
+    parent: Inbound | None,
+    now: datetime,
+) -> Outbox | None:
+    """Write ``spec`` as a Message row plus a pending Outbox row (Message-ID fixed now).
+
+    Returns None, and logs the reason on the thread, when a rate limit or a suppression bites.
+    """
+    assert thread.id is not None
+    firm = rt.config.settings.firm
+    to_addr = thread.guest_email if spec.to_guest else thread.manager_email
+    refused = limits.refusal(
+        spec.kind, history(rt, session, thread, to_addr, now), rt.config.settings.limits, now
+    )
+    if refused is not None:
+        detail = f"{spec.kind} to {to_addr} not sent: {refused}"
+        session.add(Event(thread_id=thread.id, at=now, what="limited", detail=detail))
+        log.warning("thread %s: %s", thread.id, detail)
+        return None
+    rendered = compose.render(
+        rt.templates, spec.kind, thread.language, _context(rt, thread, parent)
+    )
+    in_reply_to, references = "", tuple[str, ...]()
+    if spec.in_reply_to_inbound and parent is not None:
+        in_reply_to, references = compose.thread_headers(
+            parent.message_id, parent.references, parent.in_reply_to
+        )
+    message_id = f"{secrets.token_hex(16)}@{firm.message_id_domain}"
+    to_name = thread.guest_name if spec.to_guest else thread.manager_name
+    envelope = compose.Envelope(
+        message_id=message_id,
+        date=now,
+        from_name=firm.sender_name,
+        from_addr=firm.address,
+        reply_to=f"{firm.local_part}+{thread.token}@{firm.domain}",
+        to_name=to_name,
+        to_addr=to_addr,
+        subject=rendered.subject,
+        auto_submitted=spec.auto_submitted,
+        loop_id=firm.instance_id,
+        in_reply_to=in_reply_to,
+        references=references,
+    )
+    data = compose.build_message(envelope, rendered.text, rendered.html).as_bytes(
+        policy=policy.SMTP
+    )
+    out_msg = Message(
+        direction="out",
+        mailbox=rt.mailbox,
+        message_id=message_id,
+        dedupe_key=store.msgid_key(message_id),
+        thread_id=thread.id,
+        kind=spec.kind,
+        category="ours",
+        subject=rendered.subject,
+        from_addr=firm.address,
+        to_addr=to_addr,
+        at=now,
+        raw=data,
+        size=len(data),
+        status=DONE,
+    )
+    session.add(out_msg)
+    session.flush()
+    assert out_msg.id is not None
+    row = Outbox(
+        message_id=out_msg.id,
+        thread_id=thread.id,
+        kind=spec.kind,
+        seq=store.next_outbox_seq(session, thread.id, spec.kind),
+        recipient=to_addr,
+        envelope_from=f"{firm.local_part}+b-{secrets.token_hex(8)}@{firm.domain}",
+        status=PENDING,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def _context(rt: Runtime, thread: Thread, parent: Inbound | None) -> dict[str, Any]:
+    wanted = set(thread.missing)
+    asked = [q for q in rt.config.questionnaire.questions if q.key in wanted]
+    return compose.mail_context(
+        rt.config.settings.firm,
+        guest_name=thread.guest_name,
+        guest_email=thread.guest_email,
+        questions=asked,
+        language=thread.language,
+        request_subject=parent.subject if parent else "",
+    )
