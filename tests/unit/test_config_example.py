@@ -1,0 +1,37 @@
+"""config/mailagent.example.toml documents every key, with its default value."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from mailagent.config import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = tomllib.loads((REPO / "config" / "mailagent.example.toml").read_text())
+
+
+def sections() -> list[tuple[str, type[BaseModel]]]:
+    found = []
+    for name, field in Settings.model_fields.items():
+        annotation = field.annotation
+        assert isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        found.append((name, annotation))
+    return found
+
+
+@pytest.mark.parametrize(("section", "model"), sections(), ids=[s for s, _ in sections()])
+def test_every_key_is_documented_with_its_default(section: str, model: type[BaseModel]) -> None:
+    documented = EXAMPLE[section]
+    assert set(documented) == set(model.model_fields)
+    for key, field in model.model_fields.items():
+        if field.is_required():
+            continue
+        default = field.default
+        value = documented[key]
+        if isinstance(default, tuple):
+            value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+        assert value == default, f"[{section}] {key}"
