@@ -95,6 +95,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`threads list | head`): not an error worth a traceback.
+        sys.stderr.close()
+        return 0
+    except Exception as exc:
+        # Database and other runtime failures: one line, as the CLI contract promises.
+        if exc.__class__.__module__.startswith("sqlalchemy"):
+            detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            print(f"mailagent: error: database: {detail}", file=sys.stderr)
+            return 1
+        raise
 
 
 def _setup_logging(level: str) -> None:
@@ -172,15 +183,13 @@ def cmd_threads_list(config: Config, args: argparse.Namespace) -> int:
     from mailagent import store, views
     from mailagent.runtime import opened
 
-    with opened(config) as rt, store.transaction(rt.engine) as session:
+    with opened(config) as rt, store.transaction(rt.engine, readonly=True) as session:
         threads = store.list_threads(session, args.state)
-        if args.json:
-            print(
-                json.dumps([views.thread_json(session, t, full=False) for t in threads], indent=2)
-            )
-            return 0
-        for line in views.thread_lines(threads):
-            print(line)
+        data = [views.thread_json(session, t) for t in threads] if args.json else None
+    # Printed after the transaction: a slow reader (a pager) must not hold the database.
+    print(
+        json.dumps(data, indent=2) if data is not None else "\n".join(views.thread_lines(threads))
+    )
     return 0
 
 
@@ -189,11 +198,11 @@ def cmd_threads_show(config: Config, args: argparse.Namespace) -> int:
     from mailagent.models import Thread
     from mailagent.runtime import opened
 
-    with opened(config) as rt, store.transaction(rt.engine) as session:
+    with opened(config) as rt, store.transaction(rt.engine, readonly=True) as session:
         thread = session.get(Thread, args.id)
         if thread is None:
             raise MailagentError(f"no thread {args.id}")
-        data = views.thread_json(session, thread, full=True)
+        data = views.thread_json(session, thread)
     print(json.dumps(data, indent=2) if args.json else views.thread_text(data))
     return 0
 

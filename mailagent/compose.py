@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -25,6 +26,8 @@ from mailagent.errors import ConfigError
 from mailagent.parse import LOOP_HEADER, sanitize_header_text
 
 MAX_REFERENCES = 20
+DISPLAY_NAME_MAX = 60
+_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
 SUBJECT_MAX = 200
 
 
@@ -77,7 +80,7 @@ def mail_context(
     """The variables every template sees (documented in templates/README.md)."""
     return {
         "firm": {"name": firm.name, "address": firm.address, "sender_name": firm.sender_name},
-        "guest": {"name": guest_name, "email": guest_email},
+        "guest": {"name": sanitize_header_text(guest_name, 100), "email": guest_email},
         "questions": [
             {"key": q.key, "text": q.wording(language), "required": q.required} for q in questions
         ],
@@ -197,12 +200,38 @@ def build_message(envelope: Envelope, text: str, html: str | None) -> EmailMessa
         msg["Auto-Submitted"] = envelope.auto_submitted
     msg["X-Auto-Response-Suppress"] = "All"
     msg[LOOP_HEADER] = envelope.loop_id
-    msg.set_content(text, subtype="plain", charset="utf-8")
+    # Quoted-printable keeps the body 7-bit, so no relay has to support 8BITMIME.
+    msg.set_content(_encodable(text), subtype="plain", charset="utf-8", cte="quoted-printable")
     if html is not None:
-        msg.add_alternative(html, subtype="html", charset="utf-8")
+        msg.add_alternative(
+            _encodable(html), subtype="html", charset="utf-8", cte="quoted-printable"
+        )
     return msg
+
+
+# RFC 5322 allows 998 characters a line: long Message-IDs (Outlook's are) then fold between ids
+# instead of being turned into encoded words, which would break threading.
+WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
+def to_bytes(msg: EmailMessage) -> bytes:
+    """The message as it goes on the wire (CRLF)."""
+    return msg.as_bytes(policy=WIRE_POLICY)
+
+
+def _encodable(text: str) -> str:
+    """``text`` without lone surrogates, which UTF-8 cannot encode."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _address(name: str, addr: str) -> Address:
     local, _, domain = addr.rpartition("@")
-    return Address(display_name=sanitize_header_text(name, 100), username=local, domain=domain)
+    return Address(display_name=display_name(name), username=local, domain=domain)
+
+
+def display_name(name: str) -> str:
+    """A guest's name as it may stand in our address headers: sanitised, without the specials
+    that force quoting, and short. Python 3.11 can lose the quotes of a long quoted name when it
+    folds the line (CPython gh-80222), turning text after a comma into a second address."""
+    plain = _SPECIALS.sub(" ", sanitize_header_text(name, 200))
+    return " ".join(plain.split())[:DISPLAY_NAME_MAX].strip()

@@ -180,13 +180,14 @@ class InboxSettings(_TlsMixin):
     url: str = "maildir:var/mail/inbox"
     name: str = "inbox"
     password_env: str = "MAILAGENT_IMAP_PASSWORD"  # noqa: S105 - a variable name, not a secret
+    skip_existing: bool = False
     processed_keyword: str = "$MailagentProcessed"
     processed_folder: str = ""
     quarantine_keyword: str = "$MailagentQuarantined"
     quarantine_folder: str = "Quarantine"
     poll_seconds: float = Field(default=60, ge=0.2, le=3600)
     idle: bool = True
-    idle_renew_seconds: float = Field(default=600, ge=1, le=1500)
+    idle_renew_seconds: float = Field(default=600, ge=1, le=600)
     session_max_seconds: float = Field(default=1500, ge=10, le=1700)
     connect_timeout: float = Field(default=15, gt=0, le=300)
     read_timeout: float = Field(default=60, gt=0, le=900)
@@ -210,7 +211,7 @@ class InboxSettings(_TlsMixin):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _KEY_RE.match(value):
+        if not _KEY_RE.match(value) or len(value) > 64:
             raise ValueError("lower-case letters, digits and '_', starting with a letter")
         return value
 
@@ -246,6 +247,12 @@ class OutboxSettings(_TlsMixin):
     def _url(cls, value: str) -> str:
         parse_endpoint(value, {"smtp": 587, "smtps": 465})
         return value
+
+    @model_validator(mode="after")
+    def _retry_order(self) -> OutboxSettings:
+        if self.retry_first_seconds > self.retry_max_seconds:
+            raise ValueError("retry_first_seconds must not exceed retry_max_seconds")
+        return self
 
     @model_validator(mode="after")
     def _clear_text(self) -> OutboxSettings:

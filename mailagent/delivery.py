@@ -15,7 +15,12 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 
 from mailagent import store
-from mailagent.errors import PermanentSendError, TransportError, UncertainSendError
+from mailagent.errors import (
+    PermanentSendError,
+    SessionRefused,
+    TransportError,
+    UncertainSendError,
+)
 from mailagent.models import FAILED, PENDING, SENDING, SENT, UNCERTAIN, Message, Outbox
 from mailagent.outbox import Outgoing, Sender, open_sender
 from mailagent.runtime import Runtime
@@ -56,18 +61,47 @@ def flush(
     reconcile_stale(rt, now, sender)
     if sent_lookup is not None:
         report.reconciled = reconcile_uncertain(rt, sent_lookup)
-    batch = rt.config.settings.outbox.flush_batch
-    while True:
-        allowance, report.held = _allowance(rt, now)
-        if allowance <= 0:
-            return report
-        with store.transaction(rt.engine) as session:
-            ids = store.claim_outbox(session, now, min(batch, allowance))
+    allowance, report.held = _allowance(rt, now)
+    if allowance <= 0:
+        return report
+    with store.transaction(rt.engine, readonly=True) as session:
+        if not store.count_due(session, now):
+            return report  # nothing due: do not even connect
+    try:
+        with sender:
+            # One row claimed at a time (E.6): a crash leaves at most the row in hand `sending`.
+            for _ in range(min(allowance, rt.config.settings.outbox.flush_batch)):
+                work = _claim_one(rt, now)
+                if work is None or not _send_one(rt, *work, now, sender, report):
+                    break
+    except TransportError as exc:  # could not connect, or the server refused the session
+        report.error = str(exc)
+        log.warning("outbox: %s; mail waits for the next try", exc)
+    if not report.error:
+        report.held = _allowance(rt, now)[1]  # say so when the breaker stopped this flush
+    return report
+
+
+def _claim_one(rt: Runtime, now: datetime) -> tuple[int, int, Outgoing] | None:
+    with store.transaction(rt.engine) as session:
+        ids = store.claim_outbox(session, now, 1)
         if not ids:
-            return report
-        _send_batch(rt, ids, now, sender, report)
-        if report.error or len(ids) < min(batch, allowance):
-            return report
+            return None
+        row, message = session.exec(
+            select(Outbox, Message)
+            .join(Message, col(Message.id) == Outbox.message_id)
+            .where(Outbox.id == ids[0])
+        ).one()
+        head = message.raw.split(b"\r\n\r\n", 1)[0]
+        mail = Outgoing(
+            message.message_id,
+            row.envelope_from,
+            row.recipient,
+            message.raw,
+            # RFC 3834 3.3: direct answers ask for no delivery notifications.
+            notify_never=b"\r\nAuto-Submitted: auto-replied" in head,
+        )
+        return ids[0], row.attempts, mail
 
 
 def _allowance(rt: Runtime, now: datetime) -> tuple[int, str]:
@@ -99,7 +133,10 @@ def reconcile_uncertain(rt: Runtime, sent_lookup: SentLookup) -> int:
         rows = store.uncertain_rows(session, limit=50)
     settled = 0
     for row_id, message_id in rows:
-        if sent_lookup(message_id) is not True:
+        found = sent_lookup(message_id)
+        if found is None:
+            break  # the folder cannot be searched now; do not wait on it once per row
+        if not found:
             continue
         with store.transaction(rt.engine) as session:
             row = session.get(Outbox, row_id)
@@ -111,35 +148,6 @@ def reconcile_uncertain(rt: Runtime, sent_lookup: SentLookup) -> int:
             "outbox row %s Message-ID <%s>: found in the Sent folder; sent", row_id, message_id
         )
     return settled
-
-
-def _send_batch(
-    rt: Runtime, ids: list[int], now: datetime, sender: Sender, report: FlushReport
-) -> None:
-    with store.transaction(rt.engine) as session:
-        stmt = (
-            select(Outbox, Message)
-            .join(Message, col(Message.id) == Outbox.message_id)
-            .where(col(Outbox.id).in_(ids))
-            .order_by(col(Outbox.id))
-        )
-        work = [
-            (o.id, o.attempts, Outgoing(m.message_id, o.envelope_from, o.recipient, m.raw))
-            for o, m in session.exec(stmt).all()
-            if o.id is not None
-        ]
-    remaining = [row_id for row_id, _, _ in work]
-    try:
-        with sender:
-            for row_id, attempts, mail in work:
-                remaining.remove(row_id)
-                if not _send_one(rt, row_id, attempts, mail, now, sender, report):
-                    break
-    except TransportError as exc:  # could not connect: no row was tried
-        report.error = str(exc)
-        log.warning("outbox: %s; %s mail(s) wait for the next try", exc, len(remaining))
-    if remaining:
-        _release(rt, remaining, now)
 
 
 def _send_one(
@@ -156,6 +164,9 @@ def _send_one(
     status, error, keep_going = SENT, "", True
     try:
         sender.send(mail)
+    except SessionRefused:
+        _release(rt, [row_id], now)
+        raise
     except PermanentSendError as exc:
         status, error = FAILED, str(exc)
         log.error(
@@ -185,6 +196,9 @@ def _send_one(
             log.warning(
                 "outbox row %s Message-ID <%s>: will retry: %s", row_id, mail.message_id, exc
             )
+    except Exception as exc:  # a bug or an unsendable row must not take the worker down
+        status, error, keep_going = FAILED, repr(exc), sender.alive()
+        log.exception("outbox row %s Message-ID <%s>: cannot be sent", row_id, mail.message_id)
     with store.transaction(rt.engine) as session:
         row = session.get(Outbox, row_id)
         assert row is not None

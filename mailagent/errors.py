@@ -15,6 +15,10 @@ class TransportError(MailagentError):
     """A mail server could not be reached or refused us; the worker retries with backoff."""
 
 
+class SessionRefused(TransportError):
+    """The SMTP server refused the session itself (login, MAIL FROM): no message is at fault."""
+
+
 class PermanentSendError(MailagentError):
     """The SMTP server rejected a message permanently (5xx): retrying cannot help."""
 

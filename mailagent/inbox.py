@@ -24,6 +24,7 @@ from mailagent.errors import TransportError
 
 log = logging.getLogger(__name__)
 UIDLIST = "mailagent-uidlist.json"
+BATCH_BYTES = 50_000_000  # bodies fetched per round, so a batch of large mail stays in memory
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class Inbox(Protocol):
 
     def fetch_new(self, after_uid: int, limit: int) -> list[Fetched]:
         """Messages with UID > ``after_uid``, oldest first, at most ``limit``."""
+
+    def highest_uid(self) -> int:
+        """The UID of the newest message now in the inbox (0 when empty)."""
 
     def mark_processed(self, uids: Sequence[int]) -> None: ...
 
@@ -117,10 +121,31 @@ class MaildirInbox:
         found: list[tuple[float, str, Path]] = []
         for sub in ("new", "cur"):
             for entry in os.scandir(self.path / sub):
-                if entry.is_file() and not entry.name.startswith("."):
-                    key = entry.name.split(":", 1)[0]
-                    found.append((entry.stat().st_mtime, key, Path(entry.path)))
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    mtime = entry.stat().st_mtime
+                except FileNotFoundError:
+                    continue  # renamed right now; seen under its new name next time
+                key = entry.name.split(":", 1)[0]
+                found.append((mtime, key, Path(entry.path)))
         return {key: path for _, key, path in sorted(found)}
+
+    def _read(self, key: str, path: Path) -> tuple[int, bytes | None] | None:
+        """Size and bytes of message ``key``, following a rename by another program (new/ ->
+        cur/, flags changed); None only when it is gone from both folders."""
+        for _ in range(3):
+            try:
+                size = path.stat().st_size
+                if size > self.settings.max_message_bytes:
+                    return size, None
+                return size, path.read_bytes()
+            except FileNotFoundError:
+                moved = [p for sub in ("new", "cur") for p in (self.path / sub).glob(f"{key}*")]
+                if not moved:
+                    return None
+                path = moved[0]
+        return None
 
     def open(self) -> int:
         with self._uidlist() as data:
@@ -142,13 +167,20 @@ class MaildirInbox:
         wanted = sorted((uid, key) for key, uid in uids.items() if uid > after_uid)[:limit]
         out: list[Fetched] = []
         for uid, key in wanted:
-            try:
-                size = files[key].stat().st_size
-                raw = files[key].read_bytes() if size <= self.settings.max_message_bytes else None
-            except FileNotFoundError:
-                continue  # marked or removed since the listing; a later pass sees it again
-            out.append(Fetched(uid=uid, size=size, raw=raw))
+            found = self._read(key, files[key])
+            if found is None:
+                continue  # deleted by someone else: there is nothing left to lose
+            out.append(Fetched(uid=uid, size=found[0], raw=found[1]))
         return out
+
+    def highest_uid(self) -> int:
+        files = self._files()
+        with self._uidlist() as data:
+            for key in files:
+                if key not in data["uids"]:
+                    data["uids"][key] = data["next_uid"]
+                    data["next_uid"] += 1
+            return max((data["uids"][k] for k in files), default=0)
 
     def mark_processed(self, uids: Sequence[int]) -> None:
         self._mark(uids, self.settings.processed_folder)
@@ -238,6 +270,7 @@ class ImapInbox:
                 self.client = self._connect()
             yield self.client
         except TransportError:
+            self.close()
             raise
         except Exception as exc:
             self.close()
@@ -267,11 +300,9 @@ class ImapInbox:
             if not uids:
                 return []
             sizes = client.fetch(uids, ["RFC822.SIZE"])
-            small = [
-                u
-                for u in uids
-                if sizes.get(u, {}).get(b"RFC822.SIZE", 0) <= self.settings.max_message_bytes
-            ]
+            uids = _within_budget(uids, sizes, BATCH_BYTES)
+            cap = self.settings.max_message_bytes
+            small = [u for u in uids if sizes.get(u, {}).get(b"RFC822.SIZE", 0) <= cap]
             bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
         out: list[Fetched] = []
         for uid in uids:
@@ -280,9 +311,15 @@ class ImapInbox:
             size = int(sizes[uid].get(b"RFC822.SIZE", 0))
             raw = bodies.get(uid, {}).get(b"BODY[]") if uid in small else None
             if uid in small and raw is None:
-                continue
+                # Expunged meanwhile, or the server did not send it: stop here so the watermark
+                # cannot pass a message that may still be there.
+                break
             out.append(Fetched(uid=uid, size=size, raw=raw))
         return out
+
+    def highest_uid(self) -> int:
+        with self._guard("search") as client:
+            return max(client.search(["ALL"]), default=0)
 
     def mark_processed(self, uids: Sequence[int]) -> None:
         self._mark(uids, self.settings.processed_keyword, self.settings.processed_folder)
@@ -335,9 +372,12 @@ class ImapInbox:
         with self._guard("idle") as client:
             client.idle()
             while not stopping() and time.monotonic() < deadline:
-                responses = client.idle_check(
-                    timeout=max(0.05, min(1.0, deadline - time.monotonic()))
-                )
+                slice_ = max(0.05, min(1.0, deadline - time.monotonic()))
+                started = time.monotonic()
+                responses = client.idle_check(timeout=slice_)
+                if not responses and time.monotonic() - started < slice_ / 2:
+                    # idle_check swallows EOF and returns at once: the link is dead (D10).
+                    raise TransportError("IMAP connection lost during IDLE")
                 if any(
                     r[1:2] == (b"BYE",) or r[:1] == (b"BYE",)
                     for r in responses
@@ -357,6 +397,17 @@ class ImapInbox:
 
     def describe(self) -> str:
         return self.endpoint.display()
+
+
+def _within_budget(uids: list[int], sizes: dict[int, Any], budget: int) -> list[int]:
+    """The leading UIDs whose bodies fit in ``budget`` bytes together (always at least one)."""
+    total, kept = 0, list[int]()
+    for uid in uids:
+        total += int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
+        if kept and total > budget:
+            break
+        kept.append(uid)
+    return kept
 
 
 def _shutdown(client: Any) -> None:

@@ -8,6 +8,7 @@ server is touched (keyword or move) only after the commit.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import signal
@@ -24,7 +25,7 @@ from sqlmodel import Session, col
 from mailagent import bounces, outgoing, store
 from mailagent.classify import BAD_SENDER, BOUNCE, MALFORMED, NOT_TO_US, SOFT_AUTO, classify
 from mailagent.conversation import Decision, ThreadView, decide_inbound
-from mailagent.errors import ConfigError
+from mailagent.errors import TransportError
 from mailagent.inbox import Inbox
 from mailagent.matching import Match, match_thread, tokens_in
 from mailagent.models import (
@@ -63,13 +64,13 @@ def intake(rt: Runtime, inbox: Inbox, now: datetime, stopping: Callable[[], bool
     """Fetch new mail and handle everything received; raises TransportError if the inbox fails."""
     report = IntakeReport()
     uidvalidity = inbox.open()
-    apply_server_actions(rt, inbox, uidvalidity)
+    _server_actions(rt, inbox, uidvalidity)
     settings = rt.config.settings.inbox
     while not stopping():
         fetched = _fetch(rt, inbox, uidvalidity, now)
         report.fetched += fetched
         _handle_received(rt, now, stopping, report)
-        apply_server_actions(rt, inbox, uidvalidity)
+        _server_actions(rt, inbox, uidvalidity)
         if fetched < settings.fetch_batch:
             break  # the inbox is drained; a message that failed is retried next pass
     return report
@@ -89,6 +90,16 @@ def _fetch(rt: Runtime, inbox: Inbox, uidvalidity: int, now: datetime) -> int:
                 mark.uidvalidity,
                 uidvalidity,
             )
+    if mark is None and rt.config.settings.inbox.skip_existing:
+        last_uid = inbox.highest_uid()
+        log.warning(
+            "inbox %s: first start; %s existing message(s) left alone (skip_existing)",
+            rt.mailbox,
+            last_uid,
+        )
+        with store.transaction(rt.engine) as session:
+            store.set_watermark(session, rt.mailbox, uidvalidity, last_uid, now)
+        return 0
     items = inbox.fetch_new(last_uid, rt.config.settings.inbox.fetch_batch)
     with store.transaction(rt.engine) as session:
         store.store_fetched(
@@ -135,22 +146,20 @@ def handle_one(rt: Runtime, row_id: int, now: datetime) -> str:
     if attempts > max_attempts:
         return _quarantine(rt, row_id, f"failed {max_attempts} times")
     try:
-        with (
-            time_budget(rt.config.settings.inbox.message_seconds),
-            store.transaction(rt.engine) as session,
-        ):
+        with store.transaction(rt.engine) as session:
             return _handle(rt, session, row_id, now)
     except OverBudget as exc:
         return _quarantine(rt, row_id, str(exc))
-    except ConfigError:
-        with store.transaction(rt.engine) as session:
+    except sa.exc.OperationalError:
+        # The database, not the message, failed: give the try back and let the worker back off.
+        with contextlib.suppress(sa.exc.SQLAlchemyError), store.transaction(rt.engine) as session:
             session.execute(
                 sa.update(Message)
                 .where(Message.id == row_id)  # type: ignore[arg-type]
                 .values(attempts=col(Message.attempts) - 1)
             )
         raise
-    except Exception as exc:
+    except Exception as exc:  # a template that fails on this mail's data lands here too
         log.exception("inbox %s row %s: handling failed (attempt %s)", rt.mailbox, row_id, attempts)
         with store.transaction(rt.engine) as session:
             row = session.get(Message, row_id)
@@ -161,8 +170,12 @@ def handle_one(rt: Runtime, row_id: int, now: datetime) -> str:
         return RECEIVED
 
 
-class OverBudget(Exception):
-    """Handling one message took longer than ``[inbox] message_seconds``."""
+class OverBudget(BaseException):
+    """Handling one message took longer than ``[inbox] message_seconds``.
+
+    A BaseException, so the parser's own "never raise" net (``except Exception``) cannot
+    swallow it and call the message merely malformed.
+    """
 
 
 @contextmanager
@@ -205,16 +218,18 @@ def _quarantine(rt: Runtime, row_id: int, why: str) -> str:
 
 
 def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
-    row = session.get(Message, row_id)
+    # Locked for this transaction, so a second worker cannot handle the same row at once.
+    row = session.get(Message, row_id, with_for_update=True)
     if row is None or row.status != RECEIVED:
         return row.status if row else DONE
     inbox = rt.config.settings.inbox
-    msg = parse_message(row.raw, Limits(max_parts=inbox.max_parts, max_depth=inbox.max_depth))
-    verdict = classify(msg, rt.us)
+    with time_budget(inbox.message_seconds):
+        msg = parse_message(row.raw, Limits(max_parts=inbox.max_parts, max_depth=inbox.max_depth))
+        verdict = classify(msg, rt.us)
     key = store.msgid_key(msg.message_id)
-    row.message_id, row.subject = msg.message_id, msg.subject
+    row.message_id, row.subject = msg.message_id[:998], msg.subject[:400]
     sender = (guest_address(msg.from_email) or msg.from_email).lower()
-    row.from_addr, row.category, row.rule = sender[:320], verdict.category, verdict.rule
+    row.from_addr, row.category, row.rule = sender[:320], verdict.category, verdict.rule[:200]
     row.server_action = PROCESSED
     if store.message_id_seen(session, "in", rt.mailbox, key):
         row.status = DUPLICATE
@@ -262,8 +277,14 @@ def _bounce(
     sent = _bounced_row(rt, session, msg, report)
     thread_id = sent.thread_id if sent else None
     row.kind, row.status, row.thread_id = "bounce", DONE, thread_id
+    if sent is None:
+        # Anyone can send a "report": only one that returns a mail of ours counts.
+        log.warning(
+            "Message-ID <%s>: delivery report matches no mail of ours; ignored", msg.message_id
+        )
+        return DONE
     for rcpt in report.recipients:
-        if rcpt.permanent:
+        if rcpt.permanent and rcpt.address == sent.recipient.lower():
             what = "bounce"
             detail = f"{rcpt.address}: {rcpt.status} {rcpt.diagnostic}; no more mail to it"
             store.suppress(
@@ -275,8 +296,7 @@ def _bounce(
                 thread_id,
                 now,
             )
-            if sent is not None and sent.recipient.lower() == rcpt.address:
-                sent.status = BOUNCED
+            sent.status = BOUNCED
         else:
             what, detail = "bounce_ignored", f"{rcpt.address}: {rcpt.action} {rcpt.status}"
         if thread_id is not None:
@@ -284,7 +304,7 @@ def _bounce(
         log.warning(
             "Message-ID <%s>: delivery report for outbox row %s%s: %s",
             msg.message_id,
-            sent.id if sent else "(unknown)",
+            sent.id,
             f" [thread {thread_id}]" if thread_id else "",
             detail,
         )
@@ -353,6 +373,15 @@ def _apply(
     for spec in decision.mails:
         outgoing.queue_mail(rt, session, thread, spec, msg, now)
     return thread
+
+
+def _server_actions(rt: Runtime, inbox: Inbox, uidvalidity: int) -> None:
+    """Marking is retried every pass, but a folder the server refuses never stops the intake."""
+    try:
+        apply_server_actions(rt, inbox, uidvalidity)
+    except TransportError as exc:
+        log.error("inbox %s: marking handled mail failed (retried next pass): %s", rt.mailbox, exc)
+        inbox.open()
 
 
 def apply_server_actions(rt: Runtime, inbox: Inbox, uidvalidity: int) -> None:

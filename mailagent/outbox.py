@@ -20,7 +20,12 @@ from types import TracebackType
 from typing import Protocol
 
 from mailagent.config import Endpoint, OutboxSettings
-from mailagent.errors import PermanentSendError, TransportError, UncertainSendError
+from mailagent.errors import (
+    PermanentSendError,
+    SessionRefused,
+    TransportError,
+    UncertainSendError,
+)
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
@@ -33,6 +38,7 @@ class Outgoing:
     envelope_from: str
     recipient: str
     data: bytes
+    notify_never: bool = False
 
 
 class Sender(Protocol):
@@ -71,8 +77,11 @@ class MaildirSender:
         self.path = path
 
     def __enter__(self) -> MaildirSender:
-        for sub in ("tmp", "new", "cur"):
-            (self.path / sub).mkdir(parents=True, exist_ok=True)
+        try:
+            for sub in ("tmp", "new", "cur"):
+                (self.path / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TransportError(f"maildir:{self.path}: {exc.strerror or exc}") from exc
         return self
 
     def __exit__(
@@ -100,8 +109,12 @@ class MaildirSender:
         return True
 
     def already_sent(self, message_id: str) -> bool | None:
-        name = self.file_name(message_id)
-        return any((self.path / sub / name).exists() for sub in ("new", "cur"))
+        """True when the file is there (under any flags); None when absent, because the
+        program collecting the mail may have taken it away."""
+        stem = self.file_name(message_id)
+        if any(any((self.path / sub).glob(f"{stem}*")) for sub in ("new", "cur")):
+            return True
+        return None
 
 
 class SmtpSender:
@@ -135,11 +148,16 @@ class SmtpSender:
                 smtp.starttls(context=self._context())
                 smtp.ehlo()
             password = s.password()
+            if e.user and not password:
+                raise SessionRefused(f"SMTP {e.display()}: set {s.password_env} to log in")
             if e.user and password:
                 smtp.login(e.user, password)
+        except SessionRefused:
+            self._drop()
+            raise
         except smtplib.SMTPAuthenticationError as exc:
             self._drop()
-            raise TransportError(f"SMTP {e.display()}: login refused: {_reply(exc)}") from exc
+            raise SessionRefused(f"SMTP {e.display()}: login refused: {_reply(exc)}") from exc
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
             raise TransportError(f"SMTP {e.display()}: {exc!r}") from exc
@@ -164,9 +182,18 @@ class SmtpSender:
         if smtp is None:
             raise TransportError("SMTP connection lost earlier in this flush")
         where = self.endpoint.display()
+        mail_options = ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []
+        rcpt_options = ["NOTIFY=NEVER"] if mail.notify_never and smtp.has_extn("dsn") else []
         try:
-            self._command(smtp.mail(mail.envelope_from), "MAIL FROM")
-            self._command(smtp.rcpt(mail.recipient), "RCPT TO")
+            code, text = smtp.mail(mail.envelope_from, mail_options)
+            if code >= 500:
+                # MAIL FROM is the same for every mail: a 5xx here is about us, not the mail.
+                self._reset(smtp)
+                raise SessionRefused(
+                    f"SMTP {where}: MAIL FROM: {code} {text.decode(errors='replace')}"
+                )
+            self._command((code, text), "MAIL FROM")
+            self._command(smtp.rcpt(mail.recipient, rcpt_options), "RCPT TO")
             self._command(smtp.docmd("DATA"), "DATA", expect=354)
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()

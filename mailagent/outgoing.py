@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime
-from email import policy
 from typing import Any
 
 from sqlmodel import Session
@@ -17,7 +16,7 @@ from sqlmodel import Session
 from mailagent import compose, limits, store
 from mailagent.conversation import MailSpec
 from mailagent.models import DONE, PENDING, Event, Message, Outbox, Thread
-from mailagent.parse import Inbound
+from mailagent.parse import Inbound, is_stand_in
 from mailagent.runtime import Runtime
 
 log = logging.getLogger("mailagent.outgoing")
@@ -69,7 +68,7 @@ def queue_mail(
         rt.templates, spec.kind, thread.language, _context(rt, thread, parent)
     )
     in_reply_to, references = "", tuple[str, ...]()
-    if spec.in_reply_to_inbound and parent is not None:
+    if spec.in_reply_to_inbound and parent is not None and not is_stand_in(parent.message_id):
         in_reply_to, references = compose.thread_headers(
             parent.message_id, parent.references, parent.in_reply_to
         )
@@ -89,9 +88,7 @@ def queue_mail(
         in_reply_to=in_reply_to,
         references=references,
     )
-    data = compose.build_message(envelope, rendered.text, rendered.html).as_bytes(
-        policy=policy.SMTP
-    )
+    data = compose.to_bytes(compose.build_message(envelope, rendered.text, rendered.html))
     out_msg = Message(
         direction="out",
         mailbox=rt.mailbox,

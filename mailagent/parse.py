@@ -14,7 +14,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser
@@ -92,7 +91,9 @@ def sanitize_header_text(value: object, cap: int = SUBJECT_CAP) -> str:
 
 def _clean(text: str) -> str:
     cleaned = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
+        # Cs: lone surrogates (a UTF-7 word, undecodable bytes) can be neither stored nor sent.
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") else ch
+        for ch in text
     )
     return _WS_RE.sub(" ", cleaned)
 
@@ -100,7 +101,7 @@ def _clean(text: str) -> str:
 def _decode_words(text: str) -> str:
     try:
         return str(make_header(decode_header(text)))
-    except (ValueError, LookupError, HeaderParseError):
+    except Exception:  # decode_header raises more than it documents (binascii, HeaderParseError)
         return text
 
 
@@ -120,9 +121,17 @@ def msgid_list(values: list[str]) -> tuple[str, ...]:
     return tuple(i for i in ids if i)
 
 
+STAND_IN_DOMAIN = "@missing-message-id.invalid"
+
+
 def raw_message_id(raw: bytes) -> str:
     """A stand-in Message-ID for mail without one: a hash of the raw bytes (mail-rules E.1)."""
-    return "sha256-" + hashlib.sha256(raw).hexdigest() + "@missing-message-id.invalid"
+    return "sha256-" + hashlib.sha256(raw).hexdigest() + STAND_IN_DOMAIN
+
+
+def is_stand_in(message_id: str) -> bool:
+    """True for ids made up by :func:`raw_message_id` (never to be echoed in our headers)."""
+    return message_id.endswith(STAND_IN_DOMAIN)
 
 
 @dataclass(frozen=True)
@@ -140,7 +149,8 @@ def parse_message(raw: bytes, limits: Limits = Limits()) -> Inbound:
     parser would build every part first), and mail the stdlib parser cannot split: both come back
     with their headers only and a problem, which the classifier reports as malformed (A10).
     """
-    if raw.count(b"\n--") > 2 * limits.max_parts + 10:
+    # The stdlib parser ends lines at LF, CRLF and a bare CR alike: count boundaries after each.
+    if raw.count(b"\n--") + raw.count(b"\r--") > 2 * limits.max_parts + 10:
         return _fallback(raw, f"more than {limits.max_parts} MIME parts (not parsed)")
     try:
         return _parse(raw, limits)
@@ -164,8 +174,8 @@ def _fallback(raw: bytes, problem: str) -> Inbound:
         from_email=senders[0][1] if len(senders) == 1 else "",
         from_name=sanitize_header_text(senders[0][0], NAME_CAP) if len(senders) == 1 else "",
         from_count=len(senders),
-        recipients=(),
-        delivered_to=(),
+        recipients=_plain_addresses(headers, _RECIPIENT_HEADERS),
+        delivered_to=_plain_addresses(headers, ("delivered-to", "x-original-to")),
         date=_date(first.get("date", "")),
         headers=tuple(headers),
         loop_ids=_loop_ids(msg.get_all(LOOP_HEADER) or []),
@@ -205,6 +215,12 @@ def _parse(raw: bytes, limits: Limits) -> Inbound:
     )
 
 
+def _plain_addresses(headers: list[tuple[str, str]], names: tuple[str, ...]) -> tuple[str, ...]:
+    values = [v for k, v in headers if k in names]
+    found = [addr.lower() for _, addr in getaddresses(values) if "@" in addr]
+    return tuple(dict.fromkeys(found))[:50]
+
+
 def _loop_ids(values: list[str]) -> tuple[str, ...]:
     return tuple(sanitize_header_text(v, 64) for v in values)
 
@@ -242,6 +258,10 @@ def _sender(msg: Message, problems: list[str]) -> tuple[str, str, int]:
         return "", "", len(mailboxes)
     box = mailboxes[0]
     addr = f"{box.username}@{box.domain}" if box.domain else str(box.username)
+    if any(unicodedata.category(ch) == "Cs" for ch in addr):
+        # Raw 8-bit bytes in the address: keep it visible but unusable (email-validator refuses it).
+        problems.append("From address has undecodable bytes")
+        addr = addr.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return addr, sanitize_header_text(box.display_name or "", NAME_CAP), 1
 
 
@@ -264,11 +284,11 @@ def _addresses(msg: Message, names: tuple[str, ...], problems: list[str]) -> tup
 def _date(value: str) -> datetime | None:
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None  # unparseable, or out of range once moved to UTC (year 9999, -0100)
 
 
 def _body(msg: Message, problems: list[str], limits: Limits) -> tuple[list[str], str]:

@@ -40,6 +40,7 @@ from mailagent.models import (
     Watermark,
 )
 
+READONLY = "mailagent_readonly"
 OPEN_STATES = (
     "awaiting_guest",
     "matching",
@@ -61,7 +62,12 @@ def make_engine(url: str) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(
+        url,
+        pool_pre_ping=True,
+        # Fail fast instead of hanging when the server is away or a lock is held too long.
+        connect_args={"connect_timeout": 10, "options": "-c lock_timeout=30000"},
+    )
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -70,7 +76,9 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     for pragma in (
         "journal_mode=WAL",
-        "synchronous=NORMAL",
+        # FULL: a commit survives power loss, so mail marked on the server after it is never
+        # lost and mail sent after it never goes out twice (mail-rules E.2).
+        "synchronous=FULL",
         "foreign_keys=ON",
         "busy_timeout=30000",
     ):
@@ -79,13 +87,19 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Readers (the CLI's listings) must not take the write lock the worker needs.
+    readonly = conn.get_execution_options().get(READONLY, False)
+    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commits when the block ends, rolls back if it raises."""
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+def transaction(engine: Engine, readonly: bool = False) -> Iterator[Session]:
+    """One unit of work: commits when the block ends, rolls back if it raises.
+
+    ``readonly`` opens a plain (deferred) transaction on SQLite, which never blocks the worker.
+    """
+    bind = engine.execution_options(**{READONLY: True}) if readonly else engine
+    with Session(bind, expire_on_commit=False) as session, session.begin():
         yield session
 
 
@@ -426,3 +440,13 @@ def uncertain_rows(session: Session, limit: int) -> list[tuple[int, str]]:
         .limit(limit)
     )
     return [(i, mid) for i, mid in session.exec(stmt).all() if i is not None]
+
+
+def release_stale_jobs(session: Session, claimed_before: datetime, max_attempts: int) -> None:
+    """Jobs left ``running`` by a worker that died: back to ``pending``, or ``failed`` when they
+    have used up their tries (a job that kills its worker must not do so forever)."""
+    stale = (col(Job.status) == RUNNING) & (col(Job.claimed_at) < claimed_before)
+    session.execute(
+        sa.update(Job).where(stale & (col(Job.attempts) >= max_attempts)).values(status="failed")
+    )
+    session.execute(sa.update(Job).where(stale).values(status=PENDING))

@@ -15,7 +15,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def thread_json(session: Session, thread: Thread, full: bool = True) -> dict[str, Any]:
+def thread_json(session: Session, thread: Thread) -> dict[str, Any]:
     """The thread object of the CLI contract (keys may be added, never renamed)."""
     assert thread.id is not None
     data: dict[str, Any] = {
@@ -28,23 +28,20 @@ def thread_json(session: Session, thread: Thread, full: bool = True) -> dict[str
             "language": thread.language,
             "timezone": thread.timezone,
         },
-        "manager": (
-            {"name": thread.manager_name, "email": thread.manager_email}
-            if thread.manager_email
-            else None
-        ),
+        # Always objects (empty until set), so scripts can index them without a null check.
+        "manager": {"name": thread.manager_name, "email": thread.manager_email},
         "answers": dict(thread.answers),
         "missing": list(thread.missing),
-        "meeting": (
-            {"start": _iso(thread.meeting_start), "end": _iso(thread.meeting_end)}
-            if thread.meeting_start
-            else None
-        ),
+        "meeting": {"start": _iso(thread.meeting_start), "end": _iso(thread.meeting_end)},
         "created_at": _iso(thread.created_at),
         "updated_at": _iso(thread.updated_at),
     }
-    if not full:
-        return data
+    suppressed = store.suppression_for(session, thread.guest_email)
+    data["guest"]["bounced"] = (
+        {"status": suppressed.status, "reason": suppressed.reason, "at": _iso(suppressed.at)}
+        if suppressed
+        else None
+    )
     messages = store.thread_messages(session, thread.id)
     outbox = {o.message_id: o.status for o in store.thread_outbox(session, thread.id)}
     data["messages"] = [
@@ -91,8 +88,11 @@ def thread_text(data: dict[str, Any]) -> str:
         f"thread {data['id']}  state {data['state']}  token {data['token']}",
         f"guest: {guest['name']} <{guest['email']}>  language {guest['language']}",
     ]
-    if data["manager"]:
+    if data["manager"]["email"]:
         out.append(f"manager: {data['manager']['name']} <{data['manager']['email']}>")
+    if guest.get("bounced"):
+        bounce = guest["bounced"]
+        out.append(f"bounced {bounce['at'][:10]}: {bounce['status']} {bounce['reason']}")
     if data["missing"]:
         out.append(f"missing answers: {', '.join(data['missing'])}")
     for key, value in data["answers"].items():

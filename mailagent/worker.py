@@ -14,7 +14,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import FrameType
 
 import schedule
@@ -25,7 +25,7 @@ from mailagent.delivery import FlushReport, flush
 from mailagent.errors import TransportError
 from mailagent.inbox import ImapInbox, Inbox, open_inbox
 from mailagent.intake import IntakeReport, intake
-from mailagent.models import FAILED, Event, Job
+from mailagent.models import FAILED, PENDING, Event, Job
 from mailagent.runtime import Runtime, utcnow
 
 log = logging.getLogger("mailagent.worker")
@@ -33,6 +33,8 @@ log = logging.getLogger("mailagent.worker")
 # Job kind -> handler(runtime, job, now). The guest and manager sides register nudges, reminders
 # and the like here; a kind without a handler is failed and logged, never retried forever.
 JobHandler = Callable[[Runtime, Job, datetime], None]
+STALE_JOB = timedelta(minutes=10)
+JOB_ATTEMPTS = 3
 
 
 @dataclass
@@ -65,26 +67,45 @@ class StopFlag:
 
 
 def run_jobs(rt: Runtime, now: datetime, handlers: dict[str, JobHandler] | None = None) -> int:
-    """Claim due jobs (never twice, even across workers) and run each in its own transaction."""
+    """Run due jobs, each claimed alone (never twice, even across workers) and run in its own
+    transaction. A job a dead worker left ``running`` is given back after ``STALE_JOB``; one
+    that keeps failing is marked failed after ``JOB_ATTEMPTS`` tries."""
     handlers = handlers or {}
     with store.transaction(rt.engine) as session:
-        ids = store.claim_jobs(session, now, 500)
-    for job_id in ids:
+        store.release_stale_jobs(session, now - STALE_JOB, JOB_ATTEMPTS)
+    count = 0
+    while True:
+        with store.transaction(rt.engine) as session:
+            ids = store.claim_jobs(session, now, 1)
+        if not ids:
+            return count
+        count += 1
+        _run_job(rt, ids[0], now, handlers)
+
+
+def _run_job(rt: Runtime, job_id: int, now: datetime, handlers: dict[str, JobHandler]) -> None:
+    try:
         with store.transaction(rt.engine) as session:
             job = session.get(Job, job_id)
             if job is None:
-                continue
+                return
             handler = handlers.get(job.kind)
             if handler is None:
-                job.status, job.last_error = FAILED, f"no handler for job kind {job.kind!r}"
-                session.add(
-                    Event(thread_id=job.thread_id, at=now, what="job_failed", detail=job.last_error)
-                )
-                log.error("thread %s job %s: %s", job.thread_id, job.id, job.last_error)
-                continue
+                raise LookupError(f"no handler for job kind {job.kind!r}")
             handler(rt, job, now)
             job.status = "done"
-    return len(ids)
+    except Exception as exc:
+        with store.transaction(rt.engine) as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                return
+            given_up = job.attempts >= JOB_ATTEMPTS or isinstance(exc, LookupError)
+            job.status = FAILED if given_up else PENDING
+            job.last_error = repr(exc)[:2000]
+            session.add(
+                Event(thread_id=job.thread_id, at=now, what="job_failed", detail=job.last_error)
+            )
+        log.error("thread %s job %s (%s): %r", job.thread_id, job_id, job.kind, exc)
 
 
 def run_once(
@@ -133,12 +154,8 @@ def run(rt: Runtime, stop: StopFlag, clock: Callable[[], datetime] = utcnow) -> 
     )
     try:
         while not stop():
-            try:
-                report = run_once(rt, inbox, clock(), stop)
-            except sa.exc.OperationalError as exc:
-                report = PassReport(inbox_error=f"database: {exc.orig!r}")
-                log.warning("database unavailable: %s", exc.orig)
-            scheduler.run_pending()
+            report = _guarded_pass(rt, inbox, clock, stop)
+            _guarded(scheduler.run_pending)
             if report.inbox_error or report.outbox.error:
                 failures += 1
                 delay = _retry_delay(failures, settings.inbox.backoff_max_seconds)
@@ -154,19 +171,40 @@ def run(rt: Runtime, stop: StopFlag, clock: Callable[[], datetime] = utcnow) -> 
                 inbox.wait(wait, stop)
             except TransportError as exc:
                 log.warning("inbox %s: %s", rt.mailbox, exc)
+                _sleep(_retry_delay(1, settings.inbox.backoff_max_seconds), stop)
     finally:
         inbox.close()
         log.info("worker stopped")
 
 
+def _guarded_pass(
+    rt: Runtime, inbox: Inbox, clock: Callable[[], datetime], stop: StopFlag
+) -> PassReport:
+    """One pass that cannot end the process: any failure is logged and becomes a retry."""
+    try:
+        return run_once(rt, inbox, clock(), stop)
+    except sa.exc.OperationalError as exc:
+        log.warning("database unavailable: %s", exc.orig)
+        return PassReport(inbox_error=f"database: {exc.orig!r}")
+    except Exception as exc:
+        log.exception("pass failed; retrying with backoff")
+        return PassReport(inbox_error=repr(exc))
+
+
+def _guarded(step: Callable[[], object]) -> None:
+    try:
+        step()
+    except sa.exc.OperationalError as exc:
+        log.warning("database unavailable: %s", exc.orig)
+    except Exception:
+        log.exception("periodic work failed; it runs again on the next tick")
+
+
 def _periodic(rt: Runtime, clock: Callable[[], datetime]) -> None:
     # Work that is due without new mail (jobs, retries of the outbox) runs on the scheduler's tick.
     now = clock()
-    try:
-        run_jobs(rt, now)
-        flush(rt, now)
-    except sa.exc.OperationalError as exc:
-        log.warning("database unavailable: %s", exc.orig)
+    run_jobs(rt, now)
+    flush(rt, now)
 
 
 def _retry_delay(failures: int, cap: float) -> float:
