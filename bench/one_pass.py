@@ -52,7 +52,12 @@ def floor(folder: Path, mails: list[bytes]) -> float:
 
 
 def mailagent_pass(folder: Path, mails: list[bytes]) -> float:
-    config = make_config(folder, f"maildir:{folder / 'in'}", f"maildir:{folder / 'out'}")
+    config = make_config(
+        folder,
+        f"maildir:{folder / 'in'}",
+        f"maildir:{folder / 'out'}",
+        limits={"global_per_minute": 100_000},  # measure the pass, not the breaker
+    )
     inbox = open_inbox(config.settings.inbox)
     for raw in mails:
         inbox.append(raw)
