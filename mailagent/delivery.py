@@ -163,7 +163,7 @@ def _send_one(
     settings = rt.config.settings.outbox
     status, error, keep_going = SENT, "", True
     try:
-        sender.send(mail)
+        sender.send(mail, lambda: _mark_data(rt, row_id, now))
     except SessionRefused:
         _release(rt, [row_id], now)
         raise
@@ -219,6 +219,13 @@ def _send_one(
     return keep_going
 
 
+def _mark_data(rt: Runtime, row_id: int, now: datetime) -> None:
+    with store.transaction(rt.engine) as session:
+        row = session.get(Outbox, row_id)
+        if row is not None:
+            row.data_at = now
+
+
 def _release(rt: Runtime, ids: list[int], now: datetime) -> None:
     """Put claimed rows that were never tried back to ``pending``, their attempt not counted."""
     wait = timedelta(seconds=rt.config.settings.outbox.retry_first_seconds)
@@ -235,8 +242,9 @@ def reconcile_stale(rt: Runtime, now: datetime, sender: Sender) -> int:
     """Rows left ``sending`` by a process that died: resolve them or mark them ``uncertain``.
 
     A row counts as abandoned once it has been ``sending`` for twice the SMTP timeout plus a
-    minute, so a live worker's rows are never touched. Where the transport can tell (the Maildir
-    pickup folder), the row becomes ``sent`` or ``pending``; otherwise ``uncertain`` for an admin.
+    minute, so a live worker's rows are never touched. A row that never reached DATA goes back to
+    ``pending``; where the transport can tell (the Maildir pickup folder) a row found there is
+    ``sent``; anything else is ``uncertain`` for an admin.
     """
     settings = rt.config.settings.outbox
     cutoff = now - timedelta(seconds=2 * settings.timeout + 60)
@@ -251,7 +259,8 @@ def reconcile_stale(rt: Runtime, now: datetime, sender: Sender) -> int:
             known = sender.already_sent(message_id)
             if known is True:
                 row.status, row.sent_at = SENT, row.claimed_at
-            elif known is False:
+            elif known is False or row.data_at is None:
+                # Gone, or stopped before DATA: the server cannot have the mail; send it again.
                 row.status, row.next_attempt_at = PENDING, now
             else:
                 row.status = UNCERTAIN

@@ -127,6 +127,9 @@ class Outbox(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = _utc()
     claimed_at: datetime | None = _utc(default=None)
+    # Set (and committed) just before the body goes out: without it a dead sender's row is
+    # known never to have reached DATA and may safely be retried.
+    data_at: datetime | None = _utc(default=None)
     last_error: str = Field(default="", max_length=2000)
     sent_at: datetime | None = _utc(default=None)
     created_at: datetime = _utc()

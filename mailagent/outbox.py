@@ -14,6 +14,7 @@ import os
 import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -41,6 +42,10 @@ class Outgoing:
     notify_never: bool = False
 
 
+def _nothing() -> None:
+    return None
+
+
 class Sender(Protocol):
     """A connection to the outgoing transport, used for one flush."""
 
@@ -50,7 +55,9 @@ class Sender(Protocol):
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None: ...
 
-    def send(self, mail: Outgoing) -> None: ...
+    def send(self, mail: Outgoing, before_body: Callable[[], None] = _nothing) -> None:
+        """Deliver ``mail``; ``before_body`` runs just before the body goes out (after that a
+        failure is uncertain)."""
 
     def alive(self) -> bool:
         """False once the connection is gone (the rest of the flush waits for the next try)."""
@@ -93,7 +100,8 @@ class MaildirSender:
     def file_name(message_id: str) -> str:
         return hashlib.sha256(message_id.encode()).hexdigest()[:32] + ".mailagent.eml"
 
-    def send(self, mail: Outgoing) -> None:
+    def send(self, mail: Outgoing, before_body: Callable[[], None] = _nothing) -> None:
+        before_body()
         name = self.file_name(mail.message_id)
         tmp = self.path / "tmp" / name
         try:
@@ -177,7 +185,7 @@ class SmtpSender:
                 self.smtp.close()
             self.smtp = None
 
-    def send(self, mail: Outgoing) -> None:
+    def send(self, mail: Outgoing, before_body: Callable[[], None] = _nothing) -> None:
         smtp = self.smtp
         if smtp is None:
             raise TransportError("SMTP connection lost earlier in this flush")
@@ -194,6 +202,7 @@ class SmtpSender:
                 )
             self._command((code, text), "MAIL FROM")
             self._command(smtp.rcpt(mail.recipient, rcpt_options), "RCPT TO")
+            before_body()
             self._command(smtp.docmd("DATA"), "DATA", expect=354)
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()

@@ -6,13 +6,16 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from harness import guest_mail, make_config, one_pass, outbox_rows
-from servers import ImapAccount, free_port
+from harness import guest_mail, make_config, one_pass, outbox_rows, session_for
+from servers import ImapAccount, SmtpServer, free_port
+from sqlmodel import select
 
 from mailagent.config import Config
+from mailagent.models import Outbox
 
 
 class DropsAfterData:
@@ -107,3 +110,31 @@ def test_uncertain_mail_is_not_resent_and_is_settled_from_the_sent_folder(
     [row] = outbox_rows(config)
     assert row.status == "sent" and row.last_error == "found in the Sent folder"
     assert len(dropping_server.bodies) == 1
+
+
+def test_a_dead_senders_rows_are_retried_unless_their_body_may_have_gone_out(
+    tmp_path: Path,
+    imap_account: ImapAccount,
+    smtp_server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MAILAGENT_IMAP_PASSWORD", imap_account.password)
+    config = make_config(tmp_path, imap_account.url(), smtp_server.url, outbox={"timeout": 5})
+    smtp_server.fail_next("451 4.3.0 not now", at="RCPT", times=2)
+    imap_account.append(guest_mail(sender="Ana <ana@example.org>"))
+    imap_account.append(guest_mail(sender="Ben <ben@example.org>"))
+    start = datetime.now(UTC)
+    one_pass(config, start)
+    # Make it look as if a worker died holding both rows: Ana's before DATA, Ben's after.
+    with session_for(config) as session:
+        for row in session.exec(select(Outbox)).all():
+            row.status, row.claimed_at = "sending", start
+            row.data_at = start if row.recipient == "ben@example.org" else None
+
+    one_pass(config, start + timedelta(seconds=71))
+
+    assert {r.recipient: r.status for r in outbox_rows(config)} == {
+        "ana@example.org": "sent",
+        "ben@example.org": "uncertain",
+    }
+    assert [r.rcpt_tos for r in smtp_server.wait_for(1)] == [["ana@example.org"]]
