@@ -4,6 +4,9 @@
   fresh, empty account on it.
 - ``smtp_server`` / ``smtp_server_factory`` (function): aiosmtpd sinks recording every message.
 - ``pg_url`` (function): an empty PostgreSQL database, dropped afterwards.
+- ``dovecot_factory`` (function): private Dovecot instances for one test (to halt, resume, or
+  run with Sieve); ``mail_system`` (function): a Sieve-enabled Dovecot plus an SMTP relay that
+  delivers into it over LMTP and carries what Sieve sends back out.
 
 A missing or unreachable server FAILS the tests that need it instead of skipping them, so CI
 cannot pass without having exercised the real thing.
@@ -22,7 +25,9 @@ from typing import TypeVar
 import pytest
 from servers import (
     Dovecot,
+    DovecotFactory,
     ImapAccount,
+    MailSystem,
     ServerUnavailable,
     SmtpServer,
     SmtpServerFactory,
@@ -71,12 +76,18 @@ def smtp_server_factory() -> Iterator[SmtpServerFactory]:
     """Start SMTP sinks on demand; all of them are stopped when the test ends.
 
     Call as ``smtp_server_factory(auth_user=None, auth_password=None)``; give both to require
-    AUTH (PLAIN/LOGIN, offered without TLS) with exactly that pair.
+    AUTH (PLAIN/LOGIN, offered without TLS) with exactly that pair. ``port=`` listens on that
+    port (e.g. where a sink stopped earlier in the test listened).
     """
     started: list[SmtpServer] = []
 
-    def start(auth_user: str | None = None, auth_password: str | None = None) -> SmtpServer:
-        server = SmtpServer(auth_user=auth_user, auth_password=auth_password)
+    def start(
+        auth_user: str | None = None,
+        auth_password: str | None = None,
+        *,
+        port: int | None = None,
+    ) -> SmtpServer:
+        server = SmtpServer(auth_user=auth_user, auth_password=auth_password, port=port)
         server.start()
         started.append(server)
         return server
@@ -104,3 +115,38 @@ def pg_url() -> Iterator[str]:
         yield url
     finally:
         drop_database(name)
+
+
+@pytest.fixture
+def dovecot_factory() -> Iterator[DovecotFactory]:
+    """Start private Dovecot instances (``Dovecot(**kwargs)``, started) for one test, apart from
+    the session's: a test may ``halt()``/``resume()`` them at will. All are stopped and deleted
+    when the test ends. Fails (does not skip) when Dovecot is missing or will not start.
+    """
+    started: list[Dovecot] = []
+
+    def start(*, sieve: bool = False, submission_host: str = "") -> Dovecot:
+        server = Dovecot(sieve=sieve, submission_host=submission_host)
+        started.append(server)
+        _require(server.start)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in started:
+            server.halt()  # every process, including imap processes that outlive the master
+            server.stop()
+
+
+@pytest.fixture
+def mail_system() -> Iterator[MailSystem]:
+    """A private Sieve-enabled Dovecot and an SMTP relay delivering into it over LMTP (see
+    ``servers.MailSystem``). Fails (does not skip) without Dovecot or Pigeonhole (dovecot-sieve).
+    """
+    system = MailSystem()
+    _require(system.start)
+    try:
+        yield system
+    finally:
+        system.stop()

@@ -3,10 +3,17 @@
 Nothing here depends on pytest; ``conftest.py`` wraps these classes in fixtures and turns
 ``ServerUnavailable`` into a test failure. Dovecot and the SMTP sink are started here, listen
 on 127.0.0.1 only, on ports picked at start-up; PostgreSQL must already run on 127.0.0.1:5432.
+
+For loop and fault tests: a Dovecot can be halted and resumed on the same ports, or run with
+Pigeonhole Sieve (package dovecot-sieve); ``LmtpRelay`` is an SMTP server delivering into Dovecot
+over LMTP, and ``MailSystem`` wires the two into a small mail system (Sieve's vacation replies go
+out through the relay and come back in).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import email
 import email.policy
 import grp
@@ -16,12 +23,15 @@ import pwd
 import re
 import secrets
 import shutil
+import signal
+import smtplib
 import socket
 import subprocess
 import tempfile
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -37,6 +47,8 @@ from psycopg import sql
 LOOPBACK = "127.0.0.1"
 DOVECOT_BINARY = Path("/usr/sbin/dovecot")
 DOVECOT_INSTALL_HINT = "apt-get install dovecot-imapd dovecot-lmtpd"
+SIEVE_PLUGIN = Path("/usr/lib/dovecot/modules/lib90_sieve_plugin.so")
+SIEVE_INSTALL_HINT = "apt-get install dovecot-sieve"
 DOVECOT_START_TIMEOUT = 15.0
 IMAP_TIMEOUT = SocketTimeout(connect=5, read=30)
 
@@ -168,11 +180,20 @@ class Dovecot:
     reached. Contract: after ``start()`` returns, IMAP answers on ``host:port`` and LMTP on
     ``host:lmtp_port``; users added with ``add_user`` can log in immediately; ``stop()`` ends
     every Dovecot process and deletes the directory. Never touches the system Dovecot.
+
+    Optional, for fault and loop tests:
+
+    - ``halt()`` stops the processes but keeps directory, users and mail; ``resume()`` starts the
+      same server again on the same ports (``halt(hard=True)`` kills it with SIGKILL instead).
+    - ``sieve=True`` loads Pigeonhole's Sieve plugin into LMTP: each user's active script
+      (``set_sieve_script``) runs on delivery, homes live under ``home/`` apart from the
+      Maildirs, and what Sieve sends (vacation replies, redirects) is submitted over SMTP to
+      ``submission_host`` (``"host:port"``), which must be set before ``start()``.
     """
 
     host: str = LOOPBACK
 
-    def __init__(self) -> None:
+    def __init__(self, *, sieve: bool = False, submission_host: str = "") -> None:
         # Not under pytest's tmp_path: its base directory is 0700 and Dovecot's unprivileged
         # processes must be able to traverse to the mail and socket directories.
         self.root = Path(tempfile.mkdtemp(prefix="mailagent-dovecot-", dir="/tmp"))
@@ -181,6 +202,9 @@ class Dovecot:
         self.mail_root = self.root / "mail"
         self.log_path = self.root / "dovecot.log"
         self.passwd_dir = self.root / "passwd"
+        self.home_root = self.root / "home"
+        self.sieve = sieve
+        self.submission_host = submission_host
         self.port = free_port()
         self.lmtp_port = free_port()
         self._stderr_path = self.root / "dovecot.stderr"
@@ -200,29 +224,115 @@ class Dovecot:
                 f"{DOVECOT_BINARY} not found; the IMAP integration tests need a real Dovecot: "
                 f"run `{DOVECOT_INSTALL_HINT}`"
             )
+        if self.sieve and not SIEVE_PLUGIN.exists():
+            self._remove_root()
+            raise ServerUnavailable(
+                f"{SIEVE_PLUGIN} not found; the Sieve tests need Pigeonhole: "
+                f"run `{SIEVE_INSTALL_HINT}`"
+            )
+        if self.sieve and not self.submission_host:
+            self._remove_root()
+            raise ValueError("sieve=True needs submission_host ('host:port') before start()")
         try:
             self._prepare_files()
-            self._stderr = self._stderr_path.open("wb")
-            self._process = subprocess.Popen(
-                [str(DOVECOT_BINARY), "-c", str(self.conf), "-F"],
-                stdin=subprocess.DEVNULL,
-                stdout=self._stderr,
-                stderr=subprocess.STDOUT,
-            )
-            self._wait_ready()
+            self._launch()
         except BaseException:
             self.stop()
             raise
 
-    def stop(self) -> None:
-        """Terminate Dovecot (the master takes its children down) and delete its directory."""
+    def halt(self, *, hard: bool = False) -> None:
+        """Stop every Dovecot process, keeping configuration, users and mail for ``resume()``.
+
+        By default each process gets SIGTERM: connected IMAP clients get ``* BYE Server shutting
+        down`` and the connection closes. (SIGTERM to the master alone is not enough: Dovecot
+        2.3's imap processes outlive it and keep serving their connections.) ``hard`` SIGKILLs
+        them all at once instead: connections drop mid-command without a word. Either way the
+        master is frozen first, so it forks nothing while its children are listed. Returns when
+        every process is gone and both ports refuse connections; a no-op when not running.
+        """
+        process = self._process
+        if process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGSTOP)
+        children = _descendants(process.pid)
+        for pid in [process.pid, *children]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL if hard else signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGCONT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        _wait_gone(children, 10)
+        for pid in children:
+            if _alive(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        _wait_gone(children, 10)
+        self._process = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+        deadline = time.monotonic() + DOVECOT_START_TIMEOUT
+        while _accepts(self.port) or _accepts(self.lmtp_port):
+            if time.monotonic() > deadline:
+                raise ServerUnavailable(
+                    f"Dovecot's ports {self.port}/{self.lmtp_port} still answer after halt()"
+                )
+            time.sleep(0.05)
+
+    def resume(self) -> None:
+        """Start the halted server again: same directory, users, mail and ports.
+
+        Raises ServerUnavailable (after cleaning up, as ``start()`` does) if it will not come up.
+        """
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            raise RuntimeError("Dovecot is running; halt() it first")
+        try:
+            self._launch()
+        except BaseException:
+            self.stop()
+            raise
+
+    def set_sieve_script(self, user: str, script: str) -> None:
+        """Make ``script`` the active Sieve script of ``user`` (needs ``sieve=True``).
+
+        Stored as ``~/sieve/main.sieve`` with ``~/.dovecot.sieve`` linking to it; Pigeonhole
+        compiles it on the next delivery (compile errors end up in ``log_text()``).
+        """
+        if not self.sieve:
+            raise RuntimeError("this Dovecot runs without Sieve; construct it with sieve=True")
+        if not _USER_RE.fullmatch(user):
+            raise ValueError(f"unusable IMAP user name {user!r}")
+        home = self.home_root / user
+        scripts = home / "sieve"
+        scripts.mkdir(parents=True, exist_ok=True)
+        (scripts / "main.svbin").unlink(missing_ok=True)
+        (scripts / "main.sieve").write_text(script, encoding="utf-8")
+        link = home / ".dovecot.sieve"
+        link.unlink(missing_ok=True)
+        link.symlink_to("sieve/main.sieve")
+        if self._owner is not None:
+            for path in (home, scripts, scripts / "main.sieve", link):
+                os.lchown(path, *self._owner)
+
+    def _launch(self) -> None:
+        self._stderr = self._stderr_path.open("ab")
+        self._process = subprocess.Popen(
+            [str(DOVECOT_BINARY), "-c", str(self.conf), "-F"],
+            stdin=subprocess.DEVNULL,
+            stdout=self._stderr,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_ready()
+
+    def stop(self) -> None:
+        """Stop every Dovecot process (see ``halt``) and delete its directory."""
+        if self._process is not None:
+            self.halt()
             self._process = None
         if self._stderr is not None:
             self._stderr.close()
@@ -251,6 +361,12 @@ class Dovecot:
             raise ValueError(f"IMAP user {name!r} already exists") from None
         if self._owner is not None:
             os.chown(path, *self._owner)
+        if self.sieve:
+            # Sieve keeps scripts, compiled binaries and the vacation duplicate database there.
+            home = self.home_root / name
+            home.mkdir(exist_ok=True)
+            if self._owner is not None:
+                os.chown(home, *self._owner)
         return ImapAccount(user=name, password=password, host=self.host, port=self.port)
 
     def log_text(self) -> str:
@@ -266,6 +382,11 @@ class Dovecot:
             (self.root / sub).mkdir()
         self.mail_root.mkdir()
         self.passwd_dir.mkdir(mode=0o700)
+        home_root = self.mail_root
+        if self.sieve:
+            # Homes apart from the Maildirs: ~/.dovecot.sieve inside one would look like a folder.
+            self.home_root.mkdir()
+            home_root = self.home_root
         uid = os.getuid()
         if uid == 0:
             # Dovecot refuses to run mail processes as root, so they run as the `dovecot` user,
@@ -273,7 +394,7 @@ class Dovecot:
             # read the passwd files. The login/internal user defaults already suit root.
             account = pwd.getpwnam("dovecot")
             self._owner = (account.pw_uid, account.pw_gid)
-            for path in (self.mail_root, self.passwd_dir):
+            for path in {self.mail_root, self.passwd_dir, home_root}:
                 os.chown(path, *self._owner)
             internal = ""
             chroot = ""
@@ -307,7 +428,7 @@ passdb {{
 }}
 userdb {{
   driver = static
-  args = uid={account.pw_uid} gid={account.pw_gid} home={self.mail_root}/%n
+  args = uid={account.pw_uid} gid={account.pw_gid} home={home_root}/%n
 }}
 mail_location = maildir:{self.mail_root}/%n
 first_valid_uid = 1
@@ -338,8 +459,20 @@ service lmtp {{
     port = {self.lmtp_port}
   }}
 }}
-"""
+{self._sieve_conf() if self.sieve else ""}"""
         )
+
+    def _sieve_conf(self) -> str:
+        return f"""\
+# Pigeonhole: run the user's active script on LMTP delivery; what it sends goes out by SMTP.
+protocol lmtp {{
+  mail_plugins = $mail_plugins sieve
+}}
+plugin {{
+  sieve = file:~/sieve;active=~/.dovecot.sieve
+}}
+submission_host = {self.submission_host}
+"""
 
     def _wait_ready(self) -> None:
         assert self._process is not None
@@ -366,6 +499,53 @@ service lmtp {{
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def _accepts(port: int) -> bool:
+    """True if something on ``port`` accepts a TCP connection."""
+    try:
+        with socket.create_connection((LOOPBACK, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _descendants(pid: int) -> list[int]:
+    """All living descendants of ``pid``, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        fields = stat.rpartition(")")[2].split()
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie (a zombie holds no sockets)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _wait_gone(pids: list[int], timeout: float) -> None:
+    """Wait (at most ``timeout`` seconds) until none of ``pids`` is alive."""
+    deadline = time.monotonic() + timeout
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def _greets(port: int, greeting: bytes) -> bool:
     """True if something on ``port`` accepts a connection and sends ``greeting`` first."""
     try:
@@ -373,6 +553,13 @@ def _greets(port: int, greeting: bytes) -> bool:
             return sock.recv(256).startswith(greeting)
     except OSError:
         return False
+
+
+class DovecotFactory(Protocol):
+    """What the ``dovecot_factory`` fixture yields: starts a private Dovecot, stopped after the
+    test."""
+
+    def __call__(self, *, sieve: bool = False, submission_host: str = "") -> Dovecot: ...
 
 
 # --------------------------------------------------------------------------------------------
@@ -441,17 +628,21 @@ class _SinkHandler:
         failure = self._scripted_failure("DATA")
         if failure is not None:
             return failure
-        content = envelope.original_content or envelope.content or b""
-        record = Received(
-            mail_from=envelope.mail_from or "",
-            rcpt_tos=list(envelope.rcpt_tos),
-            mail_options=list(envelope.mail_options),
-            rcpt_options=list(envelope.rcpt_options),
-            data=content if isinstance(content, bytes) else content.encode(),
-        )
+        record = _received(envelope)
         with self.lock:
             self.received.append(record)
         return "250 2.0.0 OK: queued"
+
+
+def _received(envelope: Envelope) -> Received:
+    content = envelope.original_content or envelope.content or b""
+    return Received(
+        mail_from=envelope.mail_from or "",
+        rcpt_tos=list(envelope.rcpt_tos),
+        mail_options=list(envelope.mail_options),
+        rcpt_options=list(envelope.rcpt_options),
+        data=content if isinstance(content, bytes) else content.encode(),
+    )
 
 
 class _SingleLogin:
@@ -480,16 +671,23 @@ class SmtpServer:
     Plain SMTP only, no STARTTLS: clients must be configured with STARTTLS off. With
     ``auth_user``/``auth_password``, AUTH PLAIN and LOGIN are offered without TLS and required
     before MAIL FROM (535 for wrong credentials, 530 for none). Contract: after ``start()`` it
-    accepts connections; after ``stop()`` its thread and port are gone.
+    accepts connections; after ``stop()`` its thread and port are gone. ``port`` (optional)
+    reuses a port, e.g. to bring a sink back where a stopped one listened.
     """
 
     host: str = LOOPBACK
 
-    def __init__(self, auth_user: str | None = None, auth_password: str | None = None) -> None:
+    def __init__(
+        self,
+        auth_user: str | None = None,
+        auth_password: str | None = None,
+        *,
+        port: int | None = None,
+    ) -> None:
         if (auth_user is None) != (auth_password is None):
             raise ValueError("give both auth_user and auth_password, or neither")
-        self.port = free_port()
-        self._handler = _SinkHandler()
+        self.port = port or free_port()
+        self._handler = self._make_handler()
         auth: dict[str, Any] = {}
         if auth_user is not None and auth_password is not None:
             auth = {
@@ -507,6 +705,9 @@ class SmtpServer:
             **auth,
         )
         self._running = False
+
+    def _make_handler(self) -> _SinkHandler:
+        return _SinkHandler()
 
     @property
     def url(self) -> str:
@@ -576,8 +777,172 @@ class SmtpServerFactory(Protocol):
     """What the ``smtp_server_factory`` fixture yields: starts a sink, stopped after the test."""
 
     def __call__(
-        self, auth_user: str | None = None, auth_password: str | None = None
+        self,
+        auth_user: str | None = None,
+        auth_password: str | None = None,
+        *,
+        port: int | None = None,
     ) -> SmtpServer: ...
+
+
+# --------------------------------------------------------------------------------------------
+# A small mail system: Sieve-enabled Dovecot + an SMTP relay delivering into it over LMTP
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the relay did with one recipient of one accepted message.
+
+    ``user`` is the Dovecot user it was delivered to over LMTP, or "" when the address has no
+    route (mail to the outside world: recorded, delivered nowhere). ``reply`` is LMTP's answer.
+    """
+
+    recipient: str
+    user: str
+    reply: str
+    message: Received
+
+
+@dataclass
+class _RelayHandler(_SinkHandler):
+    """The sink's handler, plus delivery over LMTP before the end-of-DATA reply."""
+
+    deliver: Callable[[Received], str] | None = None
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        failure = self._scripted_failure("DATA")
+        if failure is not None:
+            return failure
+        record = _received(envelope)
+        assert self.deliver is not None
+        # In a worker thread: Sieve may submit a vacation reply to this very server while the
+        # LMTP delivery is still running, and the event loop must be free to take it.
+        error = await asyncio.get_running_loop().run_in_executor(None, self.deliver, record)
+        if error:
+            return f"451 4.3.0 relay: {error}"
+        with self.lock:
+            self.received.append(record)
+        return "250 2.0.0 OK: delivered"
+
+
+class LmtpRelay(SmtpServer):
+    """An SMTP server standing in for the mail system between several mailboxes.
+
+    Every accepted message is delivered, recipient by recipient, into the Dovecot user its
+    address is routed to (``route``), over LMTP with the same envelope sender; the 250 to end of
+    DATA comes only after that delivery, so once a client's send returns the mail is in the
+    mailbox (and whatever Sieve sent in response has been relayed too). A recipient without a
+    route is recorded only. An LMTP failure answers 451 and lands in ``errors``. ``received``
+    lists accepted messages in the order their delivery completed; ``fail_next`` works as on
+    the plain sink.
+    """
+
+    def __init__(self, lmtp_host: str, lmtp_port: int, *, port: int | None = None) -> None:
+        self.lmtp_host = lmtp_host
+        self.lmtp_port = lmtp_port
+        self._routes: dict[str, str] = {}
+        self._deliveries: list[Delivery] = []
+        self._errors: list[str] = []
+        super().__init__(port=port)
+
+    def _make_handler(self) -> _SinkHandler:
+        return _RelayHandler(deliver=self._deliver)
+
+    def route(self, address: str, user: str) -> None:
+        """Deliver mail for ``address`` (and its ``+detail`` variants) to Dovecot user ``user``."""
+        with self._handler.lock:
+            self._routes[_route_key(address)] = user
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """A snapshot of every recipient handled so far, oldest first."""
+        with self._handler.lock:
+            return list(self._deliveries)
+
+    @property
+    def errors(self) -> list[str]:
+        """LMTP failures so far (each also answered 451 to the client)."""
+        with self._handler.lock:
+            return list(self._errors)
+
+    def _deliver(self, record: Received) -> str:
+        sender = "" if record.mail_from in ("", "<>") else record.mail_from
+        for rcpt in record.rcpt_tos:
+            with self._handler.lock:
+                user = self._routes.get(_route_key(rcpt), "")
+            reply = "not local: recorded only"
+            if user:
+                domain = rcpt.rpartition("@")[2]
+                try:
+                    with smtplib.LMTP(self.lmtp_host, self.lmtp_port, timeout=60) as lmtp:
+                        lmtp.ehlo("relay.test")
+                        code, text = lmtp.mail(sender)
+                        if code == 250:
+                            code, text = lmtp.rcpt(f"{user}@{domain}")
+                        if code == 250:
+                            code, text = lmtp.data(record.data)
+                        reply = f"{code} {text.decode(errors='replace')}"
+                except (OSError, smtplib.SMTPException) as exc:
+                    code, reply = 0, repr(exc)
+                if code != 250:
+                    error = f"LMTP delivery of {rcpt} to {user} failed: {reply}"
+                    with self._handler.lock:
+                        self._errors.append(error)
+                    return error
+            with self._handler.lock:
+                self._deliveries.append(Delivery(rcpt, user, reply, record))
+        return ""
+
+
+def _route_key(address: str) -> str:
+    local, _, domain = address.strip().strip("<>").lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+class MailSystem:
+    """A private Sieve-enabled Dovecot and an ``LmtpRelay`` delivering into it, wired both ways:
+    the relay is Dovecot's submission host, so what Sieve sends (vacation replies) travels back
+    through the relay and is delivered or recorded like any other mail.
+
+    Contract: after ``start()`` both answer; ``add_mailbox`` creates a Dovecot user and routes
+    its addresses to it; ``send`` submits a message to the relay as a mail client would;
+    ``stop()`` stops both and deletes Dovecot's directory.
+    """
+
+    def __init__(self) -> None:
+        self.dovecot = Dovecot(sieve=True)
+        self.relay = LmtpRelay(LOOPBACK, self.dovecot.lmtp_port)
+        self.dovecot.submission_host = f"{LOOPBACK}:{self.relay.port}"
+
+    def start(self) -> None:
+        self.relay.start()
+        try:
+            self.dovecot.start()
+        except BaseException:
+            self.relay.stop()
+            raise
+
+    def stop(self) -> None:
+        self.relay.stop()
+        self.dovecot.halt()  # every process, including LMTP/imap ones that outlive the master
+        self.dovecot.stop()
+
+    def add_mailbox(self, user: str, *addresses: str, sieve: str | None = None) -> ImapAccount:
+        """A new Dovecot user receiving mail for ``addresses``; ``sieve`` becomes its active
+        Sieve script."""
+        account = self.dovecot.add_user(user, secrets.token_urlsafe(12))
+        for address in addresses:
+            self.relay.route(address, user)
+        if sieve is not None:
+            self.dovecot.set_sieve_script(user, sieve)
+        return account
+
+    def send(self, raw: bytes, mail_from: str, rcpt: str) -> None:
+        """Submit ``raw`` to the relay (``mail_from`` "" for a null sender); returns once it
+        was delivered. Raises smtplib's errors when the relay refuses."""
+        with smtplib.SMTP(self.relay.host, self.relay.port, timeout=60) as client:
+            client.sendmail(mail_from, [rcpt], raw)
 
 
 # --------------------------------------------------------------------------------------------
