@@ -12,18 +12,17 @@ directory mailagent runs in.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
-from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from mailagent.endpoints import Endpoint, parse_endpoint, refuse_clear_text_login
 from mailagent.errors import ConfigError
 
 DEFAULT_CONFIG = Path("config/mailagent.toml")
@@ -37,69 +36,6 @@ _KEYWORD_RE = re.compile(r"^\$?[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """A transport URL taken apart. ``path`` is set for ``maildir:`` URLs only."""
-
-    scheme: str
-    user: str = ""
-    host: str = ""
-    port: int = 0
-    folder: str = ""
-    path: str = ""
-
-    @property
-    def is_maildir(self) -> bool:
-        return self.scheme == "maildir"
-
-    @property
-    def is_loopback(self) -> bool:
-        if self.host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return False
-
-    def display(self) -> str:
-        """The URL without secrets, for logs and check-config."""
-        if self.is_maildir:
-            return f"maildir:{self.path}"
-        user = f"{self.user}@" if self.user else ""
-        folder = f"/{self.folder}" if self.folder else ""
-        return f"{self.scheme}://{user}{self.host}:{self.port}{folder}"
-
-
-def parse_endpoint(url: str, schemes: dict[str, int]) -> Endpoint:
-    """Split ``url`` for ``schemes`` (scheme -> default port); raise ValueError if unusable."""
-    if url.startswith("maildir:"):
-        path = url[len("maildir:") :]
-        if path.startswith("//"):
-            path = path[2:]
-        if not path:
-            raise ValueError("maildir: URL needs a folder path, e.g. maildir:var/mail/inbox")
-        return Endpoint(scheme="maildir", path=path)
-    parts = urlsplit(url)
-    if parts.scheme not in schemes:
-        allowed = ", ".join(f"{s}://" for s in schemes)
-        raise ValueError(f"scheme must be one of {allowed} or maildir:")
-    if parts.password is not None:
-        raise ValueError("put no password in the URL; set it in the environment (password_env)")
-    if not parts.hostname:
-        raise ValueError("URL needs a host name")
-    try:
-        port = parts.port or schemes[parts.scheme]
-    except ValueError as exc:
-        raise ValueError(f"bad port: {exc}") from None
-    return Endpoint(
-        scheme=parts.scheme,
-        user=unquote(parts.username or ""),
-        host=parts.hostname,
-        port=port,
-        folder=unquote(parts.path.lstrip("/")),
-    )
 
 
 class FirmSettings(_Section):
@@ -168,14 +104,6 @@ class _TlsMixin(_Section):
         return os.environ.get(self.password_env) or None if self.password_env else None
 
 
-def _refuse_clear_text_login(endpoint: Endpoint, starttls: bool, scheme: str) -> None:
-    if endpoint.scheme == scheme and not starttls and not endpoint.is_loopback:
-        raise ValueError(
-            "starttls = false would send the password in clear text; "
-            "it is allowed only for a loopback host (use TLS or STARTTLS)"
-        )
-
-
 class InboxSettings(_TlsMixin):
     url: str = "maildir:var/mail/inbox"
     name: str = "inbox"
@@ -224,7 +152,7 @@ class InboxSettings(_TlsMixin):
 
     @model_validator(mode="after")
     def _clear_text(self) -> InboxSettings:
-        _refuse_clear_text_login(self.endpoint, self.starttls, "imap")
+        refuse_clear_text_login(self.endpoint, self.starttls, "imap")
         return self
 
     @property
@@ -257,7 +185,7 @@ class OutboxSettings(_TlsMixin):
     @model_validator(mode="after")
     def _clear_text(self) -> OutboxSettings:
         if self.endpoint.user:
-            _refuse_clear_text_login(self.endpoint, self.starttls, "smtp")
+            refuse_clear_text_login(self.endpoint, self.starttls, "smtp")
         return self
 
     @property

@@ -20,7 +20,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
-from mailagent.config import Endpoint, OutboxSettings
+from mailagent.config import OutboxSettings
+from mailagent.endpoints import Endpoint
 from mailagent.errors import (
     PermanentSendError,
     SessionRefused,

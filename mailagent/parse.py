@@ -18,10 +18,11 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
-from html.parser import HTMLParser
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+
+from mailagent.htmltext import html_to_text
 
 LOOP_HEADER = "X-Mailagent-Loop"
 CONTROL_PREFIX = "x-mailagent-"
@@ -360,61 +361,6 @@ def decode_text(part: Message, problems: list[str]) -> str:
         except (LookupError, UnicodeDecodeError, ValueError):
             continue  # unknown or malformed charset name (ValueError: embedded NUL)
     return data.decode("latin-1", errors="replace")  # pragma: no cover - latin-1 never fails
-
-
-class _TextExtractor(HTMLParser):
-    """Visible text of an HTML body; blockquotes become ``> `` lines, script and style vanish."""
-
-    _BLOCK = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[str] = [""]
-        self.quote = 0
-        self.skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "head"):
-            self.skip += 1
-        elif tag == "blockquote":
-            self.quote += 1
-            self._newline()
-        elif tag in self._BLOCK:
-            self._newline()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head"):
-            self.skip = max(0, self.skip - 1)
-        elif tag == "blockquote":
-            self.quote = max(0, self.quote - 1)
-            self._newline()
-        elif tag in self._BLOCK:
-            self._newline()
-
-    def handle_data(self, data: str) -> None:
-        if self.skip:
-            return
-        text = _WS_RE.sub(" ", data)
-        if not self.lines[-1]:
-            text = text.lstrip()
-            if text and self.quote:
-                text = "> " * self.quote + text
-        self.lines[-1] += text
-
-    def _newline(self) -> None:
-        if self.lines[-1]:
-            self.lines.append("")
-
-
-def html_to_text(html: str) -> str:
-    """Plain text from an HTML mail body (stdlib only; never raises)."""
-    parser = _TextExtractor()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:  # noqa: S110 - a broken document still yields the text read so far
-        pass
-    return "\n".join(line.rstrip() for line in parser.lines).strip()
 
 
 def guest_address(addr: str) -> str | None:

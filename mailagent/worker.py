@@ -23,7 +23,8 @@ import sqlalchemy as sa
 from mailagent import store
 from mailagent.delivery import FlushReport, flush
 from mailagent.errors import TransportError
-from mailagent.inbox import ImapInbox, Inbox, open_inbox
+from mailagent.imap import ImapInbox
+from mailagent.inbox import Inbox, open_inbox
 from mailagent.intake import IntakeReport, intake
 from mailagent.models import FAILED, PENDING, Event, Job
 from mailagent.runtime import Runtime, utcnow

@@ -25,7 +25,7 @@ from servers import ImapAccount, SmtpServer
 
 from mailagent import store
 from mailagent.config import Config
-from mailagent.inbox import ImapInbox
+from mailagent.imap import ImapInbox
 from mailagent.matching import tokens_in
 
 PROCESSED = b"$MailagentProcessed"
