@@ -35,6 +35,7 @@ def check_templates(env: jinja2.Environment, config: Config) -> list[str]:
             questions=config.questionnaire.questions,
             language=lang,
             request_subject="Informational interview?",
+            understood=[("Who are you?", "A retail manager moving into logistics.")],
         )
         compose.render(env, kind, lang, context)
         rendered.append(f"{lang}/{kind}")

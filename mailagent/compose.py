@@ -27,6 +27,7 @@ from mailagent.parse import LOOP_HEADER, sanitize_header_text
 
 MAX_REFERENCES = 20
 DISPLAY_NAME_MAX = 60
+ECHO_CAP = 500
 _SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
 SUBJECT_MAX = 200
 
@@ -76,6 +77,7 @@ def mail_context(
     questions: Sequence[Question],
     language: str,
     request_subject: str,
+    understood: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """The variables every template sees (documented in templates/README.md)."""
     return {
@@ -85,6 +87,11 @@ def mail_context(
             {"key": q.key, "text": q.wording(language), "required": q.required} for q in questions
         ],
         "request_subject": reply_subject(request_subject),
+        # What the guest told us so far, echoed so they can correct it (capped: it is their text).
+        "understood": [
+            {"question": question, "answer": _encodable(answer)[:ECHO_CAP]}
+            for question, answer in understood
+        ],
         "language": language,
     }
 

@@ -234,6 +234,10 @@ class LimitsSettings(_Section):
         return value
 
 
+class GuestSettings(_Section):
+    max_reasks: int = Field(default=1, ge=0, le=5)
+
+
 class TemplateSettings(_Section):
     dir: str = "templates"
 
@@ -253,6 +257,7 @@ class Question(_Section):
     key: str
     required: bool = True
     text: dict[str, str]
+    hints: dict[str, tuple[str, ...]] = {}
 
     @field_validator("key")
     @classmethod
@@ -270,6 +275,10 @@ class Question(_Section):
 
     def wording(self, language: str) -> str:
         return self.text.get(language) or self.text["en"]
+
+    def hint_words(self, language: str) -> tuple[str, ...]:
+        """Words that suggest a sentence answers this question (for answers in one paragraph)."""
+        return tuple(dict.fromkeys((*self.hints.get(language, ()), *self.hints.get("en", ()))))
 
 
 class Questionnaire(_Section):
@@ -305,6 +314,7 @@ class Settings(BaseSettings):
     questionnaire: QuestionnaireSettings = QuestionnaireSettings()
     worker: WorkerSettings = WorkerSettings()
     limits: LimitsSettings = LimitsSettings()
+    guest: GuestSettings = GuestSettings()
 
     @classmethod
     def settings_customise_sources(

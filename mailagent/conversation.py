@@ -6,6 +6,7 @@ outbox, the jobs to schedule and the events to log. The worker applies it in one
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -53,6 +54,17 @@ class ThreadView:
     state: str
     guest_email: str
     language: str
+    answers: Mapping[str, str] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+    reasks: int = 0
+
+
+@dataclass(frozen=True)
+class GuestRules:
+    """Which questionnaire keys must be answered, and how often a partial answer is re-asked."""
+
+    required: frozenset[str]
+    max_reasks: int = 1
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,7 @@ class Decision:
     mails: tuple[MailSpec, ...] = ()
     events: tuple[tuple[str, str], ...] = ()
     missing: tuple[str, ...] = field(default=())
+    answers: Mapping[str, str] | None = None
     log: str = ""
 
 
@@ -88,11 +101,18 @@ def decide_inbound(
     match: Match,
     required_keys: tuple[str, ...],
     now: datetime,
+    found: Mapping[str, str] | None = None,
+    rules: GuestRules | None = None,
 ) -> Decision:
     """Decide what one inbound mail does. ``now`` is the pass's instant (aware UTC); the first
-    timing rules (nudges, expiry) arrive with the guest-side conversation."""
+    timing rules (nudges, expiry) arrive with the guest-side conversation.
+
+    ``required_keys`` are the questions a new thread asks; ``found`` the answers read out of
+    this mail (for a guest's reply), judged by ``rules``.
+    """
     if thread is not None:
-        return _on_thread(thread, msg, verdict, match)
+        rules = rules or GuestRules(required=frozenset(required_keys))
+        return _on_thread(thread, msg, verdict, match, found or {}, rules)
     if not verdict.is_human:
         return Decision(
             attach=False, log=f"stored, not answered: {verdict.category} ({verdict.rule})"
@@ -117,7 +137,14 @@ def decide_inbound(
     )
 
 
-def _on_thread(thread: ThreadView, msg: Inbound, verdict: Classification, match: Match) -> Decision:
+def _on_thread(
+    thread: ThreadView,
+    msg: Inbound,
+    verdict: Classification,
+    match: Match,
+    found: Mapping[str, str],
+    rules: GuestRules,
+) -> Decision:
     how = f"matched by {match.how}" + (f" ({match.note})" if match.note else "")
     if not verdict.is_human:
         detail = f"{verdict.category}: {verdict.rule}; {how}; no state change"
@@ -128,4 +155,46 @@ def _on_thread(thread: ThreadView, msg: Inbound, verdict: Classification, match:
     who = "guest" if msg.from_email.lower() == thread.guest_email.lower() else msg.from_email
     what = "guest_reply" if who == "guest" else "reply_from_other"
     detail = f"reply from {who}; {how}"
+    if who == "guest" and thread.state == AWAITING_GUEST:
+        return _answers(thread, found, rules, detail)
     return Decision(attach=True, events=((what, detail),), log=detail)
+
+
+def _answers(
+    thread: ThreadView, found: Mapping[str, str], rules: GuestRules, detail: str
+) -> Decision:
+    """A guest's reply while we wait for answers: record them, then move on, re-ask once, or
+    wait (a reply without answers is not pestered with another mail)."""
+    merged = {**thread.answers, **found}
+    # Optional questions are asked once; only required ones stay missing after a reply.
+    missing = tuple(k for k in thread.missing if k not in merged and k in rules.required)
+    events = [("guest_reply", detail)]
+    if found:
+        events.append(("answers", f"understood: {', '.join(found)}"))
+    if not missing:
+        events.append(("answers_complete", "every required answer is in; choosing a manager"))
+        return Decision(
+            attach=True,
+            state=MATCHING,
+            answers=merged,
+            missing=(),
+            events=tuple(events),
+            log=f"{detail}; answers complete",
+        )
+    asked_for = ", ".join(missing)
+    mails: tuple[MailSpec, ...] = ()
+    if found and thread.reasks < rules.max_reasks:
+        mails = (MailSpec("reask", True, AUTO_REPLIED, True),)
+        events.append(("reask", f"asking again for: {asked_for}"))
+    elif found:
+        events.append(("still_missing", f"{asked_for}; re-asked {thread.reasks} time(s) already"))
+    else:
+        events.append(("no_answers", f"no answers recognised; still missing {asked_for}"))
+    return Decision(
+        attach=True,
+        answers=merged,
+        missing=missing,
+        mails=mails,
+        events=tuple(events),
+        log=f"{detail}; missing {asked_for}",
+    )

@@ -22,9 +22,15 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from mailagent import bounces, outgoing, store
+from mailagent import answers, bounces, outgoing, store
 from mailagent.classify import BAD_SENDER, BOUNCE, MALFORMED, NOT_TO_US, SOFT_AUTO, classify
-from mailagent.conversation import Decision, ThreadView, decide_inbound
+from mailagent.conversation import (
+    AWAITING_GUEST,
+    Decision,
+    GuestRules,
+    ThreadView,
+    decide_inbound,
+)
 from mailagent.errors import TransportError
 from mailagent.inbox import Inbox
 from mailagent.matching import Match, match_thread, tokens_in
@@ -242,10 +248,22 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
             return _bounce(rt, session, row, msg, report, now)
     match = _match(rt, session, msg)
     thread = session.get(Thread, match.thread_id) if match.thread_id else None
-    view = None
+    view, found = None, {}
     if thread is not None and thread.id is not None:
-        view = ThreadView(thread.id, thread.state, thread.guest_email, thread.language)
-    decision = decide_inbound(view, msg, verdict, match, rt.config.questionnaire.keys, now)
+        view = ThreadView(
+            thread.id,
+            thread.state,
+            thread.guest_email,
+            thread.language,
+            answers=dict(thread.answers),
+            missing=tuple(thread.missing),
+            reasks=store.count_outbox(session, thread.id, "reask"),
+        )
+        if verdict.is_human and thread.state == AWAITING_GUEST:
+            found = answers.extract(msg.text, asked(rt, thread), _languages(thread.language))
+    decision = decide_inbound(
+        view, msg, verdict, match, rt.config.questionnaire.keys, now, found, _rules(rt)
+    )
     thread = _apply(rt, session, row, msg, decision, thread, now)
     if decision.create_thread:
         row.kind = "request"
@@ -325,6 +343,26 @@ def _bounced_row(
     return None
 
 
+def asked(rt: Runtime, thread: Thread) -> list[answers.Asked]:
+    """The questions the guest was last asked, numbered as in that mail."""
+    wanted = set(thread.missing)
+    lang = thread.language
+    return [
+        answers.Asked(q.key, q.wording(lang), q.hint_words(lang))
+        for q in rt.config.questionnaire.questions
+        if q.key in wanted
+    ]
+
+
+def _languages(language: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((language, "en")))
+
+
+def _rules(rt: Runtime) -> GuestRules:
+    required = frozenset(q.key for q in rt.config.questionnaire.questions if q.required)
+    return GuestRules(required=required, max_reasks=rt.config.settings.guest.max_reasks)
+
+
 def _match(rt: Runtime, session: Session, msg: Inbound) -> Match:
     token_threads: dict[str, int] = {}
     for token in tokens_in([*msg.recipients, *msg.delivered_to], rt.us.address):
@@ -366,6 +404,10 @@ def _apply(
     assert thread.id is not None
     if decision.state and thread.state != decision.state:
         thread.state = decision.state
+    if decision.answers is not None:
+        # New objects, so the JSON columns are written (in-place changes go unnoticed).
+        thread.answers = dict(decision.answers)
+        thread.missing = list(decision.missing)
     thread.updated_at = now
     row.thread_id = thread.id
     for what, detail in decision.events:

@@ -125,7 +125,13 @@ def queue_mail(
 
 def _context(rt: Runtime, thread: Thread, parent: Inbound | None) -> dict[str, Any]:
     wanted = set(thread.missing)
-    asked = [q for q in rt.config.questionnaire.questions if q.key in wanted]
+    questions = rt.config.questionnaire.questions
+    asked = [q for q in questions if q.key in wanted]
+    understood = [
+        (q.wording(thread.language), thread.answers[q.key])
+        for q in questions
+        if q.key in thread.answers
+    ]
     return compose.mail_context(
         rt.config.settings.firm,
         guest_name=thread.guest_name,
@@ -133,4 +139,5 @@ def _context(rt: Runtime, thread: Thread, parent: Inbound | None) -> dict[str, A
         questions=asked,
         language=thread.language,
         request_subject=parent.subject if parent else "",
+        understood=understood,
     )

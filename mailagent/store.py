@@ -450,3 +450,12 @@ def release_stale_jobs(session: Session, claimed_before: datetime, max_attempts:
         sa.update(Job).where(stale & (col(Job.attempts) >= max_attempts)).values(status="failed")
     )
     session.execute(sa.update(Job).where(stale).values(status=PENDING))
+
+
+def count_outbox(session: Session, thread_id: int, kind: str) -> int:
+    stmt = (
+        select(sa.func.count())
+        .select_from(Outbox)
+        .where(Outbox.thread_id == thread_id, Outbox.kind == kind)
+    )
+    return int(session.exec(stmt).one())

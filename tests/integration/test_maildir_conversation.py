@@ -61,11 +61,14 @@ def test_inject_run_and_reply_on_maildir(
 
     dana = next(m for m in answers if "dana" in str(m["To"]))
     reply = tmp_path / "reply.eml"
-    reply.write_bytes(reply_to(dana, body="I manage a store; I want to learn about routing."))
+    reply.write_bytes(
+        reply_to(dana, body="I have worked in retail for years. I want to learn about routing.")
+    )
     assert cli(config.path, "inject", str(reply)) == 0
     assert cli(config.path, "run", "--once") == 0
 
-    assert len(outbox_files(outbox)) == 2  # the reply is stored, not answered again
+    # Two of five answers: one re-ask, naming the three still missing.
+    assert len(outbox_files(outbox)) == 3
     thread_id = next(t["id"] for t in listed if t["guest"]["email"] == "dana.ruiz@example.org")
     capsys.readouterr()
     assert cli(config.path, "threads", "show", str(thread_id), "--json") == 0
@@ -74,10 +77,22 @@ def test_inject_run_and_reply_on_maildir(
         ("in", "request"),
         ("out", "questionnaire"),
         ("in", "reply"),
+        ("out", "reask"),
     ]
     assert shown["messages"][1]["delivery"] == "sent"
     assert shown["messages"][1]["message_id"] == dana["Message-ID"]
-    assert [e["what"] for e in shown["events"]] == ["request", "questionnaire", "guest_reply"]
+    assert [e["what"] for e in shown["events"]] == [
+        "request",
+        "questionnaire",
+        "guest_reply",
+        "answers",
+        "reask",
+    ]
+    assert shown["answers"] == {
+        "background": "I have worked in retail for years.",
+        "learn_goals": "I want to learn about routing.",
+    }
+    assert shown["missing"] == ["questions_for_us", "give_back", "availability"]
     assert len(listed) == 2  # still two threads
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from mailagent.classify import Us, classify
-from mailagent.conversation import MailSpec, ThreadView, decide_inbound
+from mailagent.conversation import GuestRules, MailSpec, ThreadView, decide_inbound
 from mailagent.matching import Match
 from mailagent.parse import parse_message
 
@@ -19,7 +20,9 @@ US = Us(
 )
 NOW = datetime(2025, 11, 25, 10, 0, tzinfo=UTC)
 KEYS = ("background", "availability")
-THREAD = ThreadView(id=7, state="awaiting_guest", guest_email="dana@example.org", language="en")
+THREAD = ThreadView(
+    id=7, state="awaiting_guest", guest_email="dana@example.org", language="en", missing=KEYS
+)
 QUESTIONNAIRE = MailSpec(
     "questionnaire", to_guest=True, auto_submitted="auto-replied", in_reply_to_inbound=True
 )
@@ -128,16 +131,22 @@ BY_TOKEN = Match(7, "token")
                 "create_thread": False,
                 "state": None,
                 "mails": (),
-                "events": ("guest_reply",),
+                "events": ("guest_reply", "no_answers"),
             },
             ["reply from guest", "token wins"],
             id="human reply on a thread is a guest reply, no mails",
         ),
         pytest.param(
-            ThreadView(id=7, state="awaiting_guest", guest_email="Dana@Example.org", language="en"),
+            ThreadView(
+                id=7,
+                state="awaiting_guest",
+                guest_email="Dana@Example.org",
+                language="en",
+                missing=KEYS,
+            ),
             {},
             Match(7, "sender"),
-            {"attach": True, "state": None, "mails": (), "events": ("guest_reply",)},
+            {"attach": True, "state": None, "mails": (), "events": ("guest_reply", "no_answers")},
             ["reply from guest", "matched by sender"],
             id="guest address compared case-insensitively",
         ),
@@ -145,7 +154,7 @@ BY_TOKEN = Match(7, "token")
             THREAD,
             {"X_Auto_Response_Suppress": "All"},
             BY_TOKEN,
-            {"attach": True, "state": None, "mails": (), "events": ("guest_reply",)},
+            {"attach": True, "state": None, "mails": (), "events": ("guest_reply", "no_answers")},
             ["reply from guest"],
             id="suppressed guest reply on a thread, no mails",
         ),
@@ -191,3 +200,86 @@ def test_decide_inbound(
         assert part in decision.log, decision.log
     # Event details are what the admin reads; each one is non-empty.
     assert all(detail for _, detail in decision.events)
+
+
+REASK = MailSpec("reask", to_guest=True, auto_submitted="auto-replied", in_reply_to_inbound=True)
+RULES = GuestRules(required=frozenset(KEYS), max_reasks=1)
+
+
+@pytest.mark.parametrize(
+    ("thread", "found", "expected"),
+    [
+        pytest.param(
+            THREAD,
+            {"background": "Retail, 8 years", "availability": "Tuesdays, CET"},
+            {
+                "state": "matching",
+                "mails": (),
+                "missing": (),
+                "events": ("guest_reply", "answers", "answers_complete"),
+            },
+            id="complete answers move the thread to matching",
+        ),
+        pytest.param(
+            THREAD,
+            {"background": "Retail, 8 years"},
+            {
+                "state": None,
+                "mails": (REASK,),
+                "missing": ("availability",),
+                "events": ("guest_reply", "answers", "reask"),
+            },
+            id="a partial answer is re-asked, naming only what is missing",
+        ),
+        pytest.param(
+            replace(THREAD, answers={"background": "Retail"}, missing=("availability",), reasks=1),
+            {"questions_for_us": "How big is the team?"},
+            {
+                "state": None,
+                "mails": (),
+                "missing": ("availability",),
+                "events": ("guest_reply", "answers", "still_missing"),
+            },
+            id="no second re-ask",
+        ),
+        pytest.param(
+            replace(THREAD, answers={"background": "Retail"}, missing=("availability",), reasks=1),
+            {"availability": "Fridays"},
+            {
+                "state": "matching",
+                "mails": (),
+                "missing": (),
+                "events": ("guest_reply", "answers", "answers_complete"),
+            },
+            id="the missing answer after the re-ask completes it",
+        ),
+        pytest.param(
+            replace(THREAD, missing=("background", "availability", "give_back")),
+            {"background": "Retail", "availability": "Fridays"},
+            {
+                "state": "matching",
+                "mails": (),
+                "missing": (),
+                "events": ("guest_reply", "answers", "answers_complete"),
+            },
+            id="an optional question left open does not hold the thread",
+        ),
+        pytest.param(
+            replace(THREAD, state="matching"),
+            {"background": "Retail"},
+            {"state": None, "mails": (), "missing": (), "events": ("guest_reply",)},
+            id="after the answers are in, a reply changes nothing here",
+        ),
+    ],
+)
+def test_answers_decide_the_next_step(
+    raw_mail: Any, thread: ThreadView, found: dict[str, str], expected: dict[str, Any]
+) -> None:
+    msg = parse_message(raw_mail(From="Dana <dana@example.org>"))
+    decision = decide_inbound(thread, msg, classify(msg, US), BY_TOKEN, KEYS, NOW, found, RULES)
+    assert decision.state == expected["state"]
+    assert decision.mails == expected["mails"]
+    assert decision.missing == expected["missing"]
+    assert tuple(what for what, _ in decision.events) == expected["events"]
+    if decision.answers is not None:
+        assert {**thread.answers, **found} == decision.answers

@@ -1,0 +1,109 @@
+"""The guest answers the questionnaire: the answers land on the thread, a partial answer gets
+one short re-ask naming only what is missing, complete answers move the thread on."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from pathlib import Path
+
+from harness import events, guest_mail, make_config, one_pass, parse, reply_to, threads
+
+from mailagent.config import Config
+from mailagent.inbox import open_inbox
+
+
+def setup(tmp_path: Path) -> Config:
+    return make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
+
+
+def deliver(config: Config, raw: bytes) -> None:
+    open_inbox(config.settings.inbox).append(raw)
+
+
+def sent(tmp_path: Path) -> list[EmailMessage]:
+    files = sorted((tmp_path / "out" / "new").iterdir(), key=lambda p: p.stat().st_mtime_ns)
+    return [parse(p.read_bytes()) for p in files]
+
+
+def quoted(mail: EmailMessage) -> str:
+    body = mail.get_body(("plain",))
+    assert body is not None
+    lines = body.get_content().splitlines()
+    return "On Tue, Dana wrote:\n" + "\n".join(f"> {line}" for line in lines)
+
+
+def test_a_partial_answer_is_re_asked_once_then_completed(tmp_path: Path) -> None:
+    config = setup(tmp_path)
+    deliver(config, guest_mail())
+    one_pass(config)
+    [questionnaire] = sent(tmp_path)
+
+    partial = (
+        "Thanks! Here are my answers.\n\n"
+        "1. I have managed a retail store for 8 years.\n"
+        "2. How route planning works, and what a logistics manager does all week.\n"
+        "3. How do you plan for peak season?\n\n"
+        "Best,\nDana\n\n" + quoted(questionnaire)
+    )
+    deliver(config, reply_to(questionnaire, body=partial))
+    one_pass(config)
+
+    [thread] = threads(config)
+    assert thread.state == "awaiting_guest"
+    assert thread.answers["background"] == "I have managed a retail store for 8 years."
+    assert thread.missing == ["give_back", "availability"]
+    reask = sent(tmp_path)[1]
+    text = reask.get_body(("plain",)).get_content()
+    assert "I have managed a retail store for 8 years." in text  # echoed, so it can be corrected
+    assert "1. What could we learn from you in return?" in text
+    assert "2. Which days and times suit you" in text
+    assert "Who are you?" in text and "1. Who are you?" not in text  # asked no more
+    assert reask["Auto-Submitted"] == "auto-replied"
+    assert reask["In-Reply-To"] != questionnaire["In-Reply-To"]  # it answers the guest's reply
+
+    rest = (
+        "1. An honest view of your careers page.\n2. Tuesday or Thursday mornings, CET.\n\n"
+        + quoted(reask)
+    )
+    deliver(config, reply_to(reask, body=rest))
+    one_pass(config)
+
+    [thread] = threads(config)
+    assert thread.state == "matching"
+    assert thread.missing == []
+    assert thread.answers["availability"] == "Tuesday or Thursday mornings, CET."
+    assert thread.answers["give_back"] == "An honest view of your careers page."
+    assert len(sent(tmp_path)) == 2  # no more mail to the guest
+    assert [w for w, _ in events(config, thread.id)][-2:] == ["answers", "answers_complete"]
+
+
+def test_a_second_partial_answer_is_not_re_asked_again(tmp_path: Path) -> None:
+    config = setup(tmp_path)
+    deliver(config, guest_mail())
+    one_pass(config)
+    [questionnaire] = sent(tmp_path)
+    deliver(config, reply_to(questionnaire, body="1. Retail manager.\n\n" + quoted(questionnaire)))
+    one_pass(config)
+    reask = sent(tmp_path)[1]
+
+    deliver(config, reply_to(reask, body="1. Curious about planning.\n\n" + quoted(reask)))
+    one_pass(config)
+
+    assert len(sent(tmp_path)) == 2
+    [thread] = threads(config)
+    assert thread.state == "awaiting_guest"
+    assert events(config, thread.id)[-1][0] == "still_missing"
+
+
+def test_a_reply_without_answers_gets_no_mail(tmp_path: Path) -> None:
+    config = setup(tmp_path)
+    deliver(config, guest_mail())
+    one_pass(config)
+    [questionnaire] = sent(tmp_path)
+
+    deliver(config, reply_to(questionnaire, body="Thanks, I will answer on the weekend!"))
+    one_pass(config)
+
+    assert len(sent(tmp_path)) == 1
+    [thread] = threads(config)
+    assert events(config, thread.id)[-1][0] == "no_answers"
