@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from mailagent.classify import Classification
+from mailagent.commands import FORGET, WITHDRAW
 from mailagent.matching import Match
 from mailagent.parse import Inbound
 
@@ -42,6 +43,7 @@ STATES = (
     NOT_REQUEST,
     NEEDS_HUMAN,
 )
+OPEN_STATES = (AWAITING_GUEST, MATCHING, AWAITING_MANAGER, AWAITING_SLOT, SCHEDULED, HELD)
 AUTO_REPLIED = "auto-replied"
 AUTO_GENERATED = "auto-generated"
 
@@ -91,6 +93,7 @@ class Decision:
     events: tuple[tuple[str, str], ...] = ()
     missing: tuple[str, ...] = field(default=())
     answers: Mapping[str, str] | None = None
+    forget: bool = False
     log: str = ""
 
 
@@ -103,19 +106,28 @@ def decide_inbound(
     now: datetime,
     found: Mapping[str, str] | None = None,
     rules: GuestRules | None = None,
+    command: str | None = None,
 ) -> Decision:
     """Decide what one inbound mail does. ``now`` is the pass's instant (aware UTC); the first
     timing rules (nudges, expiry) arrive with the guest-side conversation.
 
     ``required_keys`` are the questions a new thread asks; ``found`` the answers read out of
-    this mail (for a guest's reply), judged by ``rules``.
+    this mail (for a guest's reply), judged by ``rules``; ``command`` a plain-words command
+    found at the start of the guest's text (:mod:`mailagent.commands`).
     """
     if thread is not None:
         rules = rules or GuestRules(required=frozenset(required_keys))
-        return _on_thread(thread, msg, verdict, match, found or {}, rules)
+        return _on_thread(thread, msg, verdict, match, found or {}, rules, command)
     if not verdict.is_human:
         return Decision(
             attach=False, log=f"stored, not answered: {verdict.category} ({verdict.rule})"
+        )
+    if command == FORGET:
+        # No open thread, but data may be held from earlier ones: erase it and confirm once.
+        return _forget(create=True)
+    if command == WITHDRAW:
+        return Decision(
+            attach=False, log="asks to stop, but has no open conversation: nothing to do"
         )
     if verdict.hold or verdict.suppress_auto_reply:
         why = verdict.hold or "X-Auto-Response-Suppress asks for no automatic answer"
@@ -144,6 +156,7 @@ def _on_thread(
     match: Match,
     found: Mapping[str, str],
     rules: GuestRules,
+    command: str | None,
 ) -> Decision:
     how = f"matched by {match.how}" + (f" ({match.note})" if match.note else "")
     if not verdict.is_human:
@@ -155,9 +168,32 @@ def _on_thread(
     who = "guest" if msg.from_email.lower() == thread.guest_email.lower() else msg.from_email
     what = "guest_reply" if who == "guest" else "reply_from_other"
     detail = f"reply from {who}; {how}"
+    if who == "guest" and command == FORGET:
+        return _forget(create=False)
+    if who == "guest" and command == WITHDRAW and thread.state in OPEN_STATES:
+        return Decision(
+            attach=True,
+            state=WITHDRAWN,
+            mails=(MailSpec("withdrawn", True, AUTO_REPLIED, True),),
+            events=((what, detail), ("withdrawn", "the guest asked to stop; nothing more is sent")),
+            log=f"{detail}; withdrawn at the guest's request",
+        )
     if who == "guest" and thread.state == AWAITING_GUEST:
         return _answers(thread, found, rules, detail)
     return Decision(attach=True, events=((what, detail),), log=detail)
+
+
+def _forget(create: bool) -> Decision:
+    """Erase the guest's personal data (every thread of the address) and confirm it once."""
+    return Decision(
+        attach=True,
+        create_thread=create,
+        state=WITHDRAWN,
+        mails=(MailSpec("forgotten", True, AUTO_REPLIED, True),),
+        events=(("forgotten", "personal data erased at the guest's request"),),
+        forget=True,
+        log="personal data erased at the guest's request",
+    )
 
 
 def _answers(

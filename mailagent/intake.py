@@ -24,6 +24,7 @@ from sqlmodel import Session, col
 
 from mailagent import answers, bounces, outgoing, store
 from mailagent.classify import BAD_SENDER, BOUNCE, MALFORMED, NOT_TO_US, SOFT_AUTO, classify
+from mailagent.commands import guest_command
 from mailagent.conversation import (
     AWAITING_GUEST,
     Decision,
@@ -261,10 +262,20 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
         )
         if verdict.is_human and thread.state == AWAITING_GUEST:
             found = answers.extract(msg.text, asked(rt, thread), _languages(thread.language))
+    command = None
+    if verdict.is_human and (view is None or sender == view.guest_email.lower()):
+        command = guest_command(answers.split_reply(msg.text, _languages("en"))[0])
     decision = decide_inbound(
-        view, msg, verdict, match, rt.config.questionnaire.keys, now, found, _rules(rt)
+        view, msg, verdict, match, rt.config.questionnaire.keys, now, found, _rules(rt), command
     )
     thread = _apply(rt, session, row, msg, decision, thread, now)
+    if decision.forget and thread is not None:
+        touched = store.forget_address(session, sender, now)
+        log.warning(
+            "Message-ID <%s>: personal data erased at the guest's request [threads %s]",
+            msg.message_id,
+            ", ".join(map(str, touched)),
+        )
     if decision.create_thread:
         row.kind = "request"
     elif thread is not None:

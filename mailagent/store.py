@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from mailagent.conversation import OPEN_STATES
 from mailagent.models import (
     PENDING,
     QUARANTINED,
@@ -41,14 +42,6 @@ from mailagent.models import (
 )
 
 READONLY = "mailagent_readonly"
-OPEN_STATES = (
-    "awaiting_guest",
-    "matching",
-    "awaiting_manager",
-    "awaiting_slot",
-    "scheduled",
-    "held",
-)
 _PG_MIGRATION_LOCK = 0x6D61696C  # "mail": serialises concurrent `db upgrade` on PostgreSQL
 
 
@@ -459,3 +452,47 @@ def count_outbox(session: Session, thread_id: int, kind: str) -> int:
         .where(Outbox.thread_id == thread_id, Outbox.kind == kind)
     )
     return int(session.exec(stmt).one())
+
+
+FORGOTTEN_KIND = "forgotten"
+
+
+def forget_address(session: Session, address: str, now: datetime) -> list[int]:
+    """Erase what is held about ``address``: every thread of it is anonymised, the raw bytes,
+    subjects and addresses of its mail and the details of its events are blanked, and any
+    suppression of it is dropped. The confirmation (kind ``forgotten``) is spared until sent.
+    Returns the thread ids touched."""
+    address = address.lower()
+    threads = list(
+        session.exec(select(Thread).where(sa.func.lower(Thread.guest_email) == address)).all()
+    )
+    ids = [t.id for t in threads if t.id is not None]
+    for thread in threads:
+        thread.guest_email = f"forgotten-{thread.id}@forgotten.invalid"
+        thread.guest_name, thread.timezone = "", ""
+        thread.answers, thread.missing = {}, []
+        thread.updated_at = now
+    session.flush()
+    mine = (col(Message.thread_id).in_(ids)) | (col(Message.from_addr) == address)
+    session.execute(
+        sa.update(Message)
+        .where(mine, col(Message.kind) != FORGOTTEN_KIND)
+        .values(raw=b"", subject="", from_addr="", to_addr="", size=0)
+    )
+    session.execute(
+        sa.update(Outbox)
+        .where(col(Outbox.thread_id).in_(ids), col(Outbox.kind) != FORGOTTEN_KIND)
+        .values(recipient="", envelope_from="")
+    )
+    blank = col(Event.thread_id).in_(ids) & (col(Event.what) != FORGOTTEN_KIND)
+    session.execute(sa.update(Event).where(blank).values(detail=""))
+    session.execute(sa.delete(Suppression).where(col(Suppression.address) == address))
+    return ids
+
+
+def erase_sent_confirmation(session: Session, row: Outbox) -> None:
+    """Once the "forgotten" confirmation is out, it too is blanked."""
+    message = session.get(Message, row.message_id)
+    if message is not None:
+        message.raw, message.to_addr, message.subject, message.size = b"", "", "", 0
+    row.recipient, row.envelope_from = "", ""

@@ -27,7 +27,8 @@ def test_check_config_says_what_works(
 
     assert main(["--config", str(config.path), "check-config"]) == 0
     out = capsys.readouterr().out
-    assert "templates: ok: 2 render: en/questionnaire, en/reask" in out
+    rendered = next(line for line in out.splitlines() if line.startswith("templates: ok: "))
+    assert "en/questionnaire" in rendered and "en/reask" in rendered
     assert "database: ok:" in out and "will migrate" in out
     assert f"inbox: ok: imap://{imap_account.user}@127.0.0.1:{imap_account.port}/INBOX" in out
     assert "outbox: ok:" in out and "logged in" in out
