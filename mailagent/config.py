@@ -18,6 +18,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -236,6 +237,33 @@ class LimitsSettings(_Section):
 
 class GuestSettings(_Section):
     max_reasks: int = Field(default=1, ge=0, le=5)
+    nudge_days: tuple[float, ...] = (3, 7)
+    expire_days: float = Field(default=14, ge=1, le=365)
+    quiet_hours: tuple[int, int] = (21, 8)
+    timezone: str = "UTC"
+
+    @field_validator("nudge_days")
+    @classmethod
+    def _nudges(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if len(value) > 2 or any(d <= 0 for d in value) or list(value) != sorted(value):
+            raise ValueError("at most 2 nudges, given as increasing day counts, e.g. [3, 7]")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if not all(0 <= h <= 23 for h in value):
+            raise ValueError("[start, end] hours 0-23 in the guest's time zone, e.g. [21, 8]")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("an IANA time zone such as Europe/Berlin") from None
+        return value
 
 
 class TemplateSettings(_Section):

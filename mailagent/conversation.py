@@ -7,8 +7,9 @@ outbox, the jobs to schedule and the events to log. The worker applies it in one
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from mailagent.classify import Classification
 from mailagent.commands import FORGET, WITHDRAW
@@ -59,14 +60,32 @@ class ThreadView:
     answers: Mapping[str, str] = field(default_factory=dict)
     missing: tuple[str, ...] = ()
     reasks: int = 0
+    nudges: int = 0
+    timezone: str = ""
 
 
 @dataclass(frozen=True)
 class GuestRules:
-    """Which questionnaire keys must be answered, and how often a partial answer is re-asked."""
+    """Which questionnaire keys must be answered, how often a partial answer is re-asked, and
+    when a quiet guest is nudged (days after the last ask) and the thread expires."""
 
     required: frozenset[str]
     max_reasks: int = 1
+    nudge_days: tuple[float, ...] = (3, 7)
+    expire_days: float = 14
+    quiet_hours: tuple[int, int] = (21, 8)
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    kind: str
+    due_at: datetime
+
+
+NUDGE = "nudge_guest"
+EXPIRE = "expire_guest"
+GUEST_TIMERS = (NUDGE, EXPIRE)
 
 
 @dataclass(frozen=True)
@@ -94,6 +113,8 @@ class Decision:
     missing: tuple[str, ...] = field(default=())
     answers: Mapping[str, str] | None = None
     forget: bool = False
+    jobs: tuple[JobSpec, ...] = ()
+    cancel_jobs: tuple[str, ...] = ()
     log: str = ""
 
 
@@ -117,7 +138,7 @@ def decide_inbound(
     """
     if thread is not None:
         rules = rules or GuestRules(required=frozenset(required_keys))
-        return _on_thread(thread, msg, verdict, match, found or {}, rules, command)
+        return _on_thread(thread, msg, verdict, match, found or {}, rules, command, now)
     if not verdict.is_human:
         return Decision(
             attach=False, log=f"stored, not answered: {verdict.category} ({verdict.rule})"
@@ -144,6 +165,7 @@ def decide_inbound(
         state=AWAITING_GUEST,
         missing=required_keys,
         mails=(MailSpec("questionnaire", True, AUTO_REPLIED, True),),
+        jobs=guest_timers(rules or GuestRules(required=frozenset(required_keys)), now, ""),
         events=(("request", f"new request: {msg.subject[:80]}"), ("questionnaire", "queued")),
         log="new request; questionnaire queued",
     )
@@ -157,6 +179,7 @@ def _on_thread(
     found: Mapping[str, str],
     rules: GuestRules,
     command: str | None,
+    now: datetime,
 ) -> Decision:
     how = f"matched by {match.how}" + (f" ({match.note})" if match.note else "")
     if not verdict.is_human:
@@ -176,10 +199,15 @@ def _on_thread(
             state=WITHDRAWN,
             mails=(MailSpec("withdrawn", True, AUTO_REPLIED, True),),
             events=((what, detail), ("withdrawn", "the guest asked to stop; nothing more is sent")),
+            cancel_jobs=GUEST_TIMERS,
             log=f"{detail}; withdrawn at the guest's request",
         )
+    if who == "guest" and thread.state == EXPIRED:
+        # "Reply any time to reopen": the thread waits for answers again.
+        reopened = _answers(replace(thread, state=AWAITING_GUEST), found, rules, detail, now)
+        return replace(reopened, state=reopened.state or AWAITING_GUEST)
     if who == "guest" and thread.state == AWAITING_GUEST:
-        return _answers(thread, found, rules, detail)
+        return _answers(thread, found, rules, detail, now)
     return Decision(attach=True, events=((what, detail),), log=detail)
 
 
@@ -192,12 +220,13 @@ def _forget(create: bool) -> Decision:
         mails=(MailSpec("forgotten", True, AUTO_REPLIED, True),),
         events=(("forgotten", "personal data erased at the guest's request"),),
         forget=True,
+        cancel_jobs=GUEST_TIMERS,
         log="personal data erased at the guest's request",
     )
 
 
 def _answers(
-    thread: ThreadView, found: Mapping[str, str], rules: GuestRules, detail: str
+    thread: ThreadView, found: Mapping[str, str], rules: GuestRules, detail: str, now: datetime
 ) -> Decision:
     """A guest's reply while we wait for answers: record them, then move on, re-ask once, or
     wait (a reply without answers is not pestered with another mail)."""
@@ -215,6 +244,7 @@ def _answers(
             answers=merged,
             missing=(),
             events=tuple(events),
+            cancel_jobs=GUEST_TIMERS,
             log=f"{detail}; answers complete",
         )
     asked_for = ", ".join(missing)
@@ -226,11 +256,65 @@ def _answers(
         events.append(("still_missing", f"{asked_for}; re-asked {thread.reasks} time(s) already"))
     else:
         events.append(("no_answers", f"no answers recognised; still missing {asked_for}"))
+    # Any human reply stops the pending nudges; the clock starts again from this reply.
     return Decision(
         attach=True,
         answers=merged,
         missing=missing,
         mails=mails,
         events=tuple(events),
+        cancel_jobs=GUEST_TIMERS,
+        jobs=guest_timers(rules, now, thread.timezone, thread.nudges),
         log=f"{detail}; missing {asked_for}",
+    )
+
+
+def guest_timers(
+    rules: GuestRules, now: datetime, timezone: str, nudges_sent: int = 0
+) -> tuple[JobSpec, ...]:
+    """The nudges still allowed and the expiry, counted from ``now`` (the last ask or reply),
+    each moved out of the guest's night."""
+    zone = timezone or rules.timezone
+    left = rules.nudge_days[nudges_sent:]
+    nudges = [
+        JobSpec(NUDGE, out_of_quiet_hours(now + timedelta(days=d), zone, rules.quiet_hours))
+        for d in left
+    ]
+    expiry = out_of_quiet_hours(now + timedelta(days=rules.expire_days), zone, rules.quiet_hours)
+    return (*nudges, JobSpec(EXPIRE, expiry))
+
+
+def out_of_quiet_hours(due: datetime, timezone: str, quiet: tuple[int, int]) -> datetime:
+    """``due``, or the end of the quiet hours (in ``timezone``) when it falls inside them."""
+    start, end = quiet
+    local = due.astimezone(ZoneInfo(timezone))
+    hour = local.hour
+    inside = start <= hour or hour < end if start > end else start <= hour < end
+    if not inside or start == end:
+        return due
+    wake = local.replace(hour=end, minute=0, second=0, microsecond=0)
+    if wake <= local:
+        wake += timedelta(days=1)
+    return wake.astimezone(due.tzinfo)
+
+
+def decide_timer(thread: ThreadView, kind: str, nudges_sent: int, rules: GuestRules) -> Decision:
+    """A guest timer fired: nudge, or close the thread as expired. Nothing once the guest has
+    answered, withdrawn or the thread moved on."""
+    if thread.state != AWAITING_GUEST:
+        return Decision(attach=True, log=f"{kind} not needed: thread is {thread.state}")
+    if kind == NUDGE:
+        return Decision(
+            attach=True,
+            mails=(MailSpec("nudge_guest", True, AUTO_GENERATED, False),),
+            events=(("nudge", f"reminder {nudges_sent + 1} of {len(rules.nudge_days)}"),),
+            log="guest nudged",
+        )
+    return Decision(
+        attach=True,
+        state=EXPIRED,
+        mails=(MailSpec("expired", True, AUTO_GENERATED, False),),
+        events=(("expired", "no answers; closed with a friendly note (a reply reopens it)"),),
+        cancel_jobs=GUEST_TIMERS,
+        log="thread expired",
     )

@@ -27,6 +27,7 @@ from mailagent.classify import BAD_SENDER, BOUNCE, MALFORMED, NOT_TO_US, SOFT_AU
 from mailagent.commands import guest_command
 from mailagent.conversation import (
     AWAITING_GUEST,
+    EXPIRED,
     Decision,
     GuestRules,
     ThreadView,
@@ -259,14 +260,24 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
             answers=dict(thread.answers),
             missing=tuple(thread.missing),
             reasks=store.count_outbox(session, thread.id, "reask"),
+            nudges=store.count_outbox(session, thread.id, "nudge_guest"),
+            timezone=thread.timezone,
         )
-        if verdict.is_human and thread.state == AWAITING_GUEST:
+        if verdict.is_human and thread.state in (AWAITING_GUEST, EXPIRED):
             found = answers.extract(msg.text, asked(rt, thread), _languages(thread.language))
     command = None
     if verdict.is_human and (view is None or sender == view.guest_email.lower()):
         command = guest_command(answers.split_reply(msg.text, _languages("en"))[0])
     decision = decide_inbound(
-        view, msg, verdict, match, rt.config.questionnaire.keys, now, found, _rules(rt), command
+        view,
+        msg,
+        verdict,
+        match,
+        rt.config.questionnaire.keys,
+        now,
+        found,
+        guest_rules(rt),
+        command,
     )
     thread = _apply(rt, session, row, msg, decision, thread, now)
     if decision.forget and thread is not None:
@@ -369,9 +380,17 @@ def _languages(language: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((language, "en")))
 
 
-def _rules(rt: Runtime) -> GuestRules:
+def guest_rules(rt: Runtime) -> GuestRules:
     required = frozenset(q.key for q in rt.config.questionnaire.questions if q.required)
-    return GuestRules(required=required, max_reasks=rt.config.settings.guest.max_reasks)
+    guest = rt.config.settings.guest
+    return GuestRules(
+        required=required,
+        max_reasks=guest.max_reasks,
+        nudge_days=guest.nudge_days,
+        expire_days=guest.expire_days,
+        quiet_hours=guest.quiet_hours,
+        timezone=guest.timezone,
+    )
 
 
 def _match(rt: Runtime, session: Session, msg: Inbound) -> Match:
@@ -425,6 +444,7 @@ def _apply(
         session.add(Event(thread_id=thread.id, at=now, what=what, detail=detail[:2000]))
     for spec in decision.mails:
         outgoing.queue_mail(rt, session, thread, spec, msg, now)
+    outgoing.schedule(session, thread.id, decision, now)
     return thread
 
 

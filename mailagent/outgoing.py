@@ -11,15 +11,32 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col
 
 from mailagent import compose, limits, store
-from mailagent.conversation import MailSpec
-from mailagent.models import DONE, PENDING, Event, Message, Outbox, Thread
+from mailagent.conversation import Decision, MailSpec
+from mailagent.models import CANCELLED, DONE, PENDING, Event, Job, Message, Outbox, Thread
 from mailagent.parse import Inbound, is_stand_in
 from mailagent.runtime import Runtime
 
 log = logging.getLogger("mailagent.outgoing")
+
+
+def schedule(session: Session, thread_id: int, decision: Decision, now: datetime) -> None:
+    """Cancel the pending timers the decision stops, then add the ones it starts."""
+    if decision.cancel_jobs:
+        session.execute(
+            sa.update(Job)
+            .where(
+                col(Job.thread_id) == thread_id,
+                col(Job.kind).in_(decision.cancel_jobs),
+                col(Job.status) == PENDING,
+            )
+            .values(status=CANCELLED, last_error=f"cancelled {now:%Y-%m-%d %H:%M} UTC")
+        )
+    for job in decision.jobs:
+        session.add(Job(thread_id=thread_id, kind=job.kind, due_at=job.due_at))
 
 
 def history(

@@ -19,6 +19,7 @@ from types import FrameType
 
 import schedule
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from mailagent import store
 from mailagent.delivery import FlushReport, flush
@@ -33,7 +34,7 @@ log = logging.getLogger("mailagent.worker")
 
 # Job kind -> handler(runtime, job, now). The guest and manager sides register nudges, reminders
 # and the like here; a kind without a handler is failed and logged, never retried forever.
-JobHandler = Callable[[Runtime, Job, datetime], None]
+JobHandler = Callable[[Runtime, Session, Job, datetime], None]
 STALE_JOB = timedelta(minutes=10)
 JOB_ATTEMPTS = 3
 
@@ -71,7 +72,10 @@ def run_jobs(rt: Runtime, now: datetime, handlers: dict[str, JobHandler] | None 
     """Run due jobs, each claimed alone (never twice, even across workers) and run in its own
     transaction. A job a dead worker left ``running`` is given back after ``STALE_JOB``; one
     that keeps failing is marked failed after ``JOB_ATTEMPTS`` tries."""
-    handlers = handlers or {}
+    if handlers is None:
+        from mailagent.followups import HANDLERS
+
+        handlers = dict(HANDLERS)
     with store.transaction(rt.engine) as session:
         store.release_stale_jobs(session, now - STALE_JOB, JOB_ATTEMPTS)
     count = 0
@@ -93,7 +97,7 @@ def _run_job(rt: Runtime, job_id: int, now: datetime, handlers: dict[str, JobHan
             handler = handlers.get(job.kind)
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
-            handler(rt, job, now)
+            handler(rt, session, job, now)
             job.status = "done"
     except Exception as exc:
         with store.transaction(rt.engine) as session:

@@ -34,6 +34,8 @@ def _toml_value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
+    if isinstance(value, list | tuple):
+        return json.dumps(list(value))
     return json.dumps(str(value))
 
 

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from mailagent.classify import Us, classify
-from mailagent.conversation import GuestRules, MailSpec, ThreadView, decide_inbound
+from mailagent.conversation import (
+    GuestRules,
+    MailSpec,
+    ThreadView,
+    decide_inbound,
+    out_of_quiet_hours,
+)
 from mailagent.matching import Match
 from mailagent.parse import parse_message
 
@@ -283,3 +289,20 @@ def test_answers_decide_the_next_step(
     assert tuple(what for what, _ in decision.events) == expected["events"]
     if decision.answers is not None:
         assert {**thread.answers, **found} == decision.answers
+
+
+@pytest.mark.parametrize(
+    ("due", "zone", "expected"),
+    [
+        pytest.param("2026-11-26T10:00", "UTC", "2026-11-26T10:00", id="daytime stays"),
+        pytest.param("2026-11-26T22:00", "UTC", "2026-11-27T08:00", id="late evening to morning"),
+        pytest.param("2026-11-27T03:00", "UTC", "2026-11-27T08:00", id="small hours to morning"),
+        pytest.param("2026-11-26T20:30", "Europe/Berlin", "2026-11-27T07:00", id="21:30 in Berlin"),
+        pytest.param(
+            "2026-11-26T14:00", "America/New_York", "2026-11-26T14:00", id="09:00 in New York"
+        ),
+    ],
+)
+def test_out_of_quiet_hours(due: str, zone: str, expected: str) -> None:
+    moved = out_of_quiet_hours(datetime.fromisoformat(due).replace(tzinfo=UTC), zone, (21, 8))
+    assert moved == datetime.fromisoformat(expected).replace(tzinfo=UTC)
