@@ -96,6 +96,15 @@ def mail_context(
     }
 
 
+def languages_with(env: jinja2.Environment, kind: str) -> tuple[str, ...]:
+    """The languages that have a ``<lang>/<kind>.txt.j2`` template, English first."""
+    found = {
+        name.split("/", 1)[0]
+        for name in env.list_templates(filter_func=lambda n: n.endswith(f"/{kind}.txt.j2"))
+    }
+    return tuple(sorted(found, key=lambda lang: (lang != "en", lang))) or ("en",)
+
+
 def template_name(env: jinja2.Environment, kind: str, language: str, suffix: str) -> str | None:
     """``<language>/<kind><suffix>``, falling back to English; None when neither exists.
 

@@ -35,6 +35,7 @@ from mailagent.conversation import (
 )
 from mailagent.errors import TransportError
 from mailagent.inbox import Inbox
+from mailagent.language import detect_language, detect_timezone
 from mailagent.matching import Match, match_thread, tokens_in
 from mailagent.models import (
     BOUNCED,
@@ -422,7 +423,10 @@ def _apply(
             mailbox=rt.mailbox,
             guest_email=guest_address(msg.from_email) or msg.from_email,
             guest_name=msg.from_name,
-            language=rt.config.settings.firm.default_language,
+            language=detect_language(
+                msg.text, rt.languages, rt.config.settings.firm.default_language
+            ),
+            timezone=detect_timezone(msg.text) or "",
             missing=list(decision.missing),
             created_at=now,
             updated_at=now,
@@ -440,6 +444,8 @@ def _apply(
         thread.missing = list(decision.missing)
     thread.updated_at = now
     row.thread_id = thread.id
+    if not thread.timezone and msg.from_email.lower() == thread.guest_email.lower():
+        thread.timezone = detect_timezone(msg.text) or ""
     for what, detail in decision.events:
         session.add(Event(thread_id=thread.id, at=now, what=what, detail=detail[:2000]))
     for spec in decision.mails:

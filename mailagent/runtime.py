@@ -24,6 +24,7 @@ class Runtime:
     engine: Engine
     templates: SandboxedEnvironment
     us: Us
+    languages: tuple[str, ...] = ("en",)
 
     @property
     def mailbox(self) -> str:
@@ -42,10 +43,13 @@ def build_runtime(config: Config, migrate: bool = True) -> Runtime:
     if migrate:
         store.upgrade(engine)
     firm = settings.firm
+    templates = compose.make_environment(settings.templates.dir)
     return Runtime(
         config=config,
         engine=engine,
-        templates=compose.make_environment(settings.templates.dir),
+        templates=templates,
+        # A guest is answered in their language when the questionnaire exists in it.
+        languages=compose.languages_with(templates, "questionnaire"),
         us=Us(
             address=firm.address,
             msgid_domain=firm.message_id_domain,

@@ -107,3 +107,27 @@ def test_a_reply_without_answers_gets_no_mail(tmp_path: Path) -> None:
     assert len(sent(tmp_path)) == 1
     [thread] = threads(config)
     assert events(config, thread.id)[-1][0] == "no_answers"
+
+
+def test_a_german_request_is_answered_in_german_and_its_time_zone_kept(tmp_path: Path) -> None:
+    config = setup(tmp_path)
+    deliver(
+        config,
+        guest_mail(
+            sender="Jonas Weber <jonas.weber@example.org>",
+            subject="Informationsgespräch",
+            body=(
+                "Guten Tag,\n\nich bin Logistiker und würde gerne mit einer Führungskraft "
+                "bei Ihnen über die Arbeit sprechen. Ich bin in Berlin, also CET.\n\n"
+                "Viele Grüße\nJonas Weber"
+            ),
+        ),
+    )
+    one_pass(config)
+
+    [thread] = threads(config)
+    assert (thread.language, thread.timezone) == ("de", "Europe/Berlin")
+    [questionnaire] = sent(tmp_path)
+    text = questionnaire.get_body(("plain",)).get_content()
+    assert "kein Vorstellungsgespräch" in text
+    assert questionnaire["Subject"] == "Re: Informationsgespräch"
