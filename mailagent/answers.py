@@ -59,6 +59,12 @@ def extract(
     return {}
 
 
+def extract_labeled(text: str, asked: Sequence[Asked]) -> dict[str, str]:
+    """Only answers the guest labelled ("Background: ..."): safe to read from a first mail,
+    where the other forms would mistake ordinary sentences for answers."""
+    return {k: _tidy(v) for k, v in _labeled(text, asked).items() if _substantial(v)}
+
+
 def split_reply(text: str, languages: Sequence[str] = ("en",)) -> tuple[str, str]:
     """(the new text without signature, the quoted part with any inline answers in it)."""
     try:

@@ -78,6 +78,7 @@ def mail_context(
     language: str,
     request_subject: str,
     understood: Sequence[tuple[str, str]] = (),
+    applications: str = "",
 ) -> dict[str, Any]:
     """The variables every template sees (documented in templates/README.md)."""
     return {
@@ -93,6 +94,7 @@ def mail_context(
             for question, answer in understood
         ],
         "language": language,
+        "applications": applications,
     }
 
 

@@ -266,6 +266,39 @@ class GuestSettings(_Section):
         return value
 
 
+class IntentSettings(_Section):
+    file: str = "config/intent.toml"
+    applications: str = ""
+
+
+class IntentCategory(_Section):
+    """One kind of first mail and the evidence for it (see config/intent.toml)."""
+
+    name: str
+    phrases: dict[str, tuple[str, ...]] = {}
+    attachment_words: tuple[str, ...] = ()
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _KEY_RE.match(value):
+            raise ValueError("lower-case letters, digits and '_', starting with a letter")
+        return value
+
+
+class IntentFile(_Section):
+    categories: tuple[IntentCategory, ...]
+
+    @model_validator(mode="after")
+    def _known(self) -> IntentFile:
+        names = [c.name for c in self.categories]
+        if len(set(names)) != len(names):
+            raise ValueError("category names must be unique")
+        if not {"request", "application"} <= set(names):
+            raise ValueError("needs the categories 'request' and 'application'")
+        return self
+
+
 class TemplateSettings(_Section):
     dir: str = "templates"
 
@@ -343,6 +376,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     limits: LimitsSettings = LimitsSettings()
     guest: GuestSettings = GuestSettings()
+    intent: IntentSettings = IntentSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -364,6 +398,7 @@ class Config:
     settings: Settings
     questionnaire: Questionnaire
     path: Path
+    intent: IntentFile | None = None
 
 
 def config_path(explicit: str | None) -> Path:
@@ -380,7 +415,9 @@ def load_config(path: Path) -> Config:
     settings = _validate(Settings, data, path)
     qpath = Path(settings.questionnaire.file)
     questionnaire = _validate(Questionnaire, _read_toml(qpath), qpath)
-    return Config(settings=settings, questionnaire=questionnaire, path=path)
+    ipath = Path(settings.intent.file)
+    intent = _validate(IntentFile, _read_toml(ipath), ipath)
+    return Config(settings=settings, questionnaire=questionnaire, path=path, intent=intent)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

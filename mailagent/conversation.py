@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from mailagent.classify import Classification
 from mailagent.commands import FORGET, WITHDRAW
+from mailagent.intent import APPLICATION, REQUEST
 from mailagent.matching import Match
 from mailagent.parse import Inbound
 
@@ -115,6 +116,7 @@ class Decision:
     forget: bool = False
     jobs: tuple[JobSpec, ...] = ()
     cancel_jobs: tuple[str, ...] = ()
+    strip_attachments: bool = False
     log: str = ""
 
 
@@ -128,16 +130,27 @@ def decide_inbound(
     found: Mapping[str, str] | None = None,
     rules: GuestRules | None = None,
     command: str | None = None,
+    intent: str = REQUEST,
+    intent_why: str = "",
 ) -> Decision:
     """Decide what one inbound mail does. ``now`` is the pass's instant (aware UTC); the first
     timing rules (nudges, expiry) arrive with the guest-side conversation.
 
     ``required_keys`` are the questions a new thread asks; ``found`` the answers read out of
     this mail (for a guest's reply), judged by ``rules``; ``command`` a plain-words command
-    found at the start of the guest's text (:mod:`mailagent.commands`).
+    found at the start of the guest's text (:mod:`mailagent.commands`); ``intent`` what a first
+    mail wants (:mod:`mailagent.intent`) and ``intent_why`` the evidence, for the log.
     """
+    rules = rules or GuestRules(required=frozenset(required_keys))
     if thread is not None:
-        rules = rules or GuestRules(required=frozenset(required_keys))
+        if (
+            thread.state == NOT_REQUEST
+            and intent == REQUEST
+            and verdict.is_human
+            and command is None
+            and msg.from_email.lower() == thread.guest_email.lower()
+        ):
+            return _new_request(msg, required_keys, found or {}, rules, now, reopen=True)
         return _on_thread(thread, msg, verdict, match, found or {}, rules, command, now)
     if not verdict.is_human:
         return Decision(
@@ -159,15 +172,64 @@ def decide_inbound(
             events=(("needs_human", why),),
             log=f"new request held for an admin: {why}",
         )
+    if intent == APPLICATION:
+        return Decision(
+            attach=True,
+            create_thread=True,
+            state=NOT_REQUEST,
+            mails=(MailSpec("not_request", True, AUTO_REPLIED, True),),
+            events=(("not_request", f"a job application, not a request: {intent_why}"),),
+            strip_attachments=True,
+            log="job application: told where applications go; attachments not kept",
+        )
+    if intent != REQUEST:
+        return Decision(
+            attach=True,
+            create_thread=True,
+            state=NOT_REQUEST,
+            events=(("not_request", f"not a request, not answered: {intent_why}"),),
+            log=f"not a request ({intent}); not answered",
+        )
+    return _new_request(msg, required_keys, found or {}, rules, now, why=intent_why)
+
+
+def _new_request(
+    msg: Inbound,
+    required_keys: tuple[str, ...],
+    found: Mapping[str, str],
+    rules: GuestRules,
+    now: datetime,
+    reopen: bool = False,
+    why: str = "",
+) -> Decision:
+    """A request: answers already given in it are kept and only the rest is asked."""
+    missing = tuple(k for k in required_keys if k not in found)
+    what = "asked for an informational conversation after all" if reopen else "new request"
+    events = [("request", f"{what}: {msg.subject[:80]}" + (f" [{why}]" if why else ""))]
+    if found:
+        events.append(("answers", f"understood from the first mail: {', '.join(found)}"))
+    if not any(k in rules.required for k in missing):
+        events.append(("answers_complete", "every required answer is in; choosing a manager"))
+        return Decision(
+            attach=True,
+            create_thread=not reopen,
+            state=MATCHING,
+            answers=dict(found),
+            missing=(),
+            events=tuple(events),
+            log=f"{what}; answers complete already",
+        )
+    events.append(("questionnaire", "queued"))
     return Decision(
         attach=True,
-        create_thread=True,
+        create_thread=not reopen,
         state=AWAITING_GUEST,
-        missing=required_keys,
+        missing=missing,
+        answers=dict(found) if (found or reopen) else None,
         mails=(MailSpec("questionnaire", True, AUTO_REPLIED, True),),
-        jobs=guest_timers(rules or GuestRules(required=frozenset(required_keys)), now, ""),
-        events=(("request", f"new request: {msg.subject[:80]}"), ("questionnaire", "queued")),
-        log="new request; questionnaire queued",
+        jobs=guest_timers(rules, now, ""),
+        events=tuple(events),
+        log=f"{what}; questionnaire queued",
     )
 
 

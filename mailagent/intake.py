@@ -22,12 +22,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from mailagent import answers, bounces, outgoing, store
+from mailagent import answers, bounces, intent, outgoing, store
 from mailagent.classify import BAD_SENDER, BOUNCE, MALFORMED, NOT_TO_US, SOFT_AUTO, classify
 from mailagent.commands import guest_command
 from mailagent.conversation import (
     AWAITING_GUEST,
     EXPIRED,
+    NOT_REQUEST,
     Decision,
     GuestRules,
     ThreadView,
@@ -48,7 +49,7 @@ from mailagent.models import (
     Outbox,
     Thread,
 )
-from mailagent.parse import Inbound, Limits, guest_address, parse_message
+from mailagent.parse import Inbound, Limits, guest_address, parse_message, without_attachments
 from mailagent.runtime import Runtime
 
 log = logging.getLogger("mailagent.intake")
@@ -266,9 +267,14 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
         )
         if verdict.is_human and thread.state in (AWAITING_GUEST, EXPIRED):
             found = answers.extract(msg.text, asked(rt, thread), _languages(thread.language))
-    command = None
+    command, wants = None, None
     if verdict.is_human and (view is None or sender == view.guest_email.lower()):
-        command = guest_command(answers.split_reply(msg.text, _languages("en"))[0])
+        own_text = answers.split_reply(msg.text, _languages("en"))[0]
+        command = guest_command(own_text)
+        if view is None or view.state == NOT_REQUEST:
+            wants = intent.judge(msg.subject, own_text, msg.attachments, rt.intent_categories)
+            if view is None:
+                found = answers.extract_labeled(own_text, first_asked(rt))
     decision = decide_inbound(
         view,
         msg,
@@ -279,7 +285,11 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
         found,
         guest_rules(rt),
         command,
+        wants.category if wants else intent.REQUEST,
+        wants.explain() if wants else "",
     )
+    if decision.strip_attachments:
+        row.raw = without_attachments(row.raw)
     thread = _apply(rt, session, row, msg, decision, thread, now)
     if decision.forget and thread is not None:
         touched = store.forget_address(session, sender, now)
@@ -374,6 +384,14 @@ def asked(rt: Runtime, thread: Thread) -> list[answers.Asked]:
         answers.Asked(q.key, q.wording(lang), q.hint_words(lang))
         for q in rt.config.questionnaire.questions
         if q.key in wanted
+    ]
+
+
+def first_asked(rt: Runtime) -> list[answers.Asked]:
+    """Every question, for labelled answers in a first mail (in any shipped language)."""
+    return [
+        answers.Asked(q.key, q.wording("en"), tuple(h for lang in q.hints for h in q.hints[lang]))
+        for q in rt.config.questionnaire.questions
     ]
 
 

@@ -23,6 +23,7 @@ class History:
     questionnaires_to_recipient: Sequence[datetime]
     inbound_from_recipient: Sequence[datetime]
     suppressed: str | None = None
+    explanations_to_recipient: Sequence[datetime] = ()
 
 
 def lookback(limits: LimitsSettings) -> timedelta:
@@ -40,6 +41,10 @@ def refusal(kind: str, history: History, limits: LimitsSettings, now: datetime) 
     recent_in = _within(history.inbound_from_recipient, now, minutes)
     if recent_in > count:
         return f"{recent_in} mails from this address within {minutes} min (limit {count})"
+    if kind == "not_request" and any(
+        now - t < timedelta(days=1) for t in history.explanations_to_recipient
+    ):
+        return "an explanation already went to this address today"
     if kind == "questionnaire":
         window = timedelta(days=limits.questionnaire_window_days)
         earlier = [t for t in history.questionnaires_to_recipient if now - t < window]

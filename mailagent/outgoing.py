@@ -52,6 +52,7 @@ def history(
             session, recipient, since, kind="questionnaire"
         ),
         inbound_from_recipient=store.inbound_times(session, recipient, since),
+        explanations_to_recipient=store.outbox_times(session, recipient, since, kind="not_request"),
         suppressed=(
             f"{suppressed.status or 'bounced'} on {suppressed.at:%Y-%m-%d}" if suppressed else None
         ),
@@ -157,4 +158,5 @@ def _context(rt: Runtime, thread: Thread, parent: Inbound | None) -> dict[str, A
         language=thread.language,
         request_subject=parent.subject if parent else "",
         understood=understood,
+        applications=rt.config.settings.intent.applications,
     )

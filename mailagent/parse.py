@@ -39,6 +39,15 @@ _RECIPIENT_HEADERS = ("to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc")
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """What is kept of an attached file: its (sanitised) name, type and size."""
+
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
 class Inbound:
     """What the core needs from one inbound message. Header names in ``headers`` are lower-case.
 
@@ -62,6 +71,7 @@ class Inbound:
     text: str
     size: int
     problems: tuple[str, ...] = field(default=())
+    attachments: tuple[Attachment, ...] = field(default=())
     loop_ids: tuple[str, ...] = field(default=())
 
     def header_values(self, name: str) -> list[str]:
@@ -195,7 +205,8 @@ def _parse(raw: bytes, limits: Limits) -> Inbound:
     first = {name: value for name, value in reversed(headers)}
     message_id = normalize_msgid(first.get("message-id", "")) or raw_message_id(raw)
     from_email, from_name, from_count = _sender(msg, problems)
-    content_types, text = _body(msg, problems, limits)
+    attachments: list[Attachment] = []
+    content_types, text = _body(msg, problems, limits, attachments)
     return Inbound(
         message_id=message_id,
         in_reply_to=msgid_list([v for k, v in headers if k == "in-reply-to"]),
@@ -210,6 +221,7 @@ def _parse(raw: bytes, limits: Limits) -> Inbound:
         headers=tuple(headers),
         loop_ids=_loop_ids([v for k, v in all_headers if k == LOOP_HEADER.lower()]),
         content_types=tuple(content_types),
+        attachments=tuple(attachments[:50]),
         text=text,
         size=len(raw),
         problems=tuple(problems),
@@ -292,7 +304,9 @@ def _date(value: str) -> datetime | None:
         return None  # unparseable, or out of range once moved to UTC (year 9999, -0100)
 
 
-def _body(msg: Message, problems: list[str], limits: Limits) -> tuple[list[str], str]:
+def _body(
+    msg: Message, problems: list[str], limits: Limits, attachments: list[Attachment]
+) -> tuple[list[str], str]:
     content_types: list[str] = []
     plain: list[str] = []
     html: list[str] = []
@@ -315,6 +329,7 @@ def _body(msg: Message, problems: list[str], limits: Limits) -> tuple[list[str],
                 )
             continue
         if _is_attachment(part) or not ctype.startswith("text/"):
+            attachments.append(_attachment(part, ctype))
             continue
         if ctype == "text/plain":
             plain.append(decode_text(part, problems))
@@ -327,6 +342,37 @@ def _body(msg: Message, problems: list[str], limits: Limits) -> tuple[list[str],
     else:
         text = ""
     return content_types, text.replace("\r\n", "\n").replace("\r", "\n")[:TEXT_CAP]
+
+
+def _attachment(part: Message, ctype: str) -> Attachment:
+    try:
+        name = part.get_filename() or ""
+        payload = part.get_payload(decode=False)
+        size = len(payload) * 3 // 4 if isinstance(payload, str) else 0  # base64 is 4:3
+    except Exception:
+        name, size = "", 0
+    return Attachment(sanitize_header_text(name, 120), ctype, size)
+
+
+def without_attachments(raw: bytes) -> bytes:
+    """``raw`` with every attachment replaced by a one-line note of its name, type and size
+    (applications are not kept beyond that). Falls back to the header block alone."""
+    try:
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        for part in list(msg.walk()):
+            if part.is_multipart():
+                continue
+            ctype = part.get_content_type()
+            if _is_attachment(part) or not ctype.startswith("text/"):
+                kept = _attachment(part, ctype)
+                name = kept.filename or "unnamed"
+                note = f"[attachment removed: {name}, {ctype}, {kept.size} bytes]"
+                for header in ("Content-Type", "Content-Disposition", "Content-Transfer-Encoding"):
+                    del part[header]
+                part.set_payload(note, charset="utf-8")
+        return msg.as_bytes(policy=email.policy.SMTP)
+    except Exception:
+        return raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0] + b"\r\n\r\n"
 
 
 def _content_type(part: Message) -> str:

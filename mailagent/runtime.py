@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from mailagent import compose, store
 from mailagent.classify import Us
 from mailagent.config import Config
+from mailagent.intent import Category
 
 log = logging.getLogger("mailagent")
 
@@ -25,6 +26,7 @@ class Runtime:
     templates: SandboxedEnvironment
     us: Us
     languages: tuple[str, ...] = ("en",)
+    intent_categories: tuple[Category, ...] = ()
 
     @property
     def mailbox(self) -> str:
@@ -50,6 +52,10 @@ def build_runtime(config: Config, migrate: bool = True) -> Runtime:
         templates=templates,
         # A guest is answered in their language when the questionnaire exists in it.
         languages=compose.languages_with(templates, "questionnaire"),
+        intent_categories=tuple(
+            Category(c.name, dict(c.phrases), c.attachment_words)
+            for c in (config.intent.categories if config.intent else ())
+        ),
         us=Us(
             address=firm.address,
             msgid_domain=firm.message_id_domain,

@@ -47,6 +47,7 @@ def write_config(
         "firm": {"name": "Example Firm", "address": FIRM},
         "templates": {"dir": str(REPO / "templates")},
         "questionnaire": {"file": str(REPO / "config" / "questionnaire.toml")},
+        "intent": {"file": str(REPO / "config" / "intent.toml")},
     }
     for section, values in sections.items():
         merged.setdefault(section, {}).update(values)

@@ -38,7 +38,11 @@ def write(tmp_path: Path, settings: str, questions: str = QUESTIONS) -> Path:
     """Write mailagent.toml (pointing at questionnaire.toml) and the questionnaire."""
     (tmp_path / "questionnaire.toml").write_text(questions, encoding="utf-8")
     path = tmp_path / "mailagent.toml"
-    path.write_text(settings + '\n[questionnaire]\nfile = "questionnaire.toml"\n', encoding="utf-8")
+    intent = Path(__file__).resolve().parents[2] / "config" / "intent.toml"
+    path.write_text(
+        settings + f'\n[questionnaire]\nfile = "questionnaire.toml"\n[intent]\nfile = "{intent}"\n',
+        encoding="utf-8",
+    )
     return path
 
 

@@ -1,0 +1,117 @@
+"""At intake, a request gets the questionnaire; a job application a polite note (attachments
+not kept); a sales pitch or press mail no reply. The event log says why."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from pathlib import Path
+
+from harness import events, guest_mail, make_config, messages, one_pass, parse, reply_to, threads
+
+from mailagent.config import Config
+from mailagent.inbox import open_inbox
+from mailagent.parse import parse_message
+
+
+def setup(tmp_path: Path) -> Config:
+    return make_config(
+        tmp_path,
+        f"maildir:{tmp_path / 'in'}",
+        f"maildir:{tmp_path / 'out'}",
+        intent={"applications": "jobs@firm.example"},
+    )
+
+
+def deliver(config: Config, raw: bytes) -> None:
+    open_inbox(config.settings.inbox).append(raw)
+
+
+def sent(tmp_path: Path) -> list[EmailMessage]:
+    folder = tmp_path / "out" / "new"
+    if not folder.exists():
+        return []
+    files = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+    return [parse(p.read_bytes()) for p in files]
+
+
+def application() -> bytes:
+    msg = parse(guest_mail(subject="Application", body="I am applying for the analyst role."))
+    msg.add_attachment(
+        b"%PDF-1.4 " + b"x" * 5000, maintype="application", subtype="pdf", filename="CV.pdf"
+    )
+    return msg.as_bytes()
+
+
+def test_an_application_gets_a_note_and_its_attachments_are_not_kept(tmp_path: Path) -> None:
+    config = setup(tmp_path)
+    deliver(config, application())
+    one_pass(config)
+
+    [thread] = threads(config)
+    assert thread.state == "not_request"
+    [note] = sent(tmp_path)
+    text = note.get_body(("plain",)).get_content()
+    assert "jobs@firm.example" in text and "not kept your attachments" in text
+    [stored] = [m for m in messages(config) if m.direction == "in"]
+    assert b"x" * 100 not in stored.raw  # the file is gone...
+    kept = parse(stored.raw)
+    notes = [p.get_content() for p in kept.walk() if p.get_content_type() == "text/plain"]
+    assert any(n.startswith("[attachment removed: CV.pdf, application/pdf, ") for n in notes)
+    assert parse_message(stored.raw).attachments == ()  # ...only its name, type and size stay
+    [why] = [d for w, d in events(config, thread.id) if w == "not_request"]
+    assert why.startswith("a job application, not a request: application (")
+    assert "attachment 'CV.pdf'" in why
+
+    # "An informational conversation instead, please": the thread becomes a request.
+    deliver(config, reply_to(note, body="I would love an informational interview instead."))
+    one_pass(config)
+    [thread] = threads(config)
+    assert thread.state == "awaiting_guest"
+    assert "not a job interview" in sent(tmp_path)[-1].get_body(("plain",)).get_content()
+
+
+def test_sales_and_press_get_no_reply(tmp_path: Path) -> None:
+    config = setup(tmp_path)
+    deliver(
+        config,
+        guest_mail(
+            sender="Sal <sal@vendor.example>",
+            subject="Partnership",
+            body="We help companies like yours. Book a demo today!",
+        ),
+    )
+    deliver(
+        config,
+        guest_mail(
+            sender="Jo <jo@news.example>",
+            subject="Press inquiry",
+            body="I am a journalist writing for our magazine.",
+        ),
+    )
+    one_pass(config)
+
+    assert sent(tmp_path) == []
+    assert [t.state for t in threads(config)] == ["not_request", "not_request"]
+    details = [d for t in threads(config) for w, d in events(config, t.id) if w == "not_request"]
+    assert details[0].startswith("not a request, not answered: sales (")
+    assert details[1].startswith("not a request, not answered: press (")
+
+
+def test_labelled_answers_in_the_first_mail_are_not_asked_again(tmp_path: Path) -> None:
+    config = setup(tmp_path)
+    body = (
+        "Hello, I would like an informational interview.\n\n"
+        "Background: eight years in retail management.\n"
+        "Availability: Tuesday mornings, CET.\n"
+    )
+    deliver(config, guest_mail(body=body))
+    one_pass(config)
+
+    [thread] = threads(config)
+    assert thread.answers == {
+        "background": "eight years in retail management.",
+        "availability": "Tuesday mornings, CET.",
+    }
+    assert thread.missing == ["learn_goals", "questions_for_us", "give_back"]
+    text = sent(tmp_path)[0].get_body(("plain",)).get_content()
+    assert "Who are you?" not in text and "1. What do you hope to learn" in text

@@ -1,0 +1,124 @@
+"""The German versions of the follow-up mails: withdrawn, forgotten, nudge_guest, expired and
+not_request render from ``templates/de`` (not the English fallback) and keep mail limits."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+
+from mailagent import compose
+from mailagent.config import Config, load_config
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATES = REPO / "templates"
+KINDS = ["withdrawn", "forgotten", "nudge_guest", "expired", "not_request"]
+
+
+@pytest.fixture
+def config(monkeypatch: pytest.MonkeyPatch) -> Config:
+    monkeypatch.chdir(REPO)
+    return load_config(Path("config/mailagent.toml"))
+
+
+def _context(
+    config: Config,
+    *,
+    guest_name: str = "Jonas Weber",
+    request_subject: str = "Informationsgespräch",
+    applications: str = "jobs@firm.example",
+) -> dict[str, object]:
+    context = compose.mail_context(
+        config.settings.firm,
+        guest_name=guest_name,
+        guest_email="jonas@example.org",
+        questions=config.questionnaire.questions,
+        language="de",
+        request_subject=request_subject,
+        understood=[],
+    )
+    context["applications"] = applications
+    return context
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_german_template_is_used(kind: str) -> None:
+    env = compose.make_environment(TEMPLATES)
+    assert compose.template_name(env, kind, "de", ".txt.j2") == f"de/{kind}.txt.j2"
+    assert compose.template_name(env, kind, "de", ".html.j2") == f"de/{kind}.html.j2"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_source_lines_are_short(kind: str) -> None:
+    path = TEMPLATES / "de" / f"{kind}.txt.j2"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("Subject: ")
+    for number, line in enumerate(lines, 1):
+        assert len(line) <= 76, f"{path.name}:{number} has {len(line)} characters"
+    assert "|safe" not in (TEMPLATES / "de" / f"{kind}.html.j2").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_renders_in_german(config: Config, kind: str) -> None:
+    env = compose.make_environment(TEMPLATES)
+    rendered = compose.render(env, kind, "de", _context(config))
+
+    assert "\n" not in rendered.subject and "\r" not in rendered.subject
+    assert 0 < len(rendered.subject) < 78
+    body = rendered.text
+    greeting = "Guten Tag," if kind == "forgotten" else "Guten Tag Jonas Weber,"
+    assert body.startswith(f"{greeting}\n\n")
+    assert "Mit freundlichen Grüßen" in body
+    assert "Kind regards" not in body
+    assert config.settings.firm.sender_name in body
+    assert rendered.html is not None
+    assert '<html lang="de">' in rendered.html
+    assert "Mit freundlichen Grüßen" in rendered.html
+
+
+@pytest.mark.parametrize("kind", ["withdrawn", "not_request"])
+def test_reply_subject_and_new_subject(config: Config, kind: str) -> None:
+    env = compose.make_environment(TEMPLATES)
+    reply = compose.render(env, kind, "de", _context(config))
+    assert reply.subject == "Re: Informationsgespräch"
+    new = compose.render(env, kind, "de", _context(config, request_subject=""))
+    assert not new.subject.startswith("Re:")
+    assert "\n" not in new.subject and 0 < len(new.subject) < 78
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_anonymous_greeting(config: Config, kind: str) -> None:
+    env = compose.make_environment(TEMPLATES)
+    rendered = compose.render(env, kind, "de", _context(config, guest_name=""))
+    assert rendered.text.startswith("Guten Tag,\n\n")
+
+
+def test_nudge_lists_the_german_questions(config: Config) -> None:
+    env = compose.make_environment(TEMPLATES)
+    rendered = compose.render(env, "nudge_guest", "de", _context(config))
+    assert rendered.html is not None
+    for number, question in enumerate(config.questionnaire.questions, 1):
+        wording = question.wording("de")
+        assert f"\n{number}. {wording}\n" in rendered.text
+        assert f"<li>{html.escape(wording)}</li>" in rendered.html
+    assert "„bitte absagen“" in rendered.text
+
+
+def test_not_request_applications_branch(config: Config) -> None:
+    env = compose.make_environment(TEMPLATES)
+    with_address = compose.render(env, "not_request", "de", _context(config))
+    assert "wenden Sie sich bitte an jobs@firm.example.\n\nFalls Sie" in with_address.text
+    assert with_address.html is not None and "jobs@firm.example" in with_address.html
+    without = compose.render(env, "not_request", "de", _context(config, applications=""))
+    assert "Karrierebereich unserer Website.\n\nFalls Sie" in without.text
+    assert "jobs@" not in without.text
+    assert without.html is not None and "Karrierebereich" in without.html
+
+
+def test_html_is_escaped(config: Config) -> None:
+    env = compose.make_environment(TEMPLATES)
+    context = _context(config, applications="<b>jobs</b>@firm.example")
+    rendered = compose.render(env, "not_request", "de", context)
+    assert rendered.html is not None
+    assert "<b>" not in rendered.html and "&lt;b&gt;" in rendered.html
