@@ -65,6 +65,31 @@ def extract_labeled(text: str, asked: Sequence[Asked]) -> dict[str, str]:
     return {k: _tidy(v) for k, v in _labeled(text, asked).items() if _substantial(v)}
 
 
+_CLOSING_RE = re.compile(
+    r"^(best|best regards|kind regards|regards|warm regards|many thanks|thanks|thank you|"
+    r"cheers|sincerely|yours|all the best|viele grüße|beste grüße|liebe grüße|grüße|"
+    r"mit freundlichen grüßen|freundliche grüße|danke|vielen dank)[,!.]?$",
+    re.IGNORECASE,
+)
+_NAME_RE = re.compile(r"^[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*){0,3}$", re.UNICODE)
+
+
+def signature_name(text: str) -> str:
+    """The name a guest signs with ("Best,\nDana Ruiz"), or "" when there is none.
+
+    Only the line right after a closing formula counts, and only when it looks like a name:
+    one to four capitalised words, no digits or addresses.
+    """
+    lines = [line.strip() for line in text.splitlines()]
+    for i, line in enumerate(lines):
+        if not _CLOSING_RE.match(line):
+            continue
+        following = next((nxt for nxt in lines[i + 1 :] if nxt), "")
+        if _NAME_RE.match(following) and all(w[0].isupper() for w in following.split()):
+            return following[:100]
+    return ""
+
+
 def split_reply(text: str, languages: Sequence[str] = ("en",)) -> tuple[str, str]:
     """(the new text without signature, the quoted part with any inline answers in it)."""
     try:

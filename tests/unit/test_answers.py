@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailagent.answers import Asked, extract
+from mailagent.answers import Asked, extract, signature_name
 
 ASKED = (
     Asked(
@@ -107,3 +107,18 @@ QUOTED_QUESTIONS = "\n".join(
 )
 def test_extract(text: str, expected: dict[str, str]) -> None:
     assert extract(text, ASKED) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hello,\nI would like to talk.\n\nBest,\nDana Ruiz\n", "Dana Ruiz"),
+        ("Hi!\n\nKind regards,\n\nSam O'Neill\n+44 20 0000 0000", "Sam O'Neill"),
+        ("Hallo,\n\nViele Grüße\nJonas Weber", "Jonas Weber"),
+        ("Thanks,\ndana\n", ""),  # not capitalised: could be anything
+        ("Best,\nsent from my phone 2026", ""),
+        ("No closing at all.\nDana Ruiz", ""),
+    ],
+)
+def test_signature_name(text: str, expected: str) -> None:
+    assert signature_name(text) == expected
