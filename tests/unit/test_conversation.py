@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -306,3 +307,21 @@ def test_answers_decide_the_next_step(
 def test_out_of_quiet_hours(due: str, zone: str, expected: str) -> None:
     moved = out_of_quiet_hours(datetime.fromisoformat(due).replace(tzinfo=UTC), zone, (21, 8))
     assert moved == datetime.fromisoformat(expected).replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("due", "expected"),
+    [
+        # Berlin leaves summer time on 2026-10-25 (03:00 CEST -> 02:00 CET).
+        pytest.param("2026-10-24T20:00", "2026-10-25T07:00", id="night across the autumn change"),
+        # ...and enters it on 2027-03-28 (02:00 CET -> 03:00 CEST).
+        pytest.param("2027-03-27T21:00", "2027-03-28T06:00", id="night across the spring change"),
+        pytest.param("2026-10-25T10:00", "2026-10-25T10:00", id="the changeover day itself"),
+    ],
+)
+def test_quiet_hours_across_daylight_saving_changes(due: str, expected: str) -> None:
+    moved = out_of_quiet_hours(
+        datetime.fromisoformat(due).replace(tzinfo=UTC), "Europe/Berlin", (21, 8)
+    )
+    assert moved == datetime.fromisoformat(expected).replace(tzinfo=UTC)
+    assert moved.astimezone(ZoneInfo("Europe/Berlin")).hour in (8, 11)
