@@ -226,7 +226,12 @@ def _by_hints(top: str, asked: Sequence[Asked]) -> dict[str, str]:
     current: str | None = None
     for sentence in re.split(r"(?<=[.!?])\s+", " ".join(_paragraphs(top))):
         words = set(_words(sentence))
-        scores = [(len(words & {h.lower() for h in q.hints}), q.key) for q in asked if q.hints]
+        asks = sentence.rstrip().endswith("?")  # the hint "?" matches a sentence that asks
+        scores = [
+            (len(words & {h.lower() for h in q.hints}) + (asks and "?" in q.hints), q.key)
+            for q in asked
+            if q.hints
+        ]
         best = max(scores, default=(0, ""))
         if best[0] > 0:
             current = best[1]

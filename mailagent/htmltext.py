@@ -29,6 +29,10 @@ class _TextExtractor(HTMLParser):
         elif tag == "blockquote":
             self.quote += 1
             self._newline()
+        elif tag == "br":
+            # Always a line break, so "<div><br></div>" (Outlook's blank line) stays a
+            # paragraph break instead of vanishing.
+            self.lines.append("")
         elif tag in self._BLOCK:
             self._newline()
 
