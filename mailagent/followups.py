@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from mailagent import outgoing, store
 from mailagent.conversation import EXPIRE, NUDGE, ThreadView, decide_timer
-from mailagent.intake import guest_rules
 from mailagent.models import Event, Job, Thread
+from mailagent.questions import guest_rules
 from mailagent.runtime import Runtime
 
 log = logging.getLogger("mailagent.followups")

@@ -22,15 +22,22 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from mailagent import answers, bounces, intent, outgoing, store
-from mailagent.classify import BAD_SENDER, BOUNCE, MALFORMED, NOT_TO_US, SOFT_AUTO, classify
+from mailagent import answers, bounce_handling, bounces, intent, outgoing, questions, store
+from mailagent.classify import (
+    BAD_SENDER,
+    BOUNCE,
+    MALFORMED,
+    NOT_TO_US,
+    SOFT_AUTO,
+    Classification,
+    classify,
+)
 from mailagent.commands import guest_command
 from mailagent.conversation import (
     AWAITING_GUEST,
     EXPIRED,
     NOT_REQUEST,
     Decision,
-    GuestRules,
     ThreadView,
     decide_inbound,
 )
@@ -39,14 +46,12 @@ from mailagent.inbox import Inbox
 from mailagent.language import detect_language, detect_timezone
 from mailagent.matching import Match, match_thread, tokens_in
 from mailagent.models import (
-    BOUNCED,
     DONE,
     DUPLICATE,
     QUARANTINED,
     RECEIVED,
     Event,
     Message,
-    Outbox,
     Thread,
 )
 from mailagent.parse import Inbound, Limits, guest_address, parse_message, without_attachments
@@ -249,32 +254,11 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
     if verdict.category == BOUNCE:
         report = bounces.read_report(row.raw)
         if report is not None:
-            return _bounce(rt, session, row, msg, report, now)
+            return bounce_handling.apply_report(rt, session, row, msg, report, now)
     match = _match(rt, session, msg)
     thread = session.get(Thread, match.thread_id) if match.thread_id else None
-    view, found = None, {}
-    if thread is not None and thread.id is not None:
-        view = ThreadView(
-            thread.id,
-            thread.state,
-            thread.guest_email,
-            thread.language,
-            answers=dict(thread.answers),
-            missing=tuple(thread.missing),
-            reasks=store.count_outbox(session, thread.id, "reask"),
-            nudges=store.count_outbox(session, thread.id, "nudge_guest"),
-            timezone=thread.timezone,
-        )
-        if verdict.is_human and thread.state in (AWAITING_GUEST, EXPIRED):
-            found = answers.extract(msg.text, asked(rt, thread), _languages(thread.language))
-    command, wants = None, None
-    if verdict.is_human and (view is None or sender == view.guest_email.lower()):
-        own_text = answers.split_reply(msg.text, _languages("en"))[0]
-        command = guest_command(own_text)
-        if view is None or view.state == NOT_REQUEST:
-            wants = intent.judge(msg.subject, own_text, msg.attachments, rt.intent_categories)
-            if view is None:
-                found = answers.extract_labeled(own_text, first_asked(rt))
+    view = thread_view(session, thread)
+    found, command, wants = _read_guest(rt, msg, verdict, thread, view, sender)
     decision = decide_inbound(
         view,
         msg,
@@ -283,7 +267,7 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
         rt.config.questionnaire.keys,
         now,
         found,
-        guest_rules(rt),
+        questions.guest_rules(rt),
         command,
         wants.category if wants else intent.REQUEST,
         wants.explain() if wants else "",
@@ -316,100 +300,46 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
     return DONE
 
 
-def _bounce(
-    rt: Runtime,
-    session: Session,
-    row: Message,
-    msg: Inbound,
-    report: bounces.Report,
-    now: datetime,
-) -> str:
-    """Tie a delivery report to the mail it returns; stop writing to addresses that failed."""
-    sent = _bounced_row(rt, session, msg, report)
-    thread_id = sent.thread_id if sent else None
-    row.kind, row.status, row.thread_id = "bounce", DONE, thread_id
-    if sent is None:
-        # Anyone can send a "report": only one that returns a mail of ours counts.
-        log.warning(
-            "Message-ID <%s>: delivery report matches no mail of ours; ignored", msg.message_id
-        )
-        return DONE
-    for rcpt in report.recipients:
-        if rcpt.permanent and rcpt.address == sent.recipient.lower():
-            what = "bounce"
-            detail = f"{rcpt.address}: {rcpt.status} {rcpt.diagnostic}; no more mail to it"
-            store.suppress(
-                session,
-                rcpt.address,
-                rcpt.diagnostic or "permanent failure",
-                rcpt.status,
-                msg.message_id,
-                thread_id,
-                now,
-            )
-            sent.status = BOUNCED
-        else:
-            what, detail = "bounce_ignored", f"{rcpt.address}: {rcpt.action} {rcpt.status}"
-        if thread_id is not None:
-            session.add(Event(thread_id=thread_id, at=now, what=what, detail=detail[:2000]))
-        log.warning(
-            "Message-ID <%s>: delivery report for outbox row %s%s: %s",
-            msg.message_id,
-            sent.id,
-            f" [thread {thread_id}]" if thread_id else "",
-            detail,
-        )
-    return DONE
-
-
-def _bounced_row(
-    rt: Runtime, session: Session, msg: Inbound, report: bounces.Report
-) -> Outbox | None:
-    """The outbox row a report is about: by its VERP bounce address, else by quoted Message-ID."""
-    for address in (*msg.recipients, *msg.delivered_to):
-        if bounces.bounce_tag(address, rt.us.address):
-            found = store.outbox_by_envelope(session, address)
-            if found is not None:
-                return found
-    if report.original_message_id:
-        return store.outbox_by_message_id(session, report.original_message_id)
-    return None
-
-
-def asked(rt: Runtime, thread: Thread) -> list[answers.Asked]:
-    """The questions the guest was last asked, numbered as in that mail."""
-    wanted = set(thread.missing)
-    lang = thread.language
-    return [
-        answers.Asked(q.key, q.wording(lang), q.hint_words(lang))
-        for q in rt.config.questionnaire.questions
-        if q.key in wanted
-    ]
-
-
-def first_asked(rt: Runtime) -> list[answers.Asked]:
-    """Every question, for labelled answers in a first mail (in any shipped language)."""
-    return [
-        answers.Asked(q.key, q.wording("en"), tuple(h for lang in q.hints for h in q.hints[lang]))
-        for q in rt.config.questionnaire.questions
-    ]
-
-
-def _languages(language: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys((language, "en")))
-
-
-def guest_rules(rt: Runtime) -> GuestRules:
-    required = frozenset(q.key for q in rt.config.questionnaire.questions if q.required)
-    guest = rt.config.settings.guest
-    return GuestRules(
-        required=required,
-        max_reasks=guest.max_reasks,
-        nudge_days=guest.nudge_days,
-        expire_days=guest.expire_days,
-        quiet_hours=guest.quiet_hours,
-        timezone=guest.timezone,
+def thread_view(session: Session, thread: Thread | None) -> ThreadView | None:
+    """What the state machine needs to know of ``thread`` (None for a new conversation)."""
+    if thread is None or thread.id is None:
+        return None
+    return ThreadView(
+        thread.id,
+        thread.state,
+        thread.guest_email,
+        thread.language,
+        answers=dict(thread.answers),
+        missing=tuple(thread.missing),
+        reasks=store.count_outbox(session, thread.id, "reask"),
+        nudges=store.count_outbox(session, thread.id, "nudge_guest"),
+        timezone=thread.timezone,
     )
+
+
+def _read_guest(
+    rt: Runtime,
+    msg: Inbound,
+    verdict: Classification,
+    thread: Thread | None,
+    view: ThreadView | None,
+    sender: str,
+) -> tuple[dict[str, str], str | None, intent.Intent | None]:
+    """Answers, a plain-words command and the intent in a guest's mail (where they apply)."""
+    found: dict[str, str] = {}
+    if thread is not None and verdict.is_human and thread.state in (AWAITING_GUEST, EXPIRED):
+        found = answers.extract(
+            msg.text, questions.asked(rt, thread), questions.languages_for(thread.language)
+        )
+    if not verdict.is_human or (view is not None and sender != view.guest_email.lower()):
+        return found, None, None
+    own_text = answers.split_reply(msg.text, questions.languages_for("en"))[0]
+    wants = None
+    if view is None or view.state == NOT_REQUEST:
+        wants = intent.judge(msg.subject, own_text, msg.attachments, rt.intent_categories)
+        if view is None:
+            found = answers.extract_labeled(own_text, questions.first_asked(rt))
+    return found, guest_command(own_text), wants
 
 
 def _match(rt: Runtime, session: Session, msg: Inbound) -> Match:
