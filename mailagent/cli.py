@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mailagent.cli_admin import add_admin_parsers
 from mailagent.errors import MailagentError
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     tshow.add_argument("id", type=int)
     tshow.add_argument("--json", action="store_true", help="the thread as a JSON object")
     tshow.set_defaults(func=cmd_threads_show)
+
+    add_admin_parsers(sub)
 
     pause = sub.add_parser("pause", help="stop all sending (mail keeps being read and queued)")
     pause.add_argument("--reason", default="", help="shown in logs and `mailagent run --once`")

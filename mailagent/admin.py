@@ -1,0 +1,149 @@
+"""Library functions behind the admin commands: look at and fix quarantined mail, the outbox and
+the templates. Every change to a thread is written to its event log with who did it."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import jinja2
+from sqlmodel import Session, col, select
+
+from mailagent import compose
+from mailagent.checks import SAMPLE_GUEST, template_files
+from mailagent.config import Config
+from mailagent.errors import MailagentError
+from mailagent.models import (
+    CANCELLED,
+    FAILED,
+    PENDING,
+    QUARANTINED,
+    RECEIVED,
+    UNCERTAIN,
+    Event,
+    Message,
+    Outbox,
+)
+
+SUBJECT_LIMIT = 78
+DROPPED = "dropped"
+
+
+def actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "admin"
+
+
+def quarantined(session: Session) -> list[Message]:
+    stmt = select(Message).where(Message.status == QUARANTINED).order_by(col(Message.id))
+    return list(session.exec(stmt).all())
+
+
+def quarantine_row(session: Session, message_id: int) -> Message:
+    row = session.get(Message, message_id)
+    if row is None or row.direction != "in" or row.status not in (QUARANTINED, DROPPED):
+        raise MailagentError(f"no quarantined message {message_id}")
+    return row
+
+
+def retry_quarantined(session: Session, message_id: int, now: datetime) -> Message:
+    """Give a quarantined message back to the worker (its tries start again)."""
+    row = quarantine_row(session, message_id)
+    if not row.raw:
+        raise MailagentError(f"message {message_id} has no stored bytes (over the size cap)")
+    row.status, row.attempts, row.server_action, row.last_error = RECEIVED, 0, "", ""
+    _note(session, row.thread_id, now, "quarantine_retry", f"message {message_id} handled again")
+    return row
+
+
+def drop_quarantined(session: Session, message_id: int, now: datetime) -> Message:
+    """Mark a quarantined message as dealt with; its bytes stay for the record."""
+    row = quarantine_row(session, message_id)
+    row.status = DROPPED
+    _note(session, row.thread_id, now, "quarantine_drop", f"message {message_id} dropped")
+    return row
+
+
+def outbox(session: Session, status: str | None) -> list[tuple[Outbox, Message]]:
+    stmt = select(Outbox, Message).join(Message, col(Message.id) == Outbox.message_id)
+    if status:
+        stmt = stmt.where(Outbox.status == status)
+    return list(session.exec(stmt.order_by(col(Outbox.id))).all())
+
+
+def retry_outbox(session: Session, row_id: int, now: datetime) -> Outbox:
+    """Send a failed or uncertain mail again (the same bytes and Message-ID)."""
+    row = _outbox_row(session, row_id, (FAILED, UNCERTAIN))
+    row.status, row.attempts, row.next_attempt_at, row.data_at = PENDING, 0, now, None
+    _note(session, row.thread_id, now, "outbox_retry", f"{row.kind} to be sent again")
+    return row
+
+
+def cancel_outbox(session: Session, row_id: int, now: datetime) -> Outbox:
+    row = _outbox_row(session, row_id, (PENDING, FAILED, UNCERTAIN))
+    row.status = CANCELLED
+    _note(session, row.thread_id, now, "outbox_cancel", f"{row.kind} cancelled")
+    return row
+
+
+def _outbox_row(session: Session, row_id: int, allowed: tuple[str, ...]) -> Outbox:
+    row = session.get(Outbox, row_id)
+    if row is None:
+        raise MailagentError(f"no outbox row {row_id}")
+    if row.status not in allowed:
+        raise MailagentError(f"outbox row {row_id} is {row.status}; allowed: {', '.join(allowed)}")
+    return row
+
+
+def _note(session: Session, thread_id: int | None, now: datetime, what: str, detail: str) -> None:
+    if thread_id is not None:
+        session.add(Event(thread_id=thread_id, at=now, what=what, detail=detail, actor=actor()))
+
+
+@dataclass(frozen=True)
+class LintProblem:
+    template: str
+    problem: str
+
+
+def sample_context(config: Config, language: str) -> dict[str, Any]:
+    context = compose.mail_context(
+        config.settings.firm,
+        guest_name=SAMPLE_GUEST[0],
+        guest_email=SAMPLE_GUEST[1],
+        questions=config.questionnaire.questions,
+        language=language,
+        request_subject="Informational interview about logistics?",
+        understood=[("Who are you?", "A retail manager moving into logistics.")],
+        applications=config.settings.intent.applications,
+    )
+    return context
+
+
+def lint(env: jinja2.Environment, config: Config) -> tuple[list[str], list[LintProblem]]:
+    """Render every template in every language with sample data, with and without a guest
+    name and request subject; report undefined variables, syntax errors and bad subjects."""
+    checked, problems = [], []
+    for lang, kind in template_files(env):
+        name = f"{lang}/{kind}"
+        checked.append(name)
+        for variant in (
+            {},
+            {"guest": {"name": "", "email": SAMPLE_GUEST[1]}, "request_subject": ""},
+        ):
+            context = {**sample_context(config, lang), **variant}
+            try:
+                rendered = compose.render(env, kind, lang, context)
+            except MailagentError as exc:
+                problems.append(LintProblem(name, str(exc)))
+                break
+            if len(rendered.subject) > SUBJECT_LIMIT:
+                problems.append(
+                    LintProblem(name, f"subject is {len(rendered.subject)} characters (max 78)")
+                )
+                break
+    return checked, problems

@@ -1,0 +1,179 @@
+"""The admin subcommands of ``mailagent``: quarantine, outbox and templates. Thin, like the rest
+of the CLI: each calls :mod:`mailagent.admin`; heavy imports stay inside the commands."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mailagent.config import Config
+
+
+def add_admin_parsers(sub: Any) -> None:
+    quarantine = sub.add_parser("quarantine", help="mail that could not be handled")
+    qsub = quarantine.add_subparsers(dest="quarantine_command", required=True, metavar="ACTION")
+    qsub.add_parser("list", help="one line per quarantined message").set_defaults(
+        func=cmd_quarantine_list
+    )
+    for action, func, text in (
+        ("show", cmd_quarantine_show, "headers and reason of one message"),
+        ("retry", cmd_quarantine_retry, "hand it to the worker again"),
+        ("drop", cmd_quarantine_drop, "mark it dealt with (its bytes stay)"),
+    ):
+        cmd = qsub.add_parser(action, help=text)
+        cmd.add_argument("id", type=int)
+        cmd.set_defaults(func=func)
+
+    out = sub.add_parser("outbox", help="mail waiting, failed or uncertain")
+    osub = out.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
+    olist = osub.add_parser("list", help="one line per outgoing mail")
+    olist.add_argument("--status", help="pending, sending, sent, failed, uncertain, ...")
+    olist.set_defaults(func=cmd_outbox_list)
+    for action, func, text in (
+        ("retry", cmd_outbox_retry, "send a failed or uncertain mail again"),
+        ("cancel", cmd_outbox_cancel, "never send this mail"),
+    ):
+        cmd = osub.add_parser(action, help=text)
+        cmd.add_argument("id", type=int)
+        cmd.set_defaults(func=func)
+
+    templates = sub.add_parser("templates", help="the mail templates")
+    tsub = templates.add_subparsers(dest="templates_command", required=True, metavar="ACTION")
+    tsub.add_parser("list", help="every template, per language").set_defaults(
+        func=cmd_templates_list
+    )
+    tsub.add_parser("lint", help="render all with sample data; fail on any error").set_defaults(
+        func=cmd_templates_lint
+    )
+    preview = tsub.add_parser("preview", help="render one with sample data")
+    preview.add_argument("name", help="the mail kind, e.g. questionnaire")
+    preview.add_argument("--lang", default="en")
+    preview.set_defaults(func=cmd_templates_preview)
+
+
+def _admin_session(config: Config, readonly: bool = False) -> Any:
+    from contextlib import ExitStack
+
+    from mailagent import store
+    from mailagent.runtime import opened
+
+    stack = ExitStack()
+    rt = stack.enter_context(opened(config))
+    session = stack.enter_context(store.transaction(rt.engine, readonly=readonly))
+    return stack, session
+
+
+def cmd_quarantine_list(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import admin
+
+    stack, session = _admin_session(config, readonly=True)
+    with stack:
+        rows = [
+            f"{m.id:>6}  {m.at:%Y-%m-%d %H:%M}  uid {m.uid}  <{m.message_id or '?'}>  "
+            f"{m.from_addr or '-'}  {m.last_error[:80]}"
+            for m in admin.quarantined(session)
+        ]
+    print("\n".join(rows) if rows else "nothing in quarantine")
+    return 0
+
+
+def cmd_quarantine_show(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import admin
+
+    stack, session = _admin_session(config, readonly=True)
+    with stack:
+        row = admin.quarantine_row(session, args.id)
+        head = row.raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        lines = [
+            f"message {row.id}  status {row.status}  attempts {row.attempts}  size {row.size}",
+            f"mailbox {row.mailbox} uidvalidity {row.uidvalidity} uid {row.uid}",
+            f"reason: {row.last_error}",
+            "",
+            head.decode("utf-8", "replace"),
+        ]
+    print("\n".join(lines))
+    return 0
+
+
+def _admin_change(config: Config, change: Any, what: str, args: argparse.Namespace) -> int:
+    from mailagent.runtime import utcnow
+
+    stack, session = _admin_session(config)
+    with stack:
+        change(session, args.id, utcnow())
+    print(f"{what} {args.id}")
+    return 0
+
+
+def cmd_quarantine_retry(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import admin
+
+    return _admin_change(config, admin.retry_quarantined, "to be handled again: message", args)
+
+
+def cmd_quarantine_drop(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import admin
+
+    return _admin_change(config, admin.drop_quarantined, "dropped: message", args)
+
+
+def cmd_outbox_list(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import admin
+
+    stack, session = _admin_session(config, readonly=True)
+    with stack:
+        rows = [
+            f"{o.id:>6}  {o.status:<10} {o.kind:<14} thread {o.thread_id:<5} "
+            f"{o.recipient or '-':<30} tries {o.attempts}  {o.last_error[:60]}"
+            for o, _ in admin.outbox(session, args.status)
+        ]
+    print("\n".join(rows) if rows else "no such mail")
+    return 0
+
+
+def cmd_outbox_retry(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import admin
+
+    return _admin_change(config, admin.retry_outbox, "to be sent again: outbox row", args)
+
+
+def cmd_outbox_cancel(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import admin
+
+    return _admin_change(config, admin.cancel_outbox, "cancelled: outbox row", args)
+
+
+def cmd_templates_list(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import compose
+    from mailagent.checks import template_files
+
+    env = compose.make_environment(config.settings.templates.dir)
+    kinds: dict[str, list[str]] = {}
+    for lang, kind in template_files(env):
+        kinds.setdefault(kind, []).append(lang)
+    for kind, langs in sorted(kinds.items()):
+        print(f"{kind:<16} {', '.join(langs)}")
+    return 0
+
+
+def cmd_templates_lint(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import admin, compose
+
+    env = compose.make_environment(config.settings.templates.dir)
+    checked, problems = admin.lint(env, config)
+    for problem in problems:
+        print(f"{problem.template}: {problem.problem}")
+    print(f"{len(checked)} templates checked, {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def cmd_templates_preview(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import admin, compose
+
+    env = compose.make_environment(config.settings.templates.dir)
+    rendered = compose.render(env, args.name, args.lang, admin.sample_context(config, args.lang))
+    print(f"Subject: {rendered.subject}\n\n{rendered.text}")
+    if rendered.html is not None:
+        print(f"--- HTML ---\n{rendered.html}")
+    return 0

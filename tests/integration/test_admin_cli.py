@@ -1,0 +1,137 @@
+"""Admins fix things from the command line: quarantined mail, failed mail, broken templates."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from harness import (
+    REPO,
+    guest_mail,
+    make_config,
+    messages,
+    one_pass,
+    outbox_rows,
+    session_for,
+    threads,
+)
+from servers import SmtpServer
+
+from mailagent import admin, intake, store
+from mailagent.cli import main
+from mailagent.config import Config
+from mailagent.inbox import open_inbox
+from mailagent.parse import Inbound, Limits
+
+
+def cli(config: Config, *args: str) -> int:
+    return main(["--config", str(config.path), "--log-level", "ERROR", *args])
+
+
+def test_a_quarantined_message_is_listed_shown_retried_and_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
+    inbox = open_inbox(config.settings.inbox)
+    inbox.append(guest_mail(sender="Ana <ana@example.org>", message_id="<ana-1@example.org>"))
+    inbox.append(guest_mail(sender="Ben <ben@example.org>", message_id="<ben-1@example.org>"))
+
+    def broken(raw: bytes, limits: Limits) -> Inbound:
+        raise RuntimeError("parser bug")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(intake, "parse_message", broken)
+        for _ in range(3):
+            one_pass(config)
+    capsys.readouterr()
+
+    assert cli(config, "quarantine", "list") == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert len(listing) == 2 and "parser bug" in listing[0]
+    first, second = (int(line.split()[0]) for line in listing)
+    assert cli(config, "quarantine", "show", str(first)) == 0
+    shown = capsys.readouterr().out
+    assert "status quarantined  attempts 3" in shown and "Message-ID: <ana-1@example.org>" in shown
+
+    # The parser is fixed: the admin hands Ana's mail back; Ben's is dropped.
+    assert cli(config, "quarantine", "retry", str(first)) == 0
+    assert cli(config, "quarantine", "drop", str(second)) == 0
+    one_pass(config)
+
+    assert [t.guest_email for t in threads(config)] == ["ana@example.org"]
+    assert {m.id: m.status for m in messages(config) if m.direction == "in"} == {
+        first: "done",
+        second: "dropped",
+    }
+    capsys.readouterr()
+    assert cli(config, "quarantine", "retry", "999") == 1
+    assert capsys.readouterr().err.strip() == "mailagent: error: no quarantined message 999"
+
+
+def test_failed_mail_is_listed_and_retried_or_cancelled(
+    tmp_path: Path, smtp_server: SmtpServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", smtp_server.url)
+    inbox = open_inbox(config.settings.inbox)
+    inbox.append(guest_mail(sender="Ana <ana@example.org>"))
+    inbox.append(guest_mail(sender="Ben <ben@example.org>"))
+    smtp_server.fail_next("554 5.7.1 policy says no", at="DATA", times=2)
+    one_pass(config)
+    assert [r.status for r in outbox_rows(config)] == ["failed", "failed"]
+    capsys.readouterr()
+
+    assert cli(config, "outbox", "list", "--status", "failed") == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert len(listing) == 2 and all("554" in line for line in listing)
+    ana, ben = (r.id for r in outbox_rows(config))
+    assert cli(config, "outbox", "retry", str(ana)) == 0
+    assert cli(config, "outbox", "cancel", str(ben)) == 0
+    one_pass(config)
+
+    assert [r.status for r in outbox_rows(config)] == ["sent", "cancelled"]
+    assert [r.rcpt_tos for r in smtp_server.wait_for(1)] == [["ana@example.org"]]
+    ana_thread = threads(config)[0]
+    with session_for(config) as session:
+        [retry] = [
+            e for e in store.thread_events(session, ana_thread.id) if e.what == "outbox_retry"
+        ]
+        assert retry.detail == "questionnaire to be sent again"
+        assert retry.actor == admin.actor()  # who did it, and when, is on the thread
+    capsys.readouterr()
+    assert cli(config, "outbox", "cancel", str(ana)) == 1  # sent mail cannot be cancelled
+    assert "is sent; allowed: pending, failed, uncertain" in capsys.readouterr().err
+
+
+def test_templates_lint_names_the_broken_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    (templates / "de" / "reask.txt.j2").write_text(
+        "Subject: Hallo\n\nZeile zwei\n{{ guest.nam.first }}\n", encoding="utf-8"
+    )
+    long = "Subject: " + "x" * 90 + "\n\nbody\n"
+    (templates / "en" / "expired.txt.j2").write_text(long, encoding="utf-8")
+    config = make_config(
+        tmp_path,
+        f"maildir:{tmp_path / 'in'}",
+        f"maildir:{tmp_path / 'out'}",
+        templates={"dir": str(templates)},
+    )
+
+    assert cli(config, "templates", "lint") == 1
+    out = capsys.readouterr().out
+    assert "de/reask: templates/de/reask.txt.j2:4:" in out
+    assert "en/expired: subject is 90 characters (max 78)" in out
+    assert "14 templates checked, 2 problem(s)" in out
+
+
+def test_templates_preview_shows_subject_text_and_html(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
+    assert cli(config, "templates", "preview", "questionnaire", "--lang", "de") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Subject: Re: Informational interview about logistics?\n")
+    assert "kein Vorstellungsgespräch" in out and "--- HTML ---" in out
