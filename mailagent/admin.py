@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import jinja2
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from mailagent import compose
@@ -22,9 +23,13 @@ from mailagent.models import (
     QUARANTINED,
     RECEIVED,
     UNCERTAIN,
+    Control,
     Event,
+    Job,
     Message,
     Outbox,
+    Thread,
+    Watermark,
 )
 
 SUBJECT_LIMIT = 78
@@ -147,3 +152,77 @@ def lint(env: jinja2.Environment, config: Config) -> tuple[list[str], list[LintP
                 )
                 break
     return checked, problems
+
+
+def close_thread(session: Session, thread_id: int, now: datetime) -> Thread:
+    """End a conversation by hand: state ``closed``, pending timers cancelled."""
+    thread = session.get(Thread, thread_id)
+    if thread is None:
+        raise MailagentError(f"no thread {thread_id}")
+    before, thread.state, thread.updated_at = thread.state, "closed", now
+    session.execute(
+        sa.update(Job)
+        .where(col(Job.thread_id) == thread_id, col(Job.status) == PENDING)
+        .values(status=CANCELLED, last_error="thread closed by an admin")
+    )
+    _note(session, thread_id, now, "closed", f"closed by hand (was {before})")
+    return thread
+
+
+def note_thread(session: Session, thread_id: int, text: str, now: datetime) -> None:
+    if session.get(Thread, thread_id) is None:
+        raise MailagentError(f"no thread {thread_id}")
+    _note(session, thread_id, now, "note", text[:2000])
+
+
+def jobs(session: Session, status: str | None) -> list[Job]:
+    stmt = select(Job).order_by(col(Job.due_at), col(Job.id))
+    if status:
+        stmt = stmt.where(Job.status == status)
+    return list(session.exec(stmt).all())
+
+
+def cancel_job(session: Session, job_id: int, now: datetime) -> Job:
+    job = session.get(Job, job_id)
+    if job is None or job.status != PENDING:
+        raise MailagentError(f"no pending job {job_id}")
+    job.status = CANCELLED
+    _note(
+        session,
+        job.thread_id,
+        now,
+        "job_cancel",
+        f"{job.kind} due {job.due_at:%Y-%m-%d %H:%M} cancelled",
+    )
+    return job
+
+
+def status(session: Session) -> dict[str, Any]:
+    """What a supervisor wants to know: queue depths, the last fetch and send, the pause switch."""
+
+    def count(model: Any, column: Any, value: str) -> int:
+        stmt = select(sa.func.count()).select_from(model).where(column == value)
+        return int(session.exec(stmt).one())
+
+    last_fetch = session.exec(select(sa.func.max(Watermark.updated_at))).one()
+    last_send = session.exec(select(sa.func.max(Outbox.sent_at))).one()
+    paused = session.get(Control, "paused")
+    return {
+        "inbound_waiting": count(Message, Message.status, RECEIVED),
+        "quarantined": count(Message, Message.status, QUARANTINED),
+        "outbox": {
+            s: count(Outbox, Outbox.status, s) for s in (PENDING, "sending", FAILED, UNCERTAIN)
+        },
+        "jobs_pending": count(Job, Job.status, PENDING),
+        "last_fetch": _iso(last_fetch),
+        "last_send": _iso(last_send),
+        "paused": paused.value if paused is not None and paused.value else None,
+    }
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    return str(value)

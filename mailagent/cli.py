@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mailagent.cli_admin import add_admin_parsers
+from mailagent.cli_admin import add_admin_parsers, add_thread_actions
 from mailagent.errors import MailagentError
 
 if TYPE_CHECKING:
@@ -52,12 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     tsub = threads.add_subparsers(dest="threads_command", required=True, metavar="ACTION")
     tlist = tsub.add_parser("list", help="one line per thread")
     tlist.add_argument("--state", help="only threads in this state")
+    tlist.add_argument("--guest", help="part of the guest's address or name")
+    tlist.add_argument("--since", type=_instant, help="created at or after (ISO 8601, with zone)")
+    tlist.add_argument("--until", type=_instant, help="created before (ISO 8601, with zone)")
     tlist.add_argument("--json", action="store_true", help="a JSON array of thread objects")
     tlist.set_defaults(func=cmd_threads_list)
     tshow = tsub.add_parser("show", help="one thread with its messages, answers, jobs and events")
     tshow.add_argument("id", type=int)
     tshow.add_argument("--json", action="store_true", help="the thread as a JSON object")
     tshow.set_defaults(func=cmd_threads_show)
+    add_thread_actions(tsub)
 
     add_admin_parsers(sub)
 
@@ -187,7 +191,7 @@ def cmd_threads_list(config: Config, args: argparse.Namespace) -> int:
     from mailagent.runtime import opened
 
     with opened(config) as rt, store.transaction(rt.engine, readonly=True) as session:
-        threads = store.list_threads(session, args.state)
+        threads = store.list_threads(session, args.state, args.guest, args.since, args.until)
         data = [views.thread_json(session, t) for t in threads] if args.json else None
     # Printed after the transaction: a slow reader (a pager) must not hold the database.
     print(

@@ -10,7 +10,30 @@ if TYPE_CHECKING:
     from mailagent.config import Config
 
 
+def add_thread_actions(tsub: Any) -> None:
+    close = tsub.add_parser("close", help="end a conversation by hand (timers cancelled)")
+    close.add_argument("id", type=int)
+    close.set_defaults(func=cmd_threads_close)
+    note = tsub.add_parser("note", help="add a note to a thread's event log")
+    note.add_argument("id", type=int)
+    note.add_argument("text")
+    note.set_defaults(func=cmd_threads_note)
+
+
 def add_admin_parsers(sub: Any) -> None:
+    jobs = sub.add_parser("jobs", help="scheduled work (nudges, expiry...)")
+    jsub = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
+    jlist = jsub.add_parser("list", help="one line per job, soonest first")
+    jlist.add_argument("--status", help="pending, running, done, failed, cancelled")
+    jlist.set_defaults(func=cmd_jobs_list)
+    jcancel = jsub.add_parser("cancel", help="cancel a pending job")
+    jcancel.add_argument("id", type=int)
+    jcancel.set_defaults(func=cmd_jobs_cancel)
+
+    state = sub.add_parser("status", help="queue depths, last fetch and send (for supervisors)")
+    state.add_argument("--json", action="store_true")
+    state.set_defaults(func=cmd_status)
+
     quarantine = sub.add_parser("quarantine", help="mail that could not be handled")
     qsub = quarantine.add_subparsers(dest="quarantine_command", required=True, metavar="ACTION")
     qsub.add_parser("list", help="one line per quarantined message").set_defaults(
@@ -176,4 +199,63 @@ def cmd_templates_preview(config: Config, args: argparse.Namespace) -> int:
     print(f"Subject: {rendered.subject}\n\n{rendered.text}")
     if rendered.html is not None:
         print(f"--- HTML ---\n{rendered.html}")
+    return 0
+
+
+def cmd_threads_close(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import admin
+
+    return _admin_change(config, admin.close_thread, "closed: thread", args)
+
+
+def cmd_threads_note(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import admin
+    from mailagent.runtime import utcnow
+
+    stack, session = _admin_session(config)
+    with stack:
+        admin.note_thread(session, args.id, args.text, utcnow())
+    print(f"noted on thread {args.id}")
+    return 0
+
+
+def cmd_jobs_list(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import admin
+
+    stack, session = _admin_session(config, readonly=True)
+    with stack:
+        rows = [
+            f"{j.id:>6}  {j.status:<9} {j.kind:<14} thread {j.thread_id:<5} "
+            f"due {j.due_at:%Y-%m-%d %H:%M} UTC  {j.last_error[:60]}"
+            for j in admin.jobs(session, args.status)
+        ]
+    print("\n".join(rows) if rows else "no such jobs")
+    return 0
+
+
+def cmd_jobs_cancel(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import admin
+
+    return _admin_change(config, admin.cancel_job, "cancelled: job", args)
+
+
+def cmd_status(config: Config, args: argparse.Namespace) -> int:
+    import json
+
+    from mailagent import admin
+
+    stack, session = _admin_session(config, readonly=True)
+    with stack:
+        data = admin.status(session)
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    out = data["outbox"]
+    print(f"inbound waiting {data['inbound_waiting']}, quarantined {data['quarantined']}")
+    print(
+        f"outbox pending {out['pending']}, sending {out['sending']}, failed {out['failed']}, "
+        f"uncertain {out['uncertain']}; jobs pending {data['jobs_pending']}"
+    )
+    print(f"last fetch {data['last_fetch'] or 'never'}, last send {data['last_send'] or 'never'}")
+    print(f"sending {data['paused'] or 'active'}")
     return 0

@@ -246,10 +246,28 @@ def thread_messages(session: Session, thread_id: int) -> list[Message]:
     return list(session.exec(stmt).all())
 
 
-def list_threads(session: Session, state: str | None = None) -> list[Thread]:
+def list_threads(
+    session: Session,
+    state: str | None = None,
+    guest: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Thread]:
+    """Threads, oldest first; ``guest`` matches part of the address or name, the dates bound
+    when the thread was created."""
     stmt = select(Thread).order_by(col(Thread.id))
     if state:
         stmt = stmt.where(Thread.state == state)
+    if guest:
+        pattern = f"%{guest.lower()}%"
+        stmt = stmt.where(
+            sa.func.lower(Thread.guest_email).like(pattern)
+            | sa.func.lower(Thread.guest_name).like(pattern)
+        )
+    if since:
+        stmt = stmt.where(Thread.created_at >= since)
+    if until:
+        stmt = stmt.where(Thread.created_at < until)
     return list(session.exec(stmt).all())
 
 

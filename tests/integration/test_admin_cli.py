@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -135,3 +136,44 @@ def test_templates_preview_shows_subject_text_and_html(
     out = capsys.readouterr().out
     assert out.startswith("Subject: Re: Informational interview about logistics?\n")
     assert "kein Vorstellungsgespräch" in out and "--- HTML ---" in out
+
+
+def test_threads_jobs_and_status_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
+    inbox = open_inbox(config.settings.inbox)
+    inbox.append(guest_mail(sender="Ana Lima <ana@example.org>"))
+    inbox.append(guest_mail(sender="Ben Ode <ben@example.org>"))
+    assert cli(config, "run", "--once", "--now", "2026-11-23T10:00:00+00:00") == 0
+    capsys.readouterr()
+
+    assert cli(config, "threads", "list", "--guest", "LIMA") == 0
+    listed = capsys.readouterr().out
+    assert "ana@example.org" in listed and "ben@example.org" not in listed
+    assert cli(config, "threads", "list", "--since", "2026-11-24T00:00:00+00:00") == 0
+    assert capsys.readouterr().out.strip() == "no threads"
+
+    assert cli(config, "jobs", "list", "--status", "pending") == 0
+    jobs = capsys.readouterr().out.splitlines()
+    assert len(jobs) == 6  # two nudges and an expiry for each guest
+    assert "nudge_guest" in jobs[0] and "due 2026-11-26 10:00 UTC" in jobs[0]
+
+    ana, ben = (t.id for t in threads(config))
+    assert cli(config, "threads", "note", str(ana), "called her back by phone") == 0
+    assert cli(config, "threads", "close", str(ana)) == 0
+    first_of_ben = next(int(line.split()[0]) for line in jobs if f"thread {ben} " in line)
+    assert cli(config, "jobs", "cancel", str(first_of_ben)) == 0
+    capsys.readouterr()
+
+    assert [t.state for t in threads(config)] == ["closed", "awaiting_guest"]
+    with session_for(config) as session:
+        pending = [j for j in admin.jobs(session, "pending")]
+        assert sorted(j.thread_id for j in pending) == [ben, ben]
+        what = [e.what for e in store.thread_events(session, ana)]
+        assert what[-2:] == ["note", "closed"]
+
+    assert cli(config, "status", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["jobs_pending"] == 2 and data["outbox"]["pending"] == 0
+    assert data["last_send"].startswith("2026-11-23T10:00:00") and data["paused"] is None
