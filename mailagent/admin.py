@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from mailagent import compose
-from mailagent.checks import SAMPLE_GUEST, template_files
+from mailagent.checks import SAMPLE_GUEST, sample_context, template_files
 from mailagent.config import Config
 from mailagent.errors import MailagentError
 from mailagent.models import (
@@ -113,20 +113,6 @@ def _note(session: Session, thread_id: int | None, now: datetime, what: str, det
 class LintProblem:
     template: str
     problem: str
-
-
-def sample_context(config: Config, language: str) -> dict[str, Any]:
-    context = compose.mail_context(
-        config.settings.firm,
-        guest_name=SAMPLE_GUEST[0],
-        guest_email=SAMPLE_GUEST[1],
-        questions=config.questionnaire.questions,
-        language=language,
-        request_subject="Informational interview about logistics?",
-        understood=[("Who are you?", "A retail manager moving into logistics.")],
-        applications=config.settings.intent.applications,
-    )
-    return context
 
 
 def lint(env: jinja2.Environment, config: Config) -> tuple[list[str], list[LintProblem]]:

@@ -9,7 +9,7 @@ and signatures are stripped with mail-parser-reply; the untrimmed mail stays sto
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from mailparser_reply.parser import EmailMessage as ReplyParser
@@ -45,15 +45,21 @@ def extract(
     if not asked or not text.strip():
         return {}
     top, quoted = split_reply(text, languages)
-    forms: tuple[dict[str, str], ...] = (
-        _inline(quoted or text, asked),
-        _numbered(top, asked),
-        _labeled(top, asked),
-        _in_order(top, asked),
-        _by_hints(top, asked),
+    return extract_split(top, quoted or text, asked)
+
+
+def extract_split(top: str, quoted: str, asked: Sequence[Asked]) -> dict[str, str]:
+    """:func:`extract` for a reply already split by :func:`split_reply` (``quoted``: the part
+    with the quoted questions, or the whole mail)."""
+    forms: tuple[Callable[[], dict[str, str]], ...] = (
+        lambda: _inline(quoted, asked),
+        lambda: _numbered(top, asked),
+        lambda: _labeled(top, asked),
+        lambda: _in_order(top, asked),
+        lambda: _by_hints(top, asked),
     )
-    for found in forms:
-        kept = {k: _tidy(v) for k, v in found.items() if _substantial(v)}
+    for form in forms:  # the first form that yields answers wins; the rest are not tried
+        kept = {k: _tidy(v) for k, v in form().items() if _substantial(v)}
         if kept:
             return kept
     return {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -24,22 +25,28 @@ def template_files(env: jinja2.Environment) -> list[tuple[str, str]]:
     return sorted(found)
 
 
+def sample_context(config: Config, language: str) -> dict[str, Any]:
+    """The variables of a typical mail, for rendering templates without a real thread."""
+    return compose.mail_context(
+        config.settings.firm,
+        guest_name=SAMPLE_GUEST[0],
+        guest_email=SAMPLE_GUEST[1],
+        questions=config.questionnaire.questions,
+        language=language,
+        request_subject="Informational interview about logistics?",
+        understood=[("Who are you?", "A retail manager moving into logistics.")],
+        applications=config.settings.intent.applications,
+    )
+
+
 def check_templates(env: jinja2.Environment, config: Config) -> list[str]:
     """Render every template with sample data; raises ConfigError naming the file and line."""
     rendered = []
-    for lang, kind in template_files(env):
-        context = compose.mail_context(
-            config.settings.firm,
-            guest_name=SAMPLE_GUEST[0],
-            guest_email=SAMPLE_GUEST[1],
-            questions=config.questionnaire.questions,
-            language=lang,
-            request_subject="Informational interview?",
-            understood=[("Who are you?", "A retail manager moving into logistics.")],
-        )
-        compose.render(env, kind, lang, context)
+    found = template_files(env)
+    for lang, kind in found:
+        compose.render(env, kind, lang, sample_context(config, lang))
         rendered.append(f"{lang}/{kind}")
-    if ("en", "questionnaire") not in template_files(env):
+    if ("en", "questionnaire") not in found:
         raise MailagentError(
             f"{config.settings.templates.dir}/en/questionnaire.txt.j2: missing (it is required)"
         )

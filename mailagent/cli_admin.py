@@ -192,10 +192,11 @@ def cmd_templates_lint(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_templates_preview(config: Config, args: argparse.Namespace) -> int:
-    from mailagent import admin, compose
+    from mailagent import compose
+    from mailagent.checks import sample_context
 
     env = compose.make_environment(config.settings.templates.dir)
-    rendered = compose.render(env, args.name, args.lang, admin.sample_context(config, args.lang))
+    rendered = compose.render(env, args.name, args.lang, sample_context(config, args.lang))
     print(f"Subject: {rendered.subject}\n\n{rendered.text}")
     if rendered.html is not None:
         print(f"--- HTML ---\n{rendered.html}")

@@ -11,8 +11,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from mailagent import outgoing, store
-from mailagent.conversation import EXPIRE, NUDGE, ThreadView, decide_timer
+from mailagent import outgoing
+from mailagent.conversation import EXPIRE, NUDGE, decide_timer
+from mailagent.intake import thread_view
 from mailagent.models import Event, Job, Thread
 from mailagent.questions import guest_rules
 from mailagent.runtime import Runtime
@@ -23,26 +24,17 @@ log = logging.getLogger("mailagent.followups")
 def guest_timer(rt: Runtime, session: Session, job: Job, now: datetime) -> None:
     """Run a nudge or expiry job for its thread (nothing if the thread has moved on)."""
     thread = session.get(Thread, job.thread_id)
-    if thread is None or thread.id is None:
+    view = thread_view(session, thread)
+    if thread is None or view is None:
         return
-    view = ThreadView(
-        thread.id,
-        thread.state,
-        thread.guest_email,
-        thread.language,
-        answers=dict(thread.answers),
-        missing=tuple(thread.missing),
-        timezone=thread.timezone,
-    )
-    nudges = store.count_outbox(session, thread.id, NUDGE)
-    decision = decide_timer(view, job.kind, nudges, guest_rules(rt))
+    decision = decide_timer(view, job.kind, view.nudges, guest_rules(rt))
     if decision.state:
         thread.state = decision.state
     for what, detail in decision.events:
-        session.add(Event(thread_id=thread.id, at=now, what=what, detail=detail))
+        session.add(Event(thread_id=view.id, at=now, what=what, detail=detail))
     for spec in decision.mails:
         outgoing.queue_mail(rt, session, thread, spec, None, now)
-    outgoing.schedule(session, thread.id, decision, now)
+    outgoing.schedule(session, view.id, decision, now)
     thread.updated_at = now
     log.info("thread %s: %s", thread.id, decision.log)
 

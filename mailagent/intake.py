@@ -326,14 +326,16 @@ def _read_guest(
     sender: str,
 ) -> tuple[dict[str, str], str | None, intent.Intent | None]:
     """Answers, a plain-words command and the intent in a guest's mail (where they apply)."""
+    if not verdict.is_human:
+        return {}, None, None
+    # Split once: the answers, the command and the intent all read the guest's own text.
+    language = thread.language if thread is not None else "en"
+    own_text, quoted = answers.split_reply(msg.text, questions.languages_for(language))
     found: dict[str, str] = {}
-    if thread is not None and verdict.is_human and thread.state in (AWAITING_GUEST, EXPIRED):
-        found = answers.extract(
-            msg.text, questions.asked(rt, thread), questions.languages_for(thread.language)
-        )
-    if not verdict.is_human or (view is not None and sender != view.guest_email.lower()):
+    if thread is not None and thread.state in (AWAITING_GUEST, EXPIRED) and msg.text.strip():
+        found = answers.extract_split(own_text, quoted or msg.text, questions.asked(rt, thread))
+    if view is not None and sender != view.guest_email.lower():
         return found, None, None
-    own_text = answers.split_reply(msg.text, questions.languages_for("en"))[0]
     wants = None
     if view is None or view.state == NOT_REQUEST:
         wants = intent.judge(msg.subject, own_text, msg.attachments, rt.intent_categories)

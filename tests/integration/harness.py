@@ -167,3 +167,24 @@ def outbox_rows(config: Config) -> list[Outbox]:
 def events(config: Config, thread_id: int) -> list[tuple[str, str]]:
     with session_for(config) as session:
         return [(e.what, e.detail) for e in store.thread_events(session, thread_id)]
+
+
+def maildir_config(folder: Path, **sections: Mapping[str, object]) -> Config:
+    """The embedded-default transports in ``folder``: Maildir ``in`` and ``out``, SQLite."""
+    return make_config(folder, f"maildir:{folder / 'in'}", f"maildir:{folder / 'out'}", **sections)
+
+
+def deliver(config: Config, *mails: bytes) -> None:
+    """Put ``mails`` into the configured inbox, as `mailagent inject` does."""
+    inbox = open_inbox(config.settings.inbox)
+    for raw in mails:
+        inbox.append(raw)
+
+
+def sent_mail(folder: Path) -> list[EmailMessage]:
+    """What went out through the Maildir outbox in ``folder``, oldest first."""
+    new = folder / "out" / "new"
+    if not new.exists():
+        return []
+    files = sorted(new.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+    return [parse(p.read_bytes()) for p in files]

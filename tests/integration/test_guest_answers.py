@@ -6,23 +6,16 @@ from __future__ import annotations
 from email.message import EmailMessage
 from pathlib import Path
 
-from harness import events, guest_mail, make_config, one_pass, parse, reply_to, threads
-
-from mailagent.config import Config
-from mailagent.inbox import open_inbox
-
-
-def setup(tmp_path: Path) -> Config:
-    return make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
-
-
-def deliver(config: Config, raw: bytes) -> None:
-    open_inbox(config.settings.inbox).append(raw)
-
-
-def sent(tmp_path: Path) -> list[EmailMessage]:
-    files = sorted((tmp_path / "out" / "new").iterdir(), key=lambda p: p.stat().st_mtime_ns)
-    return [parse(p.read_bytes()) for p in files]
+from harness import (
+    deliver,
+    events,
+    guest_mail,
+    maildir_config,
+    one_pass,
+    reply_to,
+    sent_mail,
+    threads,
+)
 
 
 def quoted(mail: EmailMessage) -> str:
@@ -33,10 +26,10 @@ def quoted(mail: EmailMessage) -> str:
 
 
 def test_a_partial_answer_is_re_asked_once_then_completed(tmp_path: Path) -> None:
-    config = setup(tmp_path)
+    config = maildir_config(tmp_path)
     deliver(config, guest_mail())
     one_pass(config)
-    [questionnaire] = sent(tmp_path)
+    [questionnaire] = sent_mail(tmp_path)
 
     partial = (
         "Thanks! Here are my answers.\n\n"
@@ -52,7 +45,7 @@ def test_a_partial_answer_is_re_asked_once_then_completed(tmp_path: Path) -> Non
     assert thread.state == "awaiting_guest"
     assert thread.answers["background"] == "I have managed a retail store for 8 years."
     assert thread.missing == ["give_back", "availability"]
-    reask = sent(tmp_path)[1]
+    reask = sent_mail(tmp_path)[1]
     text = reask.get_body(("plain",)).get_content()
     assert "I have managed a retail store for 8 years." in text  # echoed, so it can be corrected
     assert "1. What could we learn from you in return?" in text
@@ -73,44 +66,44 @@ def test_a_partial_answer_is_re_asked_once_then_completed(tmp_path: Path) -> Non
     assert thread.missing == []
     assert thread.answers["availability"] == "Tuesday or Thursday mornings, CET."
     assert thread.answers["give_back"] == "An honest view of your careers page."
-    assert len(sent(tmp_path)) == 2  # no more mail to the guest
+    assert len(sent_mail(tmp_path)) == 2  # no more mail to the guest
     assert [w for w, _ in events(config, thread.id)][-2:] == ["answers", "answers_complete"]
 
 
 def test_a_second_partial_answer_is_not_re_asked_again(tmp_path: Path) -> None:
-    config = setup(tmp_path)
+    config = maildir_config(tmp_path)
     deliver(config, guest_mail())
     one_pass(config)
-    [questionnaire] = sent(tmp_path)
+    [questionnaire] = sent_mail(tmp_path)
     deliver(config, reply_to(questionnaire, body="1. Retail manager.\n\n" + quoted(questionnaire)))
     one_pass(config)
-    reask = sent(tmp_path)[1]
+    reask = sent_mail(tmp_path)[1]
 
     deliver(config, reply_to(reask, body="1. Curious about planning.\n\n" + quoted(reask)))
     one_pass(config)
 
-    assert len(sent(tmp_path)) == 2
+    assert len(sent_mail(tmp_path)) == 2
     [thread] = threads(config)
     assert thread.state == "awaiting_guest"
     assert events(config, thread.id)[-1][0] == "still_missing"
 
 
 def test_a_reply_without_answers_gets_no_mail(tmp_path: Path) -> None:
-    config = setup(tmp_path)
+    config = maildir_config(tmp_path)
     deliver(config, guest_mail())
     one_pass(config)
-    [questionnaire] = sent(tmp_path)
+    [questionnaire] = sent_mail(tmp_path)
 
     deliver(config, reply_to(questionnaire, body="Thanks, I will answer on the weekend!"))
     one_pass(config)
 
-    assert len(sent(tmp_path)) == 1
+    assert len(sent_mail(tmp_path)) == 1
     [thread] = threads(config)
     assert events(config, thread.id)[-1][0] == "no_answers"
 
 
 def test_a_german_request_is_answered_in_german_and_its_time_zone_kept(tmp_path: Path) -> None:
-    config = setup(tmp_path)
+    config = maildir_config(tmp_path)
     deliver(
         config,
         guest_mail(
@@ -127,7 +120,7 @@ def test_a_german_request_is_answered_in_german_and_its_time_zone_kept(tmp_path:
 
     [thread] = threads(config)
     assert (thread.language, thread.timezone) == ("de", "Europe/Berlin")
-    [questionnaire] = sent(tmp_path)
+    [questionnaire] = sent_mail(tmp_path)
     text = questionnaire.get_body(("plain",)).get_content()
     assert "kein Vorstellungsgespräch" in text
     assert questionnaire["Subject"] == "Re: Informationsgespräch"

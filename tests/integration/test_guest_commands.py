@@ -3,52 +3,36 @@ confirmation; "delete my data" erases what we hold about them and confirms once.
 
 from __future__ import annotations
 
-from email.message import EmailMessage
 from pathlib import Path
 
 from harness import (
+    deliver,
     events,
     guest_mail,
-    make_config,
+    maildir_config,
     messages,
     one_pass,
     outbox_rows,
-    parse,
     reply_to,
+    sent_mail,
     threads,
 )
-
-from mailagent.config import Config
-from mailagent.inbox import open_inbox
 
 DANA = "dana.ruiz@example.org"
 
 
-def setup(tmp_path: Path) -> Config:
-    return make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
-
-
-def deliver(config: Config, raw: bytes) -> None:
-    open_inbox(config.settings.inbox).append(raw)
-
-
-def sent(tmp_path: Path) -> list[EmailMessage]:
-    files = sorted((tmp_path / "out" / "new").iterdir(), key=lambda p: p.stat().st_mtime_ns)
-    return [parse(p.read_bytes()) for p in files]
-
-
 def test_please_cancel_withdraws_with_one_confirmation(tmp_path: Path) -> None:
-    config = setup(tmp_path)
+    config = maildir_config(tmp_path)
     deliver(config, guest_mail())
     one_pass(config)
-    [questionnaire] = sent(tmp_path)
+    [questionnaire] = sent_mail(tmp_path)
 
     deliver(config, reply_to(questionnaire, body="Please cancel, I found what I needed."))
     one_pass(config)
 
     [thread] = threads(config)
     assert thread.state == "withdrawn"
-    confirmation = sent(tmp_path)[-1]
+    confirmation = sent_mail(tmp_path)[-1]
     assert confirmation["Subject"].startswith("Re: ")
     assert "cancelled your request" in confirmation.get_body(("plain",)).get_content()
     assert confirmation["Auto-Submitted"] == "auto-replied"
@@ -58,14 +42,14 @@ def test_please_cancel_withdraws_with_one_confirmation(tmp_path: Path) -> None:
     # Anything else the guest sends later is stored, never answered.
     deliver(config, reply_to(confirmation, body="Thanks! 1. Retail. 2. Planning."))
     one_pass(config)
-    assert len(sent(tmp_path)) == 2
+    assert len(sent_mail(tmp_path)) == 2
 
 
 def test_delete_my_data_erases_everything_about_the_guest(tmp_path: Path) -> None:
-    config = setup(tmp_path)
+    config = maildir_config(tmp_path)
     deliver(config, guest_mail())
     one_pass(config)
-    [questionnaire] = sent(tmp_path)
+    [questionnaire] = sent_mail(tmp_path)
     deliver(config, reply_to(questionnaire, body="1. Retail manager.\n2. Planning."))
     one_pass(config)
 
@@ -82,21 +66,21 @@ def test_delete_my_data_erases_everything_about_the_guest(tmp_path: Path) -> Non
     assert all(DANA not in row.recipient for row in outbox_rows(config))
     assert all(DANA not in detail for _, detail in events(config, thread.id))
     assert ("forgotten", "personal data erased at the guest's request") in events(config, thread.id)
-    confirmation = sent(tmp_path)[-1]  # the one mail that still went to the address
+    confirmation = sent_mail(tmp_path)[-1]  # the one mail that still went to the address
     assert confirmation["To"].addresses[0].addr_spec == DANA
     assert confirmation["Subject"] == "Your data has been deleted"
 
 
 def test_forget_me_without_an_open_thread_still_erases(tmp_path: Path) -> None:
-    config = setup(tmp_path)
+    config = maildir_config(tmp_path)
     deliver(config, guest_mail())
     one_pass(config)
-    deliver(config, reply_to(sent(tmp_path)[0], body="Please cancel."))
+    deliver(config, reply_to(sent_mail(tmp_path)[0], body="Please cancel."))
     one_pass(config)
 
     deliver(config, guest_mail(subject="Privacy", body="Forget me, please."))
     one_pass(config)
 
     assert all(t.guest_email.endswith("@forgotten.invalid") for t in threads(config))
-    assert [m["Subject"] for m in sent(tmp_path)][-1] == "Your data has been deleted"
+    assert [m["Subject"] for m in sent_mail(tmp_path)][-1] == "Your data has been deleted"
     assert all(DANA.encode() not in m.raw for m in messages(config))

@@ -4,28 +4,21 @@ any reply stops the nudges; a reply after expiry reopens the thread. Time is a p
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 
-from harness import events, guest_mail, make_config, one_pass, parse, reply_to, threads
-
-from mailagent.config import Config
-from mailagent.inbox import open_inbox
+from harness import (
+    deliver,
+    events,
+    guest_mail,
+    maildir_config,
+    make_config,
+    one_pass,
+    reply_to,
+    sent_mail,
+    threads,
+)
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday, 10:00 UTC
-
-
-def setup(tmp_path: Path) -> Config:
-    return make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
-
-
-def deliver(config: Config, raw: bytes) -> None:
-    open_inbox(config.settings.inbox).append(raw)
-
-
-def sent(tmp_path: Path) -> list[EmailMessage]:
-    files = sorted((tmp_path / "out" / "new").iterdir(), key=lambda p: p.stat().st_mtime_ns)
-    return [parse(p.read_bytes()) for p in files]
 
 
 def days(n: float) -> datetime:
@@ -33,7 +26,7 @@ def days(n: float) -> datetime:
 
 
 def test_two_nudges_then_expiry_then_a_reply_reopens(tmp_path: Path) -> None:
-    config = setup(tmp_path)
+    config = maildir_config(tmp_path)
     deliver(config, guest_mail())
     one_pass(config, T0)
 
@@ -44,19 +37,19 @@ def test_two_nudges_then_expiry_then_a_reply_reopens(tmp_path: Path) -> None:
     assert one_pass(config, days(14.01)).jobs == 1
     assert one_pass(config, days(30)).jobs == 0
 
-    kinds = [m["Subject"] for m in sent(tmp_path)]
+    kinds = [m["Subject"] for m in sent_mail(tmp_path)]
     assert kinds[1:] == [
         "A reminder: your informational interview with Example Firm",
         "A reminder: your informational interview with Example Firm",
         "Your informational interview request with Example Firm",
     ]
-    nudge = sent(tmp_path)[1]
+    nudge = sent_mail(tmp_path)[1]
     assert nudge["Auto-Submitted"] == "auto-generated"
     assert "1. Who are you?" in nudge.get_body(("plain",)).get_content()
     [thread] = threads(config)
     assert thread.state == "expired"
 
-    deliver(config, reply_to(sent(tmp_path)[-1], body="Sorry! 1. Retail manager, 8 years."))
+    deliver(config, reply_to(sent_mail(tmp_path)[-1], body="Sorry! 1. Retail manager, 8 years."))
     one_pass(config, days(40))
     [thread] = threads(config)
     assert thread.state == "awaiting_guest"
@@ -64,17 +57,17 @@ def test_two_nudges_then_expiry_then_a_reply_reopens(tmp_path: Path) -> None:
 
 
 def test_a_reply_cancels_the_pending_nudges(tmp_path: Path) -> None:
-    config = setup(tmp_path)
+    config = maildir_config(tmp_path)
     deliver(config, guest_mail())
     one_pass(config, T0)
-    [questionnaire] = sent(tmp_path)
+    [questionnaire] = sent_mail(tmp_path)
 
     deliver(config, reply_to(questionnaire, body="Please cancel, I found what I needed."))
     one_pass(config, days(1))
     for n in (3.01, 7.01, 14.01, 30):
         assert one_pass(config, days(n)).jobs == 0
 
-    assert len(sent(tmp_path)) == 2  # the questionnaire and the withdrawal confirmation
+    assert len(sent_mail(tmp_path)) == 2  # the questionnaire and the withdrawal confirmation
     [thread] = threads(config)
     assert thread.state == "withdrawn"
 

@@ -3,35 +3,27 @@ not kept); a sales pitch or press mail no reply. The event log says why."""
 
 from __future__ import annotations
 
-from email.message import EmailMessage
 from pathlib import Path
 
-from harness import events, guest_mail, make_config, messages, one_pass, parse, reply_to, threads
+from harness import (
+    deliver,
+    events,
+    guest_mail,
+    maildir_config,
+    messages,
+    one_pass,
+    parse,
+    reply_to,
+    sent_mail,
+    threads,
+)
 
 from mailagent.config import Config
-from mailagent.inbox import open_inbox
 from mailagent.parse import parse_message
 
 
 def setup(tmp_path: Path) -> Config:
-    return make_config(
-        tmp_path,
-        f"maildir:{tmp_path / 'in'}",
-        f"maildir:{tmp_path / 'out'}",
-        intent={"applications": "jobs@firm.example"},
-    )
-
-
-def deliver(config: Config, raw: bytes) -> None:
-    open_inbox(config.settings.inbox).append(raw)
-
-
-def sent(tmp_path: Path) -> list[EmailMessage]:
-    folder = tmp_path / "out" / "new"
-    if not folder.exists():
-        return []
-    files = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime_ns)
-    return [parse(p.read_bytes()) for p in files]
+    return maildir_config(tmp_path, intent={"applications": "jobs@firm.example"})
 
 
 def application() -> bytes:
@@ -49,7 +41,7 @@ def test_an_application_gets_a_note_and_its_attachments_are_not_kept(tmp_path: P
 
     [thread] = threads(config)
     assert thread.state == "not_request"
-    [note] = sent(tmp_path)
+    [note] = sent_mail(tmp_path)
     text = note.get_body(("plain",)).get_content()
     assert "jobs@firm.example" in text and "not kept your attachments" in text
     [stored] = [m for m in messages(config) if m.direction == "in"]
@@ -67,7 +59,7 @@ def test_an_application_gets_a_note_and_its_attachments_are_not_kept(tmp_path: P
     one_pass(config)
     [thread] = threads(config)
     assert thread.state == "awaiting_guest"
-    assert "not a job interview" in sent(tmp_path)[-1].get_body(("plain",)).get_content()
+    assert "not a job interview" in sent_mail(tmp_path)[-1].get_body(("plain",)).get_content()
 
 
 def test_sales_and_press_get_no_reply(tmp_path: Path) -> None:
@@ -90,7 +82,7 @@ def test_sales_and_press_get_no_reply(tmp_path: Path) -> None:
     )
     one_pass(config)
 
-    assert sent(tmp_path) == []
+    assert sent_mail(tmp_path) == []
     assert [t.state for t in threads(config)] == ["not_request", "not_request"]
     details = [d for t in threads(config) for w, d in events(config, t.id) if w == "not_request"]
     assert details[0].startswith("not a request, not answered: sales (")
@@ -113,5 +105,5 @@ def test_labelled_answers_in_the_first_mail_are_not_asked_again(tmp_path: Path) 
         "availability": "Tuesday mornings, CET.",
     }
     assert thread.missing == ["learn_goals", "questions_for_us", "give_back"]
-    text = sent(tmp_path)[0].get_body(("plain",)).get_content()
+    text = sent_mail(tmp_path)[0].get_body(("plain",)).get_content()
     assert "Who are you?" not in text and "1. What do you hope to learn" in text

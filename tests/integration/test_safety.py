@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from harness import (
+    deliver,
     events,
     guest_mail,
-    make_config,
+    maildir_config,
     messages,
     one_pass,
     outbox_rows,
@@ -24,23 +25,10 @@ from harness import (
 from mailagent import intake
 from mailagent.cli import main
 from mailagent.config import Config
-from mailagent.inbox import open_inbox
 from mailagent.models import Thread
 from mailagent.parse import Inbound, Limits, parse_message
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-def config_for(tmp_path: Path, **sections: dict[str, object]) -> Config:
-    return make_config(
-        tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}", **sections
-    )
-
-
-def deliver(config: Config, *mails: bytes) -> None:
-    inbox = open_inbox(config.settings.inbox)
-    for raw in mails:
-        inbox.append(raw)
 
 
 def sent_files(tmp_path: Path) -> list[EmailMessage]:
@@ -76,7 +64,7 @@ def reopen_as_new_request(config: Config, thread_id: int, state: str = "expired"
 
 @pytest.mark.parametrize("by", ["verp", "message-id"])
 def test_a_permanent_bounce_stops_mail_to_that_address(tmp_path: Path, by: str) -> None:
-    config = config_for(tmp_path)
+    config = maildir_config(tmp_path)
     deliver(config, guest_mail(sender="Gone <gone@example.org>"))
     one_pass(config, NOW)
     [row] = outbox_rows(config)
@@ -109,7 +97,7 @@ def test_a_permanent_bounce_stops_mail_to_that_address(tmp_path: Path, by: str) 
 
 
 def test_a_delay_notice_changes_nothing(tmp_path: Path) -> None:
-    config = config_for(tmp_path)
+    config = maildir_config(tmp_path)
     deliver(config, guest_mail(sender="Slow <slow@example.org>"))
     one_pass(config, NOW)
     [row] = outbox_rows(config)
@@ -124,7 +112,7 @@ def test_a_delay_notice_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_one_questionnaire_per_address_per_week(tmp_path: Path) -> None:
-    config = config_for(tmp_path)
+    config = maildir_config(tmp_path)
     deliver(config, guest_mail())
     one_pass(config, NOW)
     [first] = threads(config)
@@ -142,7 +130,7 @@ def test_one_questionnaire_per_address_per_week(tmp_path: Path) -> None:
 def test_pause_holds_all_sending_until_resume(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = config_for(tmp_path)
+    config = maildir_config(tmp_path)
     assert main(["--config", str(config.path), "pause", "--reason", "template review"]) == 0
     deliver(config, guest_mail())
     assert main(["--config", str(config.path), "run", "--once"]) == 0
@@ -155,7 +143,7 @@ def test_pause_holds_all_sending_until_resume(
 
 
 def test_the_circuit_breaker_spreads_a_burst_over_minutes(tmp_path: Path) -> None:
-    config = config_for(tmp_path, limits={"global_per_minute": 2})
+    config = maildir_config(tmp_path, limits={"global_per_minute": 2})
     deliver(config, *(guest_mail(sender=f"G{n} <g{n}@example.org>") for n in range(5)))
 
     first = one_pass(config, NOW)
@@ -169,7 +157,7 @@ def test_the_circuit_breaker_spreads_a_burst_over_minutes(tmp_path: Path) -> Non
 def test_a_message_over_the_time_budget_is_quarantined_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = config_for(tmp_path, inbox={"message_seconds": 0.5})
+    config = maildir_config(tmp_path, inbox={"message_seconds": 0.5})
 
     def slow(raw: bytes, limits: Limits) -> Inbound:
         if b"SLOW" in raw:
@@ -211,7 +199,7 @@ def test_a_message_over_the_time_budget_is_quarantined_at_once(
 def test_signals_only_we_set_are_trusted(
     tmp_path: Path, headers: dict[str, str], answered: bool, category: str
 ) -> None:
-    config = config_for(
+    config = maildir_config(
         tmp_path, inbox={"authserv_id": "mx.firm.example", "spam_header": "X-Spam-Flag"}
     )
     deliver(config, guest_mail(headers=headers))

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from mailagent import classify as classify_module
 from mailagent.classify import Us, classify
 from mailagent.compose import Envelope, build_message, mail_context, make_environment, render
 from mailagent.config import FirmSettings, Question
@@ -414,12 +415,30 @@ def mail_like(draw: st.DrawFn) -> bytes:
     return newline.join(lines) + newline + newline + b"".join(body)
 
 
+CATEGORIES = {
+    classify_module.HUMAN,
+    classify_module.AUTO,
+    classify_module.BOUNCE,
+    classify_module.LIST,
+    classify_module.SYSTEM,
+    classify_module.LOOP,
+    classify_module.NOT_TO_US,
+    classify_module.MALFORMED,
+    classify_module.SOFT_AUTO,
+    classify_module.BAD_SENDER,
+    classify_module.SPAM,
+}
+
+
 def _parse_and_classify(raw: bytes) -> None:
     msg = parse_message(raw)
     for text in (msg.subject, msg.from_name):
         assert "\r" not in text and "\n" not in text, text
     assert msg.message_id
-    classify(msg, US)
+    verdict = classify(msg, US)
+    assert verdict.category in CATEGORIES
+    # Whatever it is, mail that is not plainly human names the rule that decided.
+    assert verdict.is_human or verdict.rule
 
 
 @PROPERTY
