@@ -1,0 +1,140 @@
+"""The managers who hold the conversations (``config/managers.toml``), validated like the rest.
+
+A manager is known by name; any of their ``addresses`` may answer for them (the first is where
+mail goes). The pure helpers here answer the questions routing and identity checks ask.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_ADDRESS_RE = re.compile(r"^[^@\s]+@[a-z0-9.-]+\.[a-z]{2,63}$")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def iana_zone(value: str) -> str:
+    """``value`` if it names an IANA time zone; else ValueError with an example."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("an IANA time zone such as Europe/Berlin") from None
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Absence(_Model):
+    """Away from ``start`` to ``end``, both days included, in the manager's zone."""
+
+    start: date
+    end: date
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _order(self) -> Absence:
+        if self.end < self.start:
+            raise ValueError("end must not be before start")
+        return self
+
+
+class OfficeHours(_Model):
+    days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [d for d in value if d.lower() not in _DAYS]
+        if bad or not value:
+            raise ValueError(f"day names from {', '.join(_DAYS)}")
+        return tuple(d.lower() for d in value)
+
+    @model_validator(mode="after")
+    def _order(self) -> OfficeHours:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+    def contains(self, local: datetime, minutes: int) -> bool:
+        """Whether a meeting of ``minutes`` starting at ``local`` fits inside these hours."""
+        end_minutes = local.hour * 60 + local.minute + minutes
+        return (
+            _DAYS[local.weekday()] in self.days
+            and local.time() >= self.start
+            and end_minutes <= self.end.hour * 60 + self.end.minute
+        )
+
+
+class Manager(_Model):
+    name: str = Field(min_length=1, max_length=200)
+    addresses: tuple[str, ...] = Field(min_length=1)
+    expertise: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ("en",)
+    timezone: str = "UTC"
+    monthly_quota: int = Field(default=2, ge=0, le=100)
+    absences: tuple[Absence, ...] = ()
+    office_hours: OfficeHours = OfficeHours()
+    active: bool = True
+
+    @field_validator("addresses")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(a.strip().lower() for a in value)
+        bad = [a for a in cleaned if not _ADDRESS_RE.match(a)]
+        if bad:
+            raise ValueError(f"not an address: {', '.join(bad)}")
+        return cleaned
+
+    @field_validator("expertise", "languages")
+    @classmethod
+    def _lower(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(v.strip().lower() for v in value if v.strip())
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return iana_zone(value)
+
+    @property
+    def email(self) -> str:
+        """Where mail to this manager goes."""
+        return self.addresses[0]
+
+    def absent_on(self, now: datetime) -> Absence | None:
+        today = now.astimezone(ZoneInfo(self.timezone)).date()
+        return next((a for a in self.absences if a.start <= today <= a.end), None)
+
+    def owns(self, address: str) -> bool:
+        return address.strip().lower() in self.addresses
+
+
+class ManagersFile(_Model):
+    managers: tuple[Manager, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique(self) -> ManagersFile:
+        names = [m.name.lower() for m in self.managers]
+        if len(set(names)) != len(names):
+            raise ValueError("manager names must be unique")
+        addresses = [a for m in self.managers for a in m.addresses]
+        repeated = sorted({a for a in addresses if addresses.count(a) > 1})
+        if repeated:
+            raise ValueError(f"an address belongs to one manager only: {', '.join(repeated)}")
+        return self
+
+    def by_name(self, name: str) -> Manager | None:
+        wanted = name.strip().lower()
+        return next((m for m in self.managers if m.name.lower() == wanted), None)
+
+    def by_address(self, address: str) -> Manager | None:
+        return next((m for m in self.managers if m.owns(address)), None)
+
+    def find(self, name_or_address: str) -> Manager | None:
+        return self.by_name(name_or_address) or self.by_address(name_or_address)

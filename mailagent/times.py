@@ -1,0 +1,410 @@
+"""PURE: meeting times in people's words, and times written for a reader.
+
+:func:`find_slots` reads the times a manager (or guest) wrote: "Thursday 3pm", "Do 3.12. 15:00",
+"2026-12-03 15:00 CET", "Tue 10:00 or Wed 14:30". Only a day *and* a clock time make a slot: "5
+years of experience" or "Thursday" alone are no times, and nothing is guessed. Explicit dates go
+through dateparser (in the writer's zone, relative to when the mail was written); weekdays and
+"tomorrow" are resolved here, because dateparser reads a weekday named on that same weekday as
+today, while people mean next week.
+
+:func:`describe` writes a slot for a reader, in the reader's zone and language (Babel).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAYS: dict[str, int] = {
+    **dict.fromkeys(("monday", "mon", "montag"), 0),
+    **dict.fromkeys(("tuesday", "tue", "tues", "dienstag"), 1),
+    **dict.fromkeys(("wednesday", "wed", "mittwoch"), 2),
+    **dict.fromkeys(("thursday", "thu", "thur", "thurs", "donnerstag"), 3),
+    **dict.fromkeys(("friday", "fri", "freitag"), 4),
+    **dict.fromkeys(("saturday", "sat", "samstag", "sonnabend"), 5),
+    **dict.fromkeys(("sunday", "sun", "sonntag"), 6),
+}
+# German two-letter abbreviations are English words too ("do", "so"): they count only when a
+# date or a clock time follows at once ("Do 3.12.", "Di 10:00").
+SHORT_DE = {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4, "sa": 5, "so": 6}
+RELATIVE = {
+    "today": 0,
+    "heute": 0,
+    "tomorrow": 1,
+    "morgen": 1,
+    "übermorgen": 2,
+    "uebermorgen": 2,
+    "day after tomorrow": 2,
+}
+MONTHS = (
+    r"jan(?:uary|uar)?|feb(?:ruary|ruar)?|m(?:ar(?:ch)?|ärz|aerz)|apr(?:il)?|ma[iy]|"
+    r"june?|juni|july?|juli|aug(?:ust)?|sep(?:t(?:ember)?)?|o[ck]t(?:ober)?|nov(?:ember)?|"
+    r"de[cz](?:ember)?"
+)
+ZONES = {
+    "cet": "Europe/Berlin",
+    "cest": "Europe/Berlin",
+    "mez": "Europe/Berlin",
+    "mesz": "Europe/Berlin",
+    "utc": "UTC",
+    "gmt": "UTC",
+    "bst": "Europe/London",
+    "est": "America/New_York",
+    "edt": "America/New_York",
+    "cst": "America/Chicago",
+    "cdt": "America/Chicago",
+    "mst": "America/Denver",
+    "mdt": "America/Denver",
+    "pst": "America/Los_Angeles",
+    "pdt": "America/Los_Angeles",
+}
+_WEEKDAY_WORDS = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+_DAY = re.compile(
+    rf"""
+    (?P<iso>\b\d{{4}}-\d{{2}}-\d{{2}}\b)
+    | (?P<dotted>\b\d{{1,2}}\.\d{{1,2}}\.(?:\d{{4}}|\d{{2}}(?!\d))?)(?![\d:])
+    | (?P<slashed>\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b)
+    | (?P<named>\b\d{{1,2}}(?:st|nd|rd|th|\.)?\s*(?:of\s+)?(?:{MONTHS})\b\.?(?:\s+\d{{4}})?
+        | \b(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?)
+    | (?P<relative>\bday\ after\ tomorrow\b|\btomorrow\b|\btoday\b|\bheute\b|
+        \b(?<!guten\ )morgen\b|\bübermorgen\b|\buebermorgen\b)
+    | (?P<weekday>\b(?:{_WEEKDAY_WORDS})\b\.?)
+    | (?P<short>\b(?:mo|di|mi|do|fr|sa|so)\b\.?(?=\s*,?\s*(?:\d{{1,2}}[.:]|\d{{1,2}}\s*uhr)))
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_TIME = re.compile(
+    r"""
+    (?P<range>\b(?P<rh>\d{1,2})(?::(?P<rm>\d{2}))?\s*[-–]\s*\d{1,2}(?::\d{2})?\s*
+        (?P<rap>[ap]\.?m\.?)(?![a-z]))
+    | (?P<span>\b(?P<sh>\d{1,2})[:.](?P<sm>[0-5]\d)\s*[-–]\s*\d{1,2}[:.][0-5]\d\b)
+    | (?P<clock>\b(?P<h>\d{1,2})[:.](?P<m>[0-5]\d)(?![\d.]\d)\s*(?P<ap>[ap]\.?m\.?(?![a-z]))?)
+    | (?P<ampm>\b(?P<h2>\d{1,2})\s*(?P<ap2>[ap]\.?m\.?)(?![a-z]))
+    | (?P<uhr>\b(?P<h3>\d{1,2})\s*(?:uhr|h)\b)
+    | (?P<um>\bum\s+(?P<h4>\d{1,2})\b(?![.:\d]))
+    | (?P<noon>\bnoon\b|\bmittags?\b)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_ZONE = re.compile(
+    r"\b(" + "|".join(ZONES) + r")\b|\b([A-Z][a-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?)\b",
+    re.IGNORECASE,
+)
+_NEGATIVE = re.compile(
+    r"\b(can'?t|cannot|won'?t|not|isn'?t|doesn'?t|don'?t|unable|nicht|kein|keine)\b",
+    re.IGNORECASE,
+)
+_NEXT = re.compile(r"\b(next|nächsten|naechsten|kommenden)\s+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Token:
+    start: int
+    kind: str  # "day" or "time"
+    value: object
+
+
+def find_slots(text: str, timezone: str, sent: datetime, max_days: int = 120) -> list[datetime]:
+    """Every slot (aware, UTC) in ``text``, in order, without repeats.
+
+    ``timezone``: the writer's zone, used where the text names none; ``sent``: when the mail was
+    written (days and weekdays count from there). Slots not after ``sent`` or more than
+    ``max_days`` later are dropped (a year misread is worse than a question).
+    """
+    zone = ZoneInfo(timezone)
+    base = sent.astimezone(zone)
+    slots: list[datetime] = []
+    for line in text.splitlines():
+        for day, clock, named_zone in _pairs(line, base):
+            local = datetime.combine(
+                day, clock, tzinfo=ZoneInfo(named_zone) if named_zone else zone
+            )
+            if named_zone:
+                local = local.astimezone(zone)
+            slot = _canonical(local)
+            if base < local <= base + timedelta(days=max_days) and slot not in slots:
+                slots.append(slot)
+    return slots
+
+
+def _canonical(local: datetime) -> datetime:
+    return local.astimezone(UTC)
+
+
+def _pairs(line: str, base: datetime) -> list[tuple[date, time, str]]:
+    """(day, clock, zone named or "") for each clock time that has a day before (or after) it."""
+    tokens = _tokens(line, base)
+    found: list[tuple[date, time, str]] = []
+    pending: list[date] = []  # days named since the last clock time ("Thu or Fri at 3pm")
+    last_day: date | None = None
+    for i, tok in enumerate(tokens):
+        if tok.kind == "day":
+            pending.append(tok.value)  # type: ignore[arg-type]
+            continue
+        clock = tok.value
+        assert isinstance(clock, time)
+        zone = _zone_after(line, tok.start)
+        if pending:
+            days = pending
+        elif last_day is not None:
+            days = [last_day]  # "Tue 10:00 or 14:00"
+        else:
+            following = next((t for t in tokens[i + 1 :] if t.kind == "day"), None)
+            days = [following.value] if following else []  # type: ignore[list-item]
+        found.extend((d, clock, zone) for d in days)
+        if days:
+            last_day = days[-1]
+        pending = []
+    return found
+
+
+def _tokens(line: str, base: datetime) -> list[_Token]:
+    tokens: list[_Token] = []
+    taken: list[tuple[int, int]] = []
+    after_weekday = False
+    for m in _DAY.finditer(line):
+        day = _day(m, line, base)
+        if day is None:
+            continue
+        is_date = m.lastgroup not in ("weekday", "short", "relative")
+        if after_weekday and is_date:
+            between = line[taken[-1][1] : m.start()]
+            if re.fullmatch(r"[\s,]*(?:den\s*)?", between, re.IGNORECASE):
+                tokens.pop()  # "Tuesday, 8 December": the date says it; the weekday only echoes
+                taken.pop()
+        tokens.append(_Token(m.start(), "day", day))
+        taken.append(m.span())
+        after_weekday = m.lastgroup in ("weekday", "short")
+    for m in _TIME.finditer(line):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        clock = _clock(m)
+        if clock is not None:
+            tokens.append(_Token(m.start(), "time", clock))
+    return sorted(tokens, key=lambda t: t.start)
+
+
+def _day(m: re.Match[str], line: str, base: datetime) -> date | None:
+    today = base.date()
+    kind = m.lastgroup or ""
+    word = m.group(0).lower().rstrip(".").strip()
+    if kind == "relative":
+        return today + timedelta(days=RELATIVE[word])
+    if kind in ("weekday", "short"):
+        index = WEEKDAYS.get(word, SHORT_DE.get(word, -1))
+        ahead = (index - today.weekday()) % 7 or 7  # the same weekday means next week
+        if _NEXT.search(line[: m.start()]) and ahead < 2:
+            ahead += 7
+        return today + timedelta(days=ahead)
+    if kind == "dotted" and word.count(".") == 1:
+        # "3.12." has no year; dateparser needs one, and a date already past means next year.
+        day, month = (int(p) for p in word.split("."))
+        return _next_date(today, month, day)
+    return _explicit(word, base)
+
+
+def _next_date(today: date, month: int, day: int) -> date | None:
+    for year in (today.year, today.year + 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            return None
+        if candidate >= today:
+            return candidate
+    return None
+
+
+def _explicit(text: str, base: datetime) -> date | None:
+    """An explicit date through dateparser, in the writer's date order; a year it invents far
+    ahead (a known slip with German dates) is brought back to the next such day."""
+    import dateparser  # type: ignore[import-untyped]  # heavy: loaded only when needed
+
+    order = "MDY" if month_first(str(base.tzinfo)) else "DMY"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # dateparser's own deprecation warnings
+        parsed = dateparser.parse(
+            text,
+            languages=["en", "de"],
+            settings={
+                "RELATIVE_BASE": base.replace(tzinfo=None),
+                "PREFER_DATES_FROM": "future",
+                "DATE_ORDER": order,
+                "REQUIRE_PARTS": ["day", "month"],
+            },
+        )
+    if parsed is None:
+        return None
+    found: date = parsed.date()
+    if found.year > base.year + 1:
+        return _next_date(base.date(), found.month, found.day)
+    return found
+
+
+_US_ZONES = frozenset(
+    {
+        "America/New_York",
+        "America/Chicago",
+        "America/Denver",
+        "America/Los_Angeles",
+        "America/Phoenix",
+        "America/Anchorage",
+        "America/Detroit",
+        "America/Boise",
+        "America/Juneau",
+        "America/Puerto_Rico",
+        "Pacific/Honolulu",
+    }
+)
+
+
+def month_first(timezone: str) -> bool:
+    """Whether people in ``timezone`` write 12/3 for December 3 (the United States); most of
+    the Americas, like Europe, write the day first."""
+    return timezone in _US_ZONES or timezone.startswith(
+        ("US/", "America/Indiana/", "America/Kentucky/", "America/North_Dakota/")
+    )
+
+
+def _clock(m: re.Match[str]) -> time | None:
+    kind = m.lastgroup
+    groups = m.groupdict()
+    if groups["noon"]:
+        return time(12, 0)
+    if groups["range"]:
+        hour, minute, ampm = int(groups["rh"]), int(groups["rm"] or 0), groups["rap"]
+    elif groups["span"]:  # "15:00–15:30": the meeting starts at the first
+        hour, minute, ampm = int(groups["sh"]), int(groups["sm"]), None
+    elif groups["clock"]:
+        hour, minute, ampm = int(groups["h"]), int(groups["m"]), groups["ap"]
+    elif groups["ampm"]:
+        hour, minute, ampm = int(groups["h2"]), 0, groups["ap2"]
+    elif groups["uhr"]:
+        hour, minute, ampm = int(groups["h3"]), 0, None
+    elif groups["um"]:
+        hour, minute, ampm = int(groups["h4"]), 0, None
+        if not 7 <= hour <= 20:
+            return None  # "um 3" could be night or day: not a time we would act on
+    else:  # pragma: no cover - the pattern has no other branch
+        raise AssertionError(kind)
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm.lower().startswith("p") else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def _zone_after(line: str, start: int) -> str:
+    """A zone named right after a clock time ("15:00 CET", "3pm Europe/London"), or ""."""
+    m = _ZONE.search(line, start, start + 40)
+    if m is None or not _TIME.match(line, start):
+        return ""
+    end = _TIME.match(line, start).end()  # type: ignore[union-attr]
+    if line[end : m.start()].strip(" ,()"):
+        return ""
+    if m.group(1):
+        return ZONES[m.group(1).lower()]
+    try:
+        ZoneInfo(m.group(2))
+    except (KeyError, ValueError):
+        return ""
+    return m.group(2)
+
+
+def add_working_days(start: datetime, days: int, timezone: str) -> datetime:
+    """``start`` plus ``days`` working days (Monday to Friday) in ``timezone``, same clock time."""
+    local = start.astimezone(ZoneInfo(timezone))
+    added = 0
+    while added < days:
+        local += timedelta(days=1)
+        if local.weekday() < 5:
+            added += 1
+    return local.astimezone(start.tzinfo)
+
+
+def describe(start: datetime, minutes: int, timezone: str, language: str) -> str:
+    """ "Thursday, 3 December 2026, 15:00–15:30 (CET, Europe/Berlin)" in the reader's language."""
+    from babel.dates import format_datetime, format_time
+
+    zone = ZoneInfo(timezone)
+    local = start.astimezone(zone)
+    end = local + timedelta(minutes=minutes)
+    locale = language if language in ("en", "de") else "en"
+    day = format_datetime(
+        local, "EEEE, d. MMMM y" if locale == "de" else "EEEE, d MMMM y", locale=locale
+    )
+    begin = format_time(local, "HH:mm", locale=locale)
+    until = format_time(end, "HH:mm", locale=locale)
+    # The IANA name is clearer to readers abroad than Babel's long names.
+    short = local.tzname() or timezone
+    name = timezone if short == timezone or timezone == "UTC" else f"{short}, {timezone}"
+    return f"{day}, {begin}–{until} ({name})"
+
+
+def without_negated(text: str) -> str:
+    """``text`` with its negative parts blanked out: a sentence that negates, or the part of it
+    between commas that does ("Thursday doesn't work for me, how about Friday 10am?")."""
+    if not _NEGATIVE.search(text):
+        return text
+    parts = re.split(r"(,\s+)", text)
+    if not any(_NEGATIVE.search(p) for p in parts[::2]) or len(parts) == 1:
+        return " " * len(text)
+    return "".join(
+        " " * len(p) if i % 2 == 0 and _NEGATIVE.search(p) else p for i, p in enumerate(parts)
+    )
+
+
+NONE_FITS = -1
+_ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "erste": 1,
+    "ersten": 1,
+    "zweite": 2,
+    "zweiten": 2,
+    "dritte": 3,
+    "dritten": 3,
+    "vierte": 4,
+    "fünfte": 5,
+}
+_NONE = re.compile(
+    r"\b(none of (them|these|those)|neither|no time (fits|works)|"
+    r"(doesn't|does not|don't|do not) (work|suit|fit)|can't make (any|either)|"
+    r"keine?r? (der|davon|passt)|passt (mir )?(leider )?nicht|geht (bei mir )?(leider )?nicht)",
+    re.IGNORECASE,
+)
+
+
+def pick_slot(text: str, slots: Sequence[datetime], timezone: str, sent: datetime) -> int | None:
+    """Which of the offered ``slots`` a guest's reply picks: its index, NONE_FITS, or None when
+    the reply does not say (it is then asked once more, never guessed)."""
+    head = "\n".join(line for line in text.splitlines()[:8] if line.strip())[:400]
+    low = "\n".join(without_negated(line) for line in head.lower().splitlines())
+    number = re.match(r"\s*(\d)\b(?![.:]\d)", low) or re.search(
+        r"\b(?:option|nr\.?|no\.?|number|nummer|#)\s*(\d)\b(?![.:]\d)", low
+    )
+    if number and 1 <= int(number.group(1)) <= len(slots):
+        return int(number.group(1)) - 1
+    for word, n in _ORDINALS.items():
+        if re.search(rf"\b{word}\b", low) and n <= len(slots):
+            return n - 1
+    zone = ZoneInfo(timezone)
+    written = find_slots(low, timezone, sent)
+    same = [i for i, s in enumerate(slots) if s in written]
+    if len(same) == 1:
+        return same[0]
+    days = {WEEKDAYS[w] for w in re.findall(rf"\b({_WEEKDAY_WORDS})\b", low)}
+    on_day = [i for i, s in enumerate(slots) if s.astimezone(zone).weekday() in days]
+    if len(on_day) == 1:
+        return on_day[0]
+    if _NONE.search(head):
+        return NONE_FITS
+    return None
