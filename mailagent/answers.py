@@ -106,6 +106,9 @@ def split_reply(text: str, languages: Sequence[str] = ("en",)) -> tuple[str, str
         return text.strip(), ""
     if not replies:
         return text.strip(), ""
+    if replies[0].headers:
+        # The parser drops an empty reply above the quote: nothing new was written.
+        return "", "\n".join(r.body or "" for r in replies)
     top = replies[0].body or ""
     quoted = "\n".join(r.body or "" for r in replies[1:])
     return top.strip(), quoted

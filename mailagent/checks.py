@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from mailagent import compose, store
+from mailagent import compose, mail_context, store
 from mailagent.config import Config
 from mailagent.errors import MailagentError
 
@@ -27,7 +28,29 @@ def template_files(env: jinja2.Environment) -> list[tuple[str, str]]:
 
 def sample_context(config: Config, language: str) -> dict[str, Any]:
     """The variables of a typical mail, for rendering templates without a real thread."""
-    return compose.mail_context(
+    start = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
+    reader = mail_context.Reader("guest", SAMPLE_GUEST[0], language, "Europe/Berlin")
+    meeting = mail_context.meeting_context(
+        thread_id=7,
+        reader=reader,
+        manager_name="Sam Lee",
+        manager_email="sam.lee@firm.example",
+        start=start,
+        minutes=config.settings.meetings.minutes,
+        rescheduled=False,
+        proposals=[start, start + timedelta(days=1, hours=2)],
+        words="Looking forward to it. Could we talk about warehouse automation too?",
+        answers=[
+            (q.key, q.wording(language), "A few sentences in the guest's own words.")
+            for q in config.questionnaire.questions
+        ],
+        give_back_question=next(
+            (q.wording(language) for q in config.questionnaire.questions if q.key == "give_back"),
+            "",
+        ),
+        suggestions=[start, start + timedelta(days=1)],
+    )
+    return meeting | compose.mail_context(
         config.settings.firm,
         guest_name=SAMPLE_GUEST[0],
         guest_email=SAMPLE_GUEST[1],
@@ -63,10 +86,45 @@ def run_checks(config: Config) -> list[tuple[str, bool, str]]:
         results.append(("templates", True, f"{len(names)} render: {', '.join(names)}"))
     except MailagentError as exc:
         results.append(("templates", False, str(exc)))
+    results.append(("plan", True, plan(config, datetime.now(UTC))))
+    results.append(_check_managers(config, datetime.now(UTC)))
     results.append(_check_database(settings.database.url))
     results.append(_check_inbox(config))
     results.append(_check_outbox(config))
     return results
+
+
+def plan(config: Config, now: datetime) -> str:
+    """What mailagent will do, in one line an admin can check against their intent."""
+    settings = config.settings
+    languages = sorted({lang for q in config.questionnaire.questions for lang in q.text})
+    guest, managers, meetings = settings.guest, settings.managers, settings.meetings
+    nudges = ", ".join(f"{d:g}" for d in guest.nudge_days) or "none"
+    return (
+        f"questionnaire in {', '.join(languages)} ({len(config.questionnaire.questions)} "
+        f"questions); guest nudges at {nudges} days, expiry after {guest.expire_days:g}; "
+        f"managers nudged after {managers.nudge_working_days} and re-routed after "
+        f"{managers.answer_working_days} working days; {meetings.minutes}-minute meetings, "
+        f"reminders {meetings.reminder_hours:g} h before; when nobody is free: "
+        f"{managers.when_none_available}"
+    )
+
+
+def _check_managers(config: Config, now: datetime) -> tuple[str, bool, str]:
+    managers = config.managers.managers
+    active = [m for m in managers if m.active]
+    week = [now + timedelta(days=d) for d in range(7)]
+    away = [m.name for m in active if any(m.absent_on(day) for day in week)]
+    if not active:
+        return ("managers", False, f"{len(managers)} configured, none active: nobody to route to")
+    speaks = sorted({lang for m in active for lang in m.languages})
+    detail = (
+        f"{len(managers)} managers, {len(active)} active, {len(away)} absent this week"
+        + (f" ({', '.join(away)})" if away else "")
+        + f"; languages {', '.join(speaks)}; "
+        + f"{sum(m.monthly_quota for m in active)} conversations a month at most"
+    )
+    return ("managers", True, detail)
 
 
 def _check_database(url: str) -> tuple[str, bool, str]:

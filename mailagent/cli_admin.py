@@ -11,6 +11,10 @@ if TYPE_CHECKING:
 
 
 def add_thread_actions(tsub: Any) -> None:
+    reassign = tsub.add_parser("reassign", help="give a thread to another manager (new brief)")
+    reassign.add_argument("id", type=int)
+    reassign.add_argument("manager", help="the manager's name or one of their addresses")
+    reassign.set_defaults(func=cmd_threads_reassign)
     close = tsub.add_parser("close", help="end a conversation by hand (timers cancelled)")
     close.add_argument("id", type=int)
     close.set_defaults(func=cmd_threads_close)
@@ -21,6 +25,14 @@ def add_thread_actions(tsub: Any) -> None:
 
 
 def add_admin_parsers(sub: Any) -> None:
+    from mailagent.cli import _instant
+
+    insights = sub.add_parser("insights", help="what guests told us about ourselves, by theme")
+    insights.add_argument("--since", type=_instant, help="threads updated at or after (ISO 8601)")
+    insights.add_argument("--until", type=_instant, help="threads updated before (ISO 8601)")
+    insights.add_argument("--json", action="store_true")
+    insights.set_defaults(func=cmd_insights)
+
     jobs = sub.add_parser("jobs", help="scheduled work (nudges, expiry...)")
     jsub = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
     jlist = jsub.add_parser("list", help="one line per job, soonest first")
@@ -259,4 +271,52 @@ def cmd_status(config: Config, args: argparse.Namespace) -> int:
     )
     print(f"last fetch {data['last_fetch'] or 'never'}, last send {data['last_send'] or 'never'}")
     print(f"sending {data['paused'] or 'active'}")
+    return 0
+
+
+def cmd_insights(config: Config, args: argparse.Namespace) -> int:
+    import json
+
+    from mailagent import insights
+
+    stack, session = _admin_session(config, readonly=True)
+    with stack:
+        remarks = insights.collect(session, args.since, args.until)
+    grouped = insights.group(remarks, config.settings.insights.themes)
+    print(
+        json.dumps(insights.as_json(grouped), indent=2) if args.json else insights.as_text(grouped)
+    )
+    return 0
+
+
+def cmd_threads_reassign(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import effects, staffing, store
+    from mailagent.admin import actor
+    from mailagent.errors import MailagentError
+    from mailagent.meeting_flow import decide_reassign
+    from mailagent.models import Thread
+    from mailagent.runtime import opened, utcnow
+
+    manager = config.managers.find(args.manager)
+    if manager is None:
+        raise MailagentError(f"no manager named or addressed {args.manager!r} in managers.toml")
+    now = utcnow()
+    with opened(config) as rt, store.transaction(rt.engine) as session:
+        thread = session.get(Thread, args.id, with_for_update=True)
+        view = effects.thread_view(session, thread, now)
+        if thread is None or view is None:
+            raise MailagentError(f"no thread {args.id}")
+        try:
+            decision = decide_reassign(
+                view,
+                (manager.name, manager.email),
+                actor(),
+                staffing.meeting_rules(rt),
+                now,
+                manager.timezone,
+            )
+        except ValueError as exc:
+            raise MailagentError(str(exc)) from None
+        effects.apply(rt, session, thread, decision, None, now, actor=actor())
+    print(f"thread {args.id} reassigned to {manager.name}; brief queued")
     return 0

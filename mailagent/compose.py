@@ -202,8 +202,15 @@ def thread_headers(
     return parent_id, tuple(chain)
 
 
-def build_message(envelope: Envelope, text: str, html: str | None) -> EmailMessage:
-    """The complete outgoing mail: text part, optional HTML alternative, our headers."""
+def build_message(
+    envelope: Envelope, text: str, html: str | None, ics: bytes | None = None, method: str = ""
+) -> EmailMessage:
+    """The complete outgoing mail: text part, optional HTML alternative, our headers.
+
+    With ``ics`` (a calendar invite for ``method``) the mail is multipart/mixed: the
+    alternatives text, HTML and ``text/calendar; method=...`` (which calendar clients act on),
+    plus the same invite as an ``invite.ics`` attachment for clients that only offer files.
+    """
     msg = EmailMessage()
     msg["Message-ID"] = f"<{envelope.message_id}>"
     msg["Date"] = format_datetime(envelope.date)
@@ -223,6 +230,18 @@ def build_message(envelope: Envelope, text: str, html: str | None) -> EmailMessa
     if html is not None:
         msg.add_alternative(
             _encodable(html), subtype="html", charset="utf-8", cte="quoted-printable"
+        )
+    if ics is not None:
+        if html is None:
+            msg.make_alternative()
+        calendar = EmailMessage()
+        calendar.set_content(ics, maintype="text", subtype="calendar", cte="base64")
+        calendar.set_param("charset", "utf-8")
+        calendar.set_param("method", method)
+        del calendar["MIME-Version"]  # only the top level carries it
+        msg.attach(calendar)
+        msg.add_attachment(
+            ics, maintype="application", subtype="ics", filename="invite.ics", cte="base64"
         )
     return msg
 

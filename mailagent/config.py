@@ -15,16 +15,16 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from mailagent.endpoints import Endpoint, parse_endpoint, refuse_clear_text_login
 from mailagent.errors import ConfigError
+from mailagent.managers import ManagersFile, iana_zone
 
 DEFAULT_CONFIG = Path("config/mailagent.toml")
 ENV_PREFIX = "MAILAGENT_"
@@ -259,11 +259,7 @@ class GuestSettings(_Section):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("an IANA time zone such as Europe/Berlin") from None
-        return value
+        return iana_zone(value)
 
 
 class IntentSettings(_Section):
@@ -297,6 +293,53 @@ class IntentFile(_Section):
         if not {"request", "application"} <= set(names):
             raise ValueError("needs the categories 'request' and 'application'")
         return self
+
+
+class ManagerSettings(_Section):
+    """How managers are chosen and chased (the managers themselves: ``file``)."""
+
+    file: str = "config/managers.toml"
+    answer_working_days: int = Field(default=3, ge=1, le=30)
+    nudge_working_days: int = Field(default=2, ge=1, le=30)
+    when_none_available: Literal["decline", "waitlist"] = "decline"
+    waitlist_days: float = Field(default=14, ge=1, le=365)
+    admins: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _nudge_first(self) -> ManagerSettings:
+        if self.nudge_working_days >= self.answer_working_days:
+            raise ValueError("nudge_working_days must be less than answer_working_days")
+        return self
+
+    @field_validator("admins")
+    @classmethod
+    def _admins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [a for a in value if "@" not in a or any(c.isspace() for c in a)]
+        if bad:
+            raise ValueError(f"admin addresses, e.g. ['ops@firm.example']; not: {bad}")
+        return tuple(a.lower() for a in value)
+
+
+class MeetingSettings(_Section):
+    """The meeting and what happens around it."""
+
+    minutes: int = Field(default=30, ge=10, le=120)
+    reminder_hours: float = Field(default=24, ge=1, le=168)
+    held_after_hours: float = Field(default=2, ge=0, le=72)
+    feedback_days: float = Field(default=7, ge=1, le=60)
+    checkin_months: int = Field(default=0, ge=0, le=36)
+    consent_months: int = Field(default=24, ge=1, le=120)
+
+
+class InsightsSettings(_Section):
+    """Themes for ``mailagent insights``: words that place a guest's remark under a theme."""
+
+    themes: dict[str, tuple[str, ...]] = {
+        "web_page": ("web page", "website", "web site", "careers page", "homepage", "webseite"),
+        "social_media": ("social media", "linkedin", "instagram", "facebook", "tiktok", "youtube"),
+        "industry": ("industry", "market", "competitor", "branche", "markt"),
+        "blind_spots": ("blind spot", "overlook", "missing", "nobody", "unclear", "confusing"),
+    }
 
 
 class TemplateSettings(_Section):
@@ -377,6 +420,9 @@ class Settings(BaseSettings):
     limits: LimitsSettings = LimitsSettings()
     guest: GuestSettings = GuestSettings()
     intent: IntentSettings = IntentSettings()
+    managers: ManagerSettings = ManagerSettings()
+    meetings: MeetingSettings = MeetingSettings()
+    insights: InsightsSettings = InsightsSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -399,6 +445,7 @@ class Config:
     questionnaire: Questionnaire
     path: Path
     intent: IntentFile | None = None
+    managers: ManagersFile = field(default_factory=ManagersFile)
 
 
 def config_path(explicit: str | None) -> Path:
@@ -417,7 +464,15 @@ def load_config(path: Path) -> Config:
     questionnaire = _validate(Questionnaire, _read_toml(qpath), qpath)
     ipath = Path(settings.intent.file)
     intent = _validate(IntentFile, _read_toml(ipath), ipath)
-    return Config(settings=settings, questionnaire=questionnaire, path=path, intent=intent)
+    mpath = Path(settings.managers.file)
+    managers = _validate(ManagersFile, _read_toml(mpath), mpath)
+    return Config(
+        settings=settings,
+        questionnaire=questionnaire,
+        path=path,
+        intent=intent,
+        managers=managers,
+    )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -63,6 +63,15 @@ class ThreadView:
     reasks: int = 0
     nudges: int = 0
     timezone: str = ""
+    manager_name: str = ""
+    manager_email: str = ""
+    meeting_start: datetime | None = None
+    proposals: tuple[datetime, ...] = ()
+    feedback: str = ""
+    manager_notes: str = ""
+    consent: bool = False
+    keep_in_touch: bool = False
+    clarifications: int = 0
 
 
 @dataclass(frozen=True)
@@ -87,16 +96,44 @@ class JobSpec:
 NUDGE = "nudge_guest"
 EXPIRE = "expire_guest"
 GUEST_TIMERS = (NUDGE, EXPIRE)
+# The manager side's timers (mailagent.meeting_flow), stopped when a guest withdraws.
+MANAGER_SIDE_TIMERS = (
+    "nudge_manager",
+    "reroute_manager",
+    "reminder_guest",
+    "reminder_manager",
+    "mark_held",
+    "close_held",
+    "route_retry",
+    "checkin_guest",
+)
 
 
 @dataclass(frozen=True)
 class MailSpec:
-    """A mail to write to the outbox. ``in_reply_to_inbound``: it answers the mail being handled."""
+    """A mail to write to the outbox. ``in_reply_to_inbound``: it answers the mail being handled.
+
+    It goes to the guest (``to_guest``), else to the admins (``to_admins``), else to the thread's
+    manager. ``invite`` attaches the meeting's calendar invite (REQUEST or CANCEL); ``words`` is
+    someone's own text the mail carries (a relayed message, a reason), shown as plain text.
+    """
 
     kind: str
     to_guest: bool
     auto_submitted: str
     in_reply_to_inbound: bool
+    to_admins: bool = False
+    invite: str = ""
+    words: str = ""
+
+
+@dataclass(frozen=True)
+class Assign:
+    """Give the thread to a manager (``why``: the routing reason)."""
+
+    name: str
+    email: str
+    why: str
 
 
 @dataclass(frozen=True)
@@ -118,6 +155,19 @@ class Decision:
     cancel_jobs: tuple[str, ...] = ()
     strip_attachments: bool = False
     log: str = ""
+    # The manager side (see mailagent.meeting_flow).
+    route: bool = False
+    assign: Assign | None = None
+    end_assignment: str = ""
+    meeting_start: datetime | None = None
+    new_meeting: bool = False
+    cancel_meeting: bool = False
+    proposals: tuple[datetime, ...] | None = None
+    feedback: str = ""
+    manager_notes: str = ""
+    keep_in_touch: bool | None = None
+    consent: bool = False
+    talent_pool: bool = False
 
 
 def decide_inbound(
@@ -214,6 +264,7 @@ def _new_request(
             attach=True,
             create_thread=not reopen,
             state=MATCHING,
+            route=True,
             answers=dict(found),
             missing=(),
             events=tuple(events),
@@ -261,7 +312,8 @@ def _on_thread(
             state=WITHDRAWN,
             mails=(MailSpec("withdrawn", True, AUTO_REPLIED, True),),
             events=((what, detail), ("withdrawn", "the guest asked to stop; nothing more is sent")),
-            cancel_jobs=GUEST_TIMERS,
+            cancel_jobs=(*GUEST_TIMERS, *MANAGER_SIDE_TIMERS),
+            end_assignment="released",
             log=f"{detail}; withdrawn at the guest's request",
         )
     if who == "guest" and thread.state == EXPIRED:
@@ -282,7 +334,8 @@ def _forget(create: bool) -> Decision:
         mails=(MailSpec("forgotten", True, AUTO_REPLIED, True),),
         events=(("forgotten", "personal data erased at the guest's request"),),
         forget=True,
-        cancel_jobs=GUEST_TIMERS,
+        cancel_jobs=(*GUEST_TIMERS, *MANAGER_SIDE_TIMERS),
+        end_assignment="released",
         log="personal data erased at the guest's request",
     )
 
@@ -303,6 +356,7 @@ def _answers(
         return Decision(
             attach=True,
             state=MATCHING,
+            route=True,
             answers=merged,
             missing=(),
             events=tuple(events),

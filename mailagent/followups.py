@@ -1,20 +1,22 @@
-"""Timers that fire without new mail: a quiet guest is nudged, then the thread expires.
+"""Timers that fire without new mail: nudges and expiry on the guest's side; the manager's
+nudge and re-routing, reminders, the 'held' mark, closing and check-ins on the manager's side.
 
 Registered with the worker's job runner; each runs in the job's own transaction and decides
-through :func:`mailagent.conversation.decide_timer` like inbound mail does.
+through the pure state machines like inbound mail does.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session
 
-from mailagent import outgoing
-from mailagent.conversation import EXPIRE, NUDGE, decide_timer
-from mailagent.intake import thread_view
-from mailagent.models import Event, Job, Thread
+from mailagent import effects, staffing
+from mailagent.conversation import EXPIRE, NUDGE, Decision, ThreadView, decide_timer
+from mailagent.meeting_flow import TIMERS, decide_meeting_timer
+from mailagent.models import Job, Thread
 from mailagent.questions import guest_rules
 from mailagent.runtime import Runtime
 
@@ -23,20 +25,39 @@ log = logging.getLogger("mailagent.followups")
 
 def guest_timer(rt: Runtime, session: Session, job: Job, now: datetime) -> None:
     """Run a nudge or expiry job for its thread (nothing if the thread has moved on)."""
+    _run(
+        rt,
+        session,
+        job,
+        now,
+        lambda view: decide_timer(view, job.kind, view.nudges, guest_rules(rt)),
+    )
+
+
+def meeting_timer(rt: Runtime, session: Session, job: Job, now: datetime) -> None:
+    """Run a manager-side timer (see :data:`mailagent.meeting_flow.TIMERS`)."""
+
+    def decide(view: ThreadView) -> Decision:
+        zone = staffing.manager_timezone(rt, view.manager_email)
+        return decide_meeting_timer(view, job.kind, staffing.meeting_rules(rt), now, zone)
+
+    _run(rt, session, job, now, decide)
+
+
+def _run(
+    rt: Runtime,
+    session: Session,
+    job: Job,
+    now: datetime,
+    decide: Callable[[ThreadView], Decision],
+) -> None:
     thread = session.get(Thread, job.thread_id)
-    view = thread_view(session, thread)
+    view = effects.thread_view(session, thread, now)
     if thread is None or view is None:
         return
-    decision = decide_timer(view, job.kind, view.nudges, guest_rules(rt))
-    if decision.state:
-        thread.state = decision.state
-    for what, detail in decision.events:
-        session.add(Event(thread_id=view.id, at=now, what=what, detail=detail))
-    for spec in decision.mails:
-        outgoing.queue_mail(rt, session, thread, spec, None, now)
-    outgoing.schedule(session, view.id, decision, now)
-    thread.updated_at = now
+    decision = decide(view)
+    effects.apply(rt, session, thread, decision, None, now)
     log.info("thread %s: %s", thread.id, decision.log)
 
 
-HANDLERS = {NUDGE: guest_timer, EXPIRE: guest_timer}
+HANDLERS = {NUDGE: guest_timer, EXPIRE: guest_timer, **dict.fromkeys(TIMERS, meeting_timer)}

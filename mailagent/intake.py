@@ -22,7 +22,16 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from mailagent import answers, bounce_handling, bounces, intent, outgoing, questions, store
+from mailagent import (
+    answers,
+    bounce_handling,
+    bounces,
+    effects,
+    intent,
+    meeting_mail,
+    questions,
+    store,
+)
 from mailagent.classify import (
     BAD_SENDER,
     BOUNCE,
@@ -41,19 +50,12 @@ from mailagent.conversation import (
     ThreadView,
     decide_inbound,
 )
+from mailagent.effects import thread_view
 from mailagent.errors import TransportError
 from mailagent.inbox import Inbox
 from mailagent.language import detect_language, detect_timezone
 from mailagent.matching import Match, match_thread, tokens_in
-from mailagent.models import (
-    DONE,
-    DUPLICATE,
-    QUARANTINED,
-    RECEIVED,
-    Event,
-    Message,
-    Thread,
-)
+from mailagent.models import DONE, DUPLICATE, QUARANTINED, RECEIVED, Message, Thread
 from mailagent.parse import Inbound, Limits, guest_address, parse_message, without_attachments
 from mailagent.runtime import Runtime
 
@@ -257,21 +259,23 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
             return bounce_handling.apply_report(rt, session, row, msg, report, now)
     match = _match(rt, session, msg)
     thread = session.get(Thread, match.thread_id) if match.thread_id else None
-    view = thread_view(session, thread)
-    found, command, wants = _read_guest(rt, msg, verdict, thread, view, sender)
-    decision = decide_inbound(
-        view,
-        msg,
-        verdict,
-        match,
-        rt.config.questionnaire.keys,
-        now,
-        found,
-        questions.guest_rules(rt),
-        command,
-        wants.category if wants else intent.REQUEST,
-        wants.explain() if wants else "",
-    )
+    view = thread_view(session, thread, now)
+    decision = meeting_mail.decide(rt, msg, verdict, match, view, sender, now)
+    if decision is None:
+        found, command, wants = _read_guest(rt, msg, verdict, thread, view, sender)
+        decision = decide_inbound(
+            view,
+            msg,
+            verdict,
+            match,
+            rt.config.questionnaire.keys,
+            now,
+            found,
+            questions.guest_rules(rt),
+            command,
+            wants.category if wants else intent.REQUEST,
+            wants.explain() if wants else "",
+        )
     if decision.strip_attachments:
         row.raw = without_attachments(row.raw)
     thread = _apply(rt, session, row, msg, decision, thread, now)
@@ -298,23 +302,6 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
         f" [thread {thread.id}]" if thread else "",
     )
     return DONE
-
-
-def thread_view(session: Session, thread: Thread | None) -> ThreadView | None:
-    """What the state machine needs to know of ``thread`` (None for a new conversation)."""
-    if thread is None or thread.id is None:
-        return None
-    return ThreadView(
-        thread.id,
-        thread.state,
-        thread.guest_email,
-        thread.language,
-        answers=dict(thread.answers),
-        missing=tuple(thread.missing),
-        reasks=store.count_outbox(session, thread.id, "reask"),
-        nudges=store.count_outbox(session, thread.id, "nudge_guest"),
-        timezone=thread.timezone,
-    )
 
 
 def _read_guest(
@@ -386,21 +373,10 @@ def _apply(
     if thread is None or not decision.attach:
         return None
     assert thread.id is not None
-    if decision.state and thread.state != decision.state:
-        thread.state = decision.state
-    if decision.answers is not None:
-        # New objects, so the JSON columns are written (in-place changes go unnoticed).
-        thread.answers = dict(decision.answers)
-        thread.missing = list(decision.missing)
-    thread.updated_at = now
     row.thread_id = thread.id
     if not thread.timezone and msg.from_email.lower() == thread.guest_email.lower():
         thread.timezone = detect_timezone(msg.text) or ""
-    for what, detail in decision.events:
-        session.add(Event(thread_id=thread.id, at=now, what=what, detail=detail[:2000]))
-    for spec in decision.mails:
-        outgoing.queue_mail(rt, session, thread, spec, msg, now)
-    outgoing.schedule(session, thread.id, decision, now)
+    effects.apply(rt, session, thread, decision, msg, now)
     return thread
 
 

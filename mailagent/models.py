@@ -71,8 +71,57 @@ class Thread(SQLModel, table=True):
     missing: list[str] = Field(default_factory=list, sa_type=JSON)
     meeting_start: datetime | None = _utc(default=None)
     meeting_end: datetime | None = _utc(default=None)
+    # The meeting's calendar identity: one UID for its life, SEQUENCE raised on every change.
+    meeting_uid: str = Field(default="", max_length=200)
+    meeting_sequence: int = 0
+    # Times the manager offered, ISO 8601 UTC, while the guest picks one.
+    proposals: list[str] = Field(default_factory=list, sa_type=JSON)
+    feedback: str = Field(default="", sa_type=sa.Text)
+    manager_notes: str = Field(default="", sa_type=sa.Text)
+    keep_in_touch: bool = False
+    consent_at: datetime | None = _utc(default=None)
+    consent_until: datetime | None = _utc(default=None)
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
+
+
+# Assignment.status
+ASKED = "asked"
+ACCEPTED = "accepted"
+DECLINED = "declined"
+TIMED_OUT = "timed_out"
+DELEGATED = "delegated"
+RELEASED = "released"
+
+
+class Assignment(SQLModel, table=True):
+    """A manager asked to hold a thread's conversation, and how that ended.
+
+    Routing counts these for quotas and fairness, and never asks the same manager twice in a
+    thread.
+    """
+
+    __table_args__ = (sa.Index("ix_assignment_manager", "manager_name", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    thread_id: int = Field(foreign_key="thread.id", index=True)
+    manager_name: str = Field(max_length=200)
+    manager_email: str = Field(max_length=320)
+    at: datetime = _utc()
+    status: str = Field(default=ASKED, max_length=16)
+    reason: str = Field(default="", max_length=2000)
+
+
+class TalentPool(SQLModel, table=True):
+    """A guest who agreed to be kept in touch with, and until when that consent holds."""
+
+    email: str = Field(primary_key=True, max_length=320)
+    name: str = Field(default="", max_length=200)
+    thread_id: int | None = Field(default=None, foreign_key="thread.id")
+    consent_at: datetime = _utc()
+    consent_until: datetime = _utc()
+    notes: str = Field(default="", sa_type=sa.Text)
+    added_at: datetime = _utc()
 
 
 class Message(SQLModel, table=True):

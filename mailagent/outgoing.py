@@ -9,12 +9,11 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from mailagent import compose, limits, store
+from mailagent import compose, limits, mail_context, store
 from mailagent.conversation import Decision, MailSpec
 from mailagent.models import CANCELLED, DONE, PENDING, Event, Job, Message, Outbox, Thread
 from mailagent.parse import Inbound, is_stand_in
@@ -36,7 +35,11 @@ def schedule(session: Session, thread_id: int, decision: Decision, now: datetime
             .values(status=CANCELLED, last_error=f"cancelled {now:%Y-%m-%d %H:%M} UTC")
         )
     for job in decision.jobs:
-        session.add(Job(thread_id=thread_id, kind=job.kind, due_at=job.due_at))
+        schedule_one(session, thread_id, job.kind, job.due_at)
+
+
+def schedule_one(session: Session, thread_id: int, kind: str, due_at: datetime) -> None:
+    session.add(Job(thread_id=thread_id, kind=kind, due_at=due_at))
 
 
 def history(
@@ -66,14 +69,19 @@ def queue_mail(
     spec: MailSpec,
     parent: Inbound | None,
     now: datetime,
+    to_addr: str = "",
 ) -> Outbox | None:
     """Write ``spec`` as a Message row plus a pending Outbox row (Message-ID fixed now).
 
     Returns None, and logs the reason on the thread, when a rate limit or a suppression bites.
+    ``to_addr`` overrides the recipient (an admin).
     """
     assert thread.id is not None
     firm = rt.config.settings.firm
-    to_addr = thread.guest_email if spec.to_guest else thread.manager_email
+    to_addr = to_addr or (thread.guest_email if spec.to_guest else thread.manager_email)
+    if not to_addr:
+        log.error("thread %s: %s has no recipient; not written", thread.id, spec.kind)
+        return None
     refused = limits.refusal(
         spec.kind, history(rt, session, thread, to_addr, now), rt.config.settings.limits, now
     )
@@ -82,8 +90,12 @@ def queue_mail(
         session.add(Event(thread_id=thread.id, at=now, what="limited", detail=detail))
         log.warning("thread %s: %s", thread.id, detail)
         return None
+    reader = mail_context.Reader.of(rt, thread, spec, to_addr)
     rendered = compose.render(
-        rt.templates, spec.kind, thread.language, _context(rt, thread, parent)
+        rt.templates,
+        spec.kind,
+        reader.language,
+        mail_context.build(rt, thread, spec, parent, reader),
     )
     in_reply_to, references = "", tuple[str, ...]()
     if spec.in_reply_to_inbound and parent is not None and not is_stand_in(parent.message_id):
@@ -91,7 +103,7 @@ def queue_mail(
             parent.message_id, parent.references, parent.in_reply_to
         )
     message_id = f"{secrets.token_hex(16)}@{firm.message_id_domain}"
-    to_name = thread.guest_name if spec.to_guest else thread.manager_name
+    to_name = reader.name
     envelope = compose.Envelope(
         message_id=message_id,
         date=now,
@@ -106,7 +118,10 @@ def queue_mail(
         in_reply_to=in_reply_to,
         references=references,
     )
-    data = compose.to_bytes(compose.build_message(envelope, rendered.text, rendered.html))
+    ics = mail_context.invite_bytes(rt, thread, spec, now) if spec.invite else None
+    data = compose.to_bytes(
+        compose.build_message(envelope, rendered.text, rendered.html, ics, spec.invite)
+    )
     out_msg = Message(
         direction="out",
         mailbox=rt.mailbox,
@@ -139,24 +154,3 @@ def queue_mail(
     )
     session.add(row)
     return row
-
-
-def _context(rt: Runtime, thread: Thread, parent: Inbound | None) -> dict[str, Any]:
-    wanted = set(thread.missing)
-    questions = rt.config.questionnaire.questions
-    asked = [q for q in questions if q.key in wanted]
-    understood = [
-        (q.wording(thread.language), thread.answers[q.key])
-        for q in questions
-        if q.key in thread.answers
-    ]
-    return compose.mail_context(
-        rt.config.settings.firm,
-        guest_name=thread.guest_name,
-        guest_email=thread.guest_email,
-        questions=asked,
-        language=thread.language,
-        request_subject=parent.subject if parent else "",
-        understood=understood,
-        applications=rt.config.settings.intent.applications,
-    )

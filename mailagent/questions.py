@@ -29,7 +29,9 @@ def first_asked(rt: Runtime) -> list[answers.Asked]:
 
 
 def languages_for(language: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys((language, "en")))
+    """The languages a reply's quote headers may be in: the thread's, then English and German
+    (a manager's German Outlook on an English thread still writes "Von: ... Gesendet: ...")."""
+    return tuple(dict.fromkeys((language, "en", "de")))
 
 
 def guest_rules(rt: Runtime) -> GuestRules:

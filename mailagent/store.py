@@ -31,12 +31,14 @@ from mailagent.models import (
     RECEIVED,
     RUNNING,
     SENDING,
+    Assignment,
     Control,
     Event,
     Job,
     Message,
     Outbox,
     Suppression,
+    TalentPool,
     Thread,
     Watermark,
 )
@@ -463,6 +465,11 @@ def release_stale_jobs(session: Session, claimed_before: datetime, max_attempts:
     session.execute(sa.update(Job).where(stale).values(status=PENDING))
 
 
+def thread_assignments(session: Session, thread_id: int) -> list[Assignment]:
+    stmt = select(Assignment).where(Assignment.thread_id == thread_id).order_by(col(Assignment.id))
+    return list(session.exec(stmt).all())
+
+
 def count_outbox(session: Session, thread_id: int, kind: str) -> int:
     stmt = (
         select(sa.func.count())
@@ -489,6 +496,8 @@ def forget_address(session: Session, address: str, now: datetime) -> list[int]:
         thread.guest_email = f"forgotten-{thread.id}@forgotten.invalid"
         thread.guest_name, thread.timezone = "", ""
         thread.answers, thread.missing = {}, []
+        thread.feedback, thread.manager_notes, thread.proposals = "", "", []
+        thread.keep_in_touch, thread.consent_at, thread.consent_until = False, None, None
         thread.updated_at = now
     session.flush()
     mine = (col(Message.thread_id).in_(ids)) | (col(Message.from_addr) == address)
@@ -505,6 +514,7 @@ def forget_address(session: Session, address: str, now: datetime) -> list[int]:
     blank = col(Event.thread_id).in_(ids) & (col(Event.what) != FORGOTTEN_KIND)
     session.execute(sa.update(Event).where(blank).values(detail=""))
     session.execute(sa.delete(Suppression).where(col(Suppression.address) == address))
+    session.execute(sa.delete(TalentPool).where(col(TalentPool.email) == address))
     return ids
 
 

@@ -32,7 +32,17 @@ def thread_json(session: Session, thread: Thread) -> dict[str, Any]:
         "manager": {"name": thread.manager_name, "email": thread.manager_email},
         "answers": dict(thread.answers),
         "missing": list(thread.missing),
-        "meeting": {"start": _iso(thread.meeting_start), "end": _iso(thread.meeting_end)},
+        "meeting": {
+            "start": _iso(thread.meeting_start),
+            "end": _iso(thread.meeting_end),
+            "uid": thread.meeting_uid,
+            "sequence": thread.meeting_sequence,
+        },
+        "proposals": list(thread.proposals),
+        "feedback": thread.feedback,
+        "manager_notes": thread.manager_notes,
+        "keep_in_touch": thread.keep_in_touch,
+        "consent": {"at": _iso(thread.consent_at), "until": _iso(thread.consent_until)},
         "created_at": _iso(thread.created_at),
         "updated_at": _iso(thread.updated_at),
     }
@@ -58,6 +68,10 @@ def thread_json(session: Session, thread: Thread) -> dict[str, Any]:
             "delivery": outbox.get(m.id) if m.id is not None else None,
         }
         for m in messages
+    ]
+    data["assignments"] = [
+        {"manager": a.manager_name, "email": a.manager_email, "at": _iso(a.at), "status": a.status}
+        for a in store.thread_assignments(session, thread.id)
     ]
     data["jobs"] = [
         {"kind": j.kind, "due_at": _iso(j.due_at), "status": j.status}
@@ -90,6 +104,8 @@ def thread_text(data: dict[str, Any]) -> str:
     ]
     if data["manager"]["email"]:
         out.append(f"manager: {data['manager']['name']} <{data['manager']['email']}>")
+    if data["meeting"]["start"]:
+        out.append(f"meeting: {data['meeting']['start']} to {data['meeting']['end']}")
     if guest.get("bounced"):
         bounce = guest["bounced"]
         out.append(f"bounced {bounce['at'][:10]}: {bounce['status']} {bounce['reason']}")
@@ -97,6 +113,10 @@ def thread_text(data: dict[str, Any]) -> str:
         out.append(f"missing answers: {', '.join(data['missing'])}")
     for key, value in data["answers"].items():
         out.append(f"answer {key}: {value}")
+    if data["feedback"]:
+        out.append(f"guest feedback: {data['feedback']}")
+    if data["manager_notes"]:
+        out.append(f"manager notes: {data['manager_notes']}")
     out.append("messages:")
     for m in data["messages"]:
         arrow = "<-" if m["direction"] == "in" else "->"

@@ -48,6 +48,7 @@ def write_config(
         "templates": {"dir": str(REPO / "templates")},
         "questionnaire": {"file": str(REPO / "config" / "questionnaire.toml")},
         "intent": {"file": str(REPO / "config" / "intent.toml")},
+        "managers": {"file": str(REPO / "config" / "managers.toml")},
     }
     for section, values in sections.items():
         merged.setdefault(section, {}).update(values)

@@ -125,7 +125,8 @@ def test_templates_lint_names_the_broken_file_and_line(
     out = capsys.readouterr().out
     assert "de/reask: templates/de/reask.txt.j2:4:" in out
     assert "en/expired: subject is 90 characters (max 78)" in out
-    assert "14 templates checked, 2 problem(s)" in out
+    shipped = len(list((REPO / "templates").glob("*/*.txt.j2")))
+    assert f"{shipped} templates checked, 2 problem(s)" in out
 
 
 def test_templates_preview_shows_subject_text_and_html(

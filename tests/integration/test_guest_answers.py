@@ -62,12 +62,16 @@ def test_a_partial_answer_is_re_asked_once_then_completed(tmp_path: Path) -> Non
     one_pass(config)
 
     [thread] = threads(config)
-    assert thread.state == "matching"
+    assert thread.state == "awaiting_manager"  # complete, so a manager was chosen at once
     assert thread.missing == []
     assert thread.answers["availability"] == "Tuesday or Thursday mornings, CET."
     assert thread.answers["give_back"] == "An honest view of your careers page."
-    assert len(sent_mail(tmp_path)) == 2  # no more mail to the guest
-    assert [w for w, _ in events(config, thread.id)][-2:] == ["answers", "answers_complete"]
+    # No more mail to the guest: the third goes to the manager with the brief.
+    assert [m["To"].addresses[0].addr_spec for m in sent_mail(tmp_path)[2:]] == [
+        thread.manager_email
+    ]
+    whats = [w for w, _ in events(config, thread.id)]
+    assert whats[-3:] == ["answers", "answers_complete", "routed"]
 
 
 def test_a_second_partial_answer_is_not_re_asked_again(tmp_path: Path) -> None:

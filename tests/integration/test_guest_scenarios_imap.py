@@ -112,12 +112,16 @@ def to_dana_only(sink: SmtpServer) -> None:
 
 
 def quiet_days(config: Config, sink: SmtpServer, *offsets: float) -> None:
-    """Passes at these moments send nothing more."""
-    before = len(sink.received)
+    """Passes at these moments send Dana nothing more."""
+
+    def to_dana() -> list[EmailMessage]:
+        return [r.message for r in sink.received if r.rcpt_tos == [DANA]]
+
+    before = len(to_dana())
     for days in offsets:
         worker_pass(config, at(days))
-        assert len(sink.received) == before, (
-            f"unexpected mail at +{days} days: {[m['Subject'] for m in received(sink)[before:]]}"
+        assert len(to_dana()) == before, (
+            f"unexpected mail at +{days} days: {[m['Subject'] for m in to_dana()[before:]]}"
         )
 
 
@@ -163,7 +167,7 @@ def test_complete_answers_in_one_reply_move_the_thread_to_matching(
     worker_pass(config, at(hours=2))
 
     thread = the_thread(config)
-    assert thread.state == "matching"
+    assert thread.state == "awaiting_manager"  # complete: a manager was chosen at once
     assert thread.missing == []
     assert thread.answers == {
         "background": "I have managed a retail store for 8 years.",
@@ -172,13 +176,14 @@ def test_complete_answers_in_one_reply_move_the_thread_to_matching(
         "give_back": "An honest view of your careers page.",
         "availability": "Tuesday or Thursday mornings, CET.",
     }
-    assert [w for w, _ in events_of(config, thread)][-2:] == ["answers", "answers_complete"]
+    whats = [w for w, _ in events_of(config, thread)]
+    assert whats[-3:] == ["answers", "answers_complete", "routed"]
 
-    # Nothing more goes to Dana: no re-ask, no nudge, no closing mail.
-    assert len(smtp_server.received) == 1
-    quiet_days(config, smtp_server, 3.01, 7.01, 14.01, 30)
-    assert the_thread(config).state == "matching"
-    to_dana_only(smtp_server)
+    # Nothing more goes to Dana: no re-ask, no nudge, no closing mail; the brief goes to the
+    # manager (whose own reminders are the manager side's business).
+    assert [r.rcpt_tos for r in smtp_server.received] == [[DANA], [thread.manager_email]]
+    quiet_days(config, smtp_server, 3.01, 7.01)
+    assert the_thread(config).state == "awaiting_manager"
 
 
 def test_a_partial_answer_gets_one_threaded_reask_then_the_rest_completes(
@@ -225,14 +230,14 @@ def test_a_partial_answer_gets_one_threaded_reask_then_the_rest_completes(
     worker_pass(config, at(hours=5))
 
     thread = the_thread(config)
-    assert thread.state == "matching"
+    assert thread.state == "awaiting_manager"
     assert thread.missing == []
     assert thread.answers["give_back"] == "An honest view of your careers page."
     assert thread.answers["availability"] == "Tuesday or Thursday mornings, CET."
     assert thread.answers["background"] == "I have managed a retail store for 8 years."
-    assert len(smtp_server.received) == 2  # questionnaire and one re-ask, nothing else
-    quiet_days(config, smtp_server, 3.01, 7.01, 14.01)
-    to_dana_only(smtp_server)
+    # To Dana the questionnaire and one re-ask, nothing else; then the manager's brief.
+    assert [r.rcpt_tos for r in smtp_server.received] == [[DANA], [DANA], [thread.manager_email]]
+    quiet_days(config, smtp_server, 3.01, 7.01)
 
 
 # --------------------------------------------------------------------------------------------

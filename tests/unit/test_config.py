@@ -38,9 +38,11 @@ def write(tmp_path: Path, settings: str, questions: str = QUESTIONS) -> Path:
     """Write mailagent.toml (pointing at questionnaire.toml) and the questionnaire."""
     (tmp_path / "questionnaire.toml").write_text(questions, encoding="utf-8")
     path = tmp_path / "mailagent.toml"
-    intent = Path(__file__).resolve().parents[2] / "config" / "intent.toml"
+    config_dir = Path(__file__).resolve().parents[2] / "config"
+    intent, managers = config_dir / "intent.toml", config_dir / "managers.toml"
     path.write_text(
-        settings + f'\n[questionnaire]\nfile = "questionnaire.toml"\n[intent]\nfile = "{intent}"\n',
+        settings + f'\n[questionnaire]\nfile = "questionnaire.toml"\n[intent]\nfile = "{intent}"\n'
+        f'[managers]\nfile = "{managers}"\n',
         encoding="utf-8",
     )
     return path

@@ -34,4 +34,6 @@ def test_every_key_is_documented_with_its_default(section: str, model: type[Base
         value = documented[key]
         if isinstance(default, tuple):
             value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+        if isinstance(default, dict):
+            value = {k: tuple(v) if isinstance(v, list) else v for k, v in value.items()}
         assert value == default, f"[{section}] {key}"

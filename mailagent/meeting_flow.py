@@ -1,0 +1,553 @@
+"""PURE: the manager's side of the conversation, from routing to close.
+
+States (design section 4): ``matching`` -> ``awaiting_manager`` -> (``awaiting_slot`` ->)
+``scheduled`` -> ``held`` -> ``closed``; ``declined`` and ``cancelled`` end early. Each function
+takes the thread as a :class:`ThreadView` and what happened, and returns a :class:`Decision`
+the worker applies in one transaction, like the guest's side does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from mailagent import manager_replies as mr
+from mailagent.commands import WITHDRAW
+from mailagent.conversation import (
+    AUTO_GENERATED,
+    AUTO_REPLIED,
+    AWAITING_MANAGER,
+    AWAITING_SLOT,
+    CANCELLED,
+    CLOSED,
+    DECLINED,
+    HELD,
+    MANAGER_SIDE_TIMERS,
+    MATCHING,
+    NEEDS_HUMAN,
+    SCHEDULED,
+    Assign,
+    Decision,
+    JobSpec,
+    MailSpec,
+    ThreadView,
+)
+from mailagent.invites import CANCEL, REQUEST
+from mailagent.routing import Routing
+from mailagent.times import NONE_FITS, add_working_days
+
+NUDGE_MANAGER, REROUTE, REMINDER_GUEST, REMINDER_MANAGER = MANAGER_SIDE_TIMERS[:4]
+MARK_HELD, CLOSE_HELD, ROUTE_RETRY, CHECKIN = MANAGER_SIDE_TIMERS[4:]
+MANAGER_TIMERS = (NUDGE_MANAGER, REROUTE)
+MEETING_TIMERS = (REMINDER_GUEST, REMINDER_MANAGER, MARK_HELD)
+TIMERS = MANAGER_SIDE_TIMERS
+
+
+@dataclass(frozen=True)
+class MeetingRules:
+    minutes: int = 30
+    reminder_hours: float = 24
+    held_after_hours: float = 2
+    feedback_days: float = 7
+    nudge_working_days: int = 2
+    answer_working_days: int = 3
+    waitlist: bool = False
+    waitlist_days: float = 14
+    checkin_months: int = 0
+    consent_months: int = 24
+
+
+def to_guest(kind: str, auto: str, reply: bool, invite: str = "", words: str = "") -> MailSpec:
+    return MailSpec(kind, True, auto, reply, invite=invite, words=words)
+
+
+def to_manager(kind: str, auto: str, reply: bool, invite: str = "", words: str = "") -> MailSpec:
+    return MailSpec(kind, False, auto, reply, invite=invite, words=words)
+
+
+def manager_timers(rules: MeetingRules, now: datetime, timezone: str) -> tuple[JobSpec, ...]:
+    """One nudge, then re-routing, counted in the manager's working days."""
+    return (
+        JobSpec(NUDGE_MANAGER, add_working_days(now, rules.nudge_working_days, timezone)),
+        JobSpec(REROUTE, add_working_days(now, rules.answer_working_days, timezone)),
+    )
+
+
+def meeting_timers(start: datetime, rules: MeetingRules, now: datetime) -> tuple[JobSpec, ...]:
+    """Reminders before the meeting (those still in the future) and the 'held' mark after it."""
+    remind = start - timedelta(hours=rules.reminder_hours)
+    held = start + timedelta(minutes=rules.minutes, hours=rules.held_after_hours)
+    jobs = (
+        [JobSpec(REMINDER_GUEST, remind), JobSpec(REMINDER_MANAGER, remind)] if remind > now else []
+    )
+    return (*jobs, JobSpec(MARK_HELD, held))
+
+
+# --- routing -------------------------------------------------------------------------------
+
+
+def decide_routing(
+    view: ThreadView,
+    routing: Routing,
+    rules: MeetingRules,
+    now: datetime,
+    manager_timezone: str,
+    waiting_since: datetime | None,
+    answering: bool,
+) -> Decision:
+    """The outcome of choosing a manager. ``waiting_since``: when the thread went on the
+    waitlist (None if it is not on it); ``answering``: a guest's mail is being answered now."""
+    skipped = "; ".join(routing.skipped)
+    if routing.manager is not None:
+        m = routing.manager
+        events = [("routed", routing.reason)]
+        if skipped:
+            events.append(("routing_skipped", skipped[:1500]))
+        return Decision(
+            attach=True,
+            state=AWAITING_MANAGER,
+            assign=Assign(m.name, m.email, routing.reason),
+            mails=(to_manager("brief_manager", AUTO_GENERATED, False),),
+            jobs=manager_timers(rules, now, manager_timezone),
+            cancel_jobs=(ROUTE_RETRY,),
+            events=tuple(events),
+            log=f"routed to {routing.reason}",
+        )
+    detail = f"{routing.reason}" + (f" ({skipped})" if skipped else "")
+    auto = AUTO_REPLIED if answering else AUTO_GENERATED
+    if rules.waitlist and (
+        waiting_since is None or now - waiting_since < timedelta(days=rules.waitlist_days)
+    ):
+        first = waiting_since is None
+        return Decision(
+            attach=True,
+            state=MATCHING,
+            mails=(to_guest("waitlisted", auto, answering),) if first else (),
+            jobs=(JobSpec(ROUTE_RETRY, add_working_days(now, 1, "UTC")),),
+            events=(("waitlisted" if first else "still_waitlisted", detail[:1500]),),
+            log=f"waitlisted: {routing.reason}",
+        )
+    return Decision(
+        attach=True,
+        state=DECLINED,
+        mails=(to_guest("declined", auto, answering),),
+        events=(("declined", detail[:1500]),),
+        log=f"declined: {routing.reason}",
+    )
+
+
+REASSIGNABLE = (MATCHING, AWAITING_MANAGER, AWAITING_SLOT, DECLINED, NEEDS_HUMAN)
+
+
+def decide_reassign(
+    view: ThreadView,
+    manager: tuple[str, str],
+    who: str,
+    rules: MeetingRules,
+    now: datetime,
+    manager_timezone: str,
+) -> Decision:
+    """An admin gives the thread to ``manager`` (name, address): a fresh brief goes out.
+    A thread with a meeting agreed is not reassigned (cancel it first), nor a finished one."""
+    if view.state not in REASSIGNABLE:
+        raise ValueError(
+            f"thread {view.id} is {view.state}; only {', '.join(REASSIGNABLE)} can be reassigned"
+        )
+    name, email = manager
+    why = f"{name}: reassigned by {who}"
+    return Decision(
+        attach=True,
+        state=AWAITING_MANAGER,
+        end_assignment="released",
+        assign=Assign(name, email, why),
+        proposals=(),
+        mails=(to_manager("brief_manager", AUTO_GENERATED, False),),
+        cancel_jobs=(*MANAGER_TIMERS, ROUTE_RETRY),
+        jobs=manager_timers(rules, now, manager_timezone),
+        events=(("reassigned", why),),
+        log=why,
+    )
+
+
+# --- the manager's mail --------------------------------------------------------------------
+
+
+def decide_impostor(view: ThreadView, sender: str, how: str) -> Decision:
+    """A mail that reached the manager's channel but not from the manager: nothing changes; it
+    is stored, flagged and the admins are told (the real manager can still answer)."""
+    detail = (
+        f"mail from {sender} {how} is not from {view.manager_name or 'the manager'}'s "
+        "configured addresses; nothing acted upon, admins told"
+    )
+    return Decision(
+        attach=True,
+        mails=(
+            MailSpec("admin_alert", False, AUTO_GENERATED, False, to_admins=True, words=detail),
+        ),
+        events=(("unverified_sender", detail),),
+        log=detail,
+    )
+
+
+def decide_manager_mail(
+    view: ThreadView,
+    reply: mr.ManagerReply,
+    rules: MeetingRules,
+    now: datetime,
+    manager_timezone: str,
+    delegate: tuple[str, str] | None = None,
+) -> Decision:
+    """A verified reply from the thread's manager. ``delegate``: (name, address) of the
+    configured manager a DELEGATE names, or None when that address is no manager of ours."""
+    said = f"{view.manager_name} replied: {reply.command}"
+    state = view.state
+    if reply.command == mr.NOTE:
+        return Decision(attach=True, events=(("manager_note", reply.text[:2000]),), log=said)
+    if reply.command == mr.RELAY:
+        return _relay(view, reply.text, said)
+    if state in (HELD, CLOSED):
+        return _debrief(view, reply, said)
+    if state not in (AWAITING_MANAGER, AWAITING_SLOT, SCHEDULED):
+        return Decision(
+            attach=True,
+            events=(("manager_reply", f"{said}; thread is {state}, nothing to do"),),
+            log=said,
+        )
+    if reply.command == mr.ACCEPT:
+        return _schedule(view, reply.slots[0], rules, now, said, manager_answered=True)
+    if reply.command == mr.PROPOSE:
+        return Decision(
+            attach=True,
+            state=AWAITING_SLOT,
+            proposals=reply.slots,
+            mails=(to_guest("slot_offer", AUTO_GENERATED, False),),
+            cancel_jobs=MANAGER_TIMERS,
+            events=(("proposed", f"{len(reply.slots)} times offered to the guest"),),
+            log=f"{said}; {len(reply.slots)} times offered to the guest",
+        )
+    if reply.command in (mr.DECLINE, mr.CANCEL):
+        if state == SCHEDULED:
+            why = f"{view.manager_name} cancelled: {reply.text or 'no reason given'}"
+            return _cancel(view, why, by_guest=False, words=reply.text)
+        return Decision(
+            attach=True,
+            state=MATCHING,
+            route=True,
+            end_assignment="declined",
+            cancel_jobs=MANAGER_TIMERS,
+            events=(
+                ("manager_declined", f"{view.manager_name}: {reply.text or 'no reason given'}"),
+            ),
+            log=f"{said}; choosing another manager",
+        )
+    if reply.command == mr.DELEGATE and delegate is not None and state == AWAITING_MANAGER:
+        name, email = delegate
+        why = f"{name}: delegated by {view.manager_name}"
+        return Decision(
+            attach=True,
+            state=AWAITING_MANAGER,
+            end_assignment="delegated",
+            assign=Assign(name, email, why),
+            mails=(to_manager("brief_manager", AUTO_GENERATED, False),),
+            cancel_jobs=MANAGER_TIMERS,
+            events=(("delegated", why),),
+            log=f"{said}; brief sent to {name}",
+        )
+    if state == SCHEDULED and reply.command == mr.UNCLEAR and reply.text:
+        # Once the meeting is agreed, the manager's free words are for the guest.
+        return _relay(view, reply.text, said)
+    return _clarify(view, reply, said)
+
+
+def _clarify(view: ThreadView, reply: mr.ManagerReply, said: str) -> Decision:
+    why = "the delegate is not a manager of the programme" if reply.command == mr.DELEGATE else ""
+    if view.clarifications >= 1:
+        detail = f"{said}; still not understood, already asked once: an admin should look"
+        return Decision(attach=True, events=(("not_understood", detail),), log=detail)
+    return Decision(
+        attach=True,
+        mails=(to_manager("clarify_manager", AUTO_REPLIED, True, words=why),),
+        events=(("clarify", f"{said}; asked once what was meant{': ' + why if why else ''}"),),
+        log=f"{said}; asked for a clearer answer",
+    )
+
+
+def _relay(view: ThreadView, words: str, said: str) -> Decision:
+    return Decision(
+        attach=True,
+        mails=(to_guest("relay", "", False, words=words),),
+        events=(("relayed", f"{view.manager_name}'s message passed on to the guest"),),
+        log=f"{said}; message passed on to the guest",
+    )
+
+
+def _debrief(view: ThreadView, reply: mr.ManagerReply, said: str) -> Decision:
+    keep, notes = mr.read_debrief(reply.said or reply.text)
+    events = [("debrief", f"{view.manager_name}'s notes received")]
+    if keep is not None:
+        events.append(("keep_in_touch", f"{view.manager_name}: {'yes' if keep else 'no'}"))
+    closing = bool(view.feedback) and view.state == HELD
+    return _maybe_close(view, events, said, manager_notes=notes, keep=keep, closing=closing)
+
+
+def _maybe_close(
+    view: ThreadView,
+    events: list[tuple[str, str]],
+    said: str,
+    *,
+    closing: bool,
+    manager_notes: str = "",
+    feedback: str = "",
+    keep: bool | None = None,
+    consent: bool = False,
+) -> Decision:
+    state = None
+    talent = False
+    if closing:
+        state = CLOSED
+        events.append(("closed", "feedback and debrief are in"))
+        keeping = view.keep_in_touch if keep is None else keep
+        talent = keeping and (consent or view.consent)
+    return Decision(
+        attach=True,
+        state=state,
+        manager_notes=manager_notes,
+        feedback=feedback,
+        keep_in_touch=keep,
+        consent=consent,
+        talent_pool=talent,
+        cancel_jobs=(CLOSE_HELD,) if closing else (),
+        events=tuple(events),
+        log=said + ("; closed" if closing else ""),
+    )
+
+
+def _schedule(
+    view: ThreadView,
+    start: datetime,
+    rules: MeetingRules,
+    now: datetime,
+    said: str,
+    manager_answered: bool,
+) -> Decision:
+    """Agree ``start``: both sides get a confirmation with an invite (an update if the meeting
+    existed), reminders and the 'held' mark are scheduled."""
+    again = view.meeting_start is not None
+    what = "rescheduled" if again else "scheduled"
+    manager_auto = AUTO_REPLIED if manager_answered else AUTO_GENERATED
+    guest_auto = AUTO_GENERATED if manager_answered else AUTO_REPLIED
+    return Decision(
+        attach=True,
+        state=SCHEDULED,
+        meeting_start=start,
+        new_meeting=not again,
+        proposals=(),
+        end_assignment="accepted",
+        mails=(
+            to_guest("confirmation", guest_auto, not manager_answered, invite=REQUEST),
+            to_manager("confirmation_manager", manager_auto, manager_answered, invite=REQUEST),
+        ),
+        cancel_jobs=(*MANAGER_TIMERS, *MEETING_TIMERS),
+        jobs=meeting_timers(start, rules, now),
+        events=((what, f"{start:%Y-%m-%d %H:%M} UTC"),),
+        log=f"{said}; {what} for {start:%Y-%m-%d %H:%M} UTC",
+    )
+
+
+def _cancel(view: ThreadView, why: str, by_guest: bool, words: str = "") -> Decision:
+    """Both sides are told, each with the calendar's cancellation; ``words``: the reason the
+    one who cancelled gave, shown to the other."""
+    return Decision(
+        attach=True,
+        state=CANCELLED,
+        cancel_meeting=True,
+        mails=(
+            to_guest(
+                "cancelled",
+                AUTO_REPLIED if by_guest else AUTO_GENERATED,
+                by_guest,
+                CANCEL,
+                words,
+            ),
+            to_manager(
+                "cancelled_manager",
+                AUTO_GENERATED if by_guest else AUTO_REPLIED,
+                not by_guest,
+                CANCEL,
+                words,
+            ),
+        ),
+        cancel_jobs=(*MEETING_TIMERS, *MANAGER_TIMERS),
+        events=(("cancelled", why[:2000]),),
+        log=why[:200],
+    )
+
+
+# --- the guest's mail once a manager is involved -------------------------------------------
+
+
+def decide_guest_mail(
+    view: ThreadView,
+    own_text: str,
+    command: str | None,
+    pick: int | None,
+    wants_contact: bool,
+    give_back: str,
+    rules: MeetingRules,
+    now: datetime,
+    manager_timezone: str,
+) -> Decision | None:
+    """A guest's reply in a manager-side state, or None when the guest side decides.
+
+    ``pick``: the offered slot the reply picks (:func:`mailagent.times.pick_slot`);
+    ``wants_contact``: the guest agrees to be kept in touch; ``give_back``: their answer to the
+    firm's own questions, when the thank-you asked for it.
+    """
+    said = "reply from guest"
+    if view.state == AWAITING_SLOT:
+        if command == WITHDRAW:
+            return None
+        if pick is not None and pick != NONE_FITS and pick < len(view.proposals):
+            return _schedule(
+                view, view.proposals[pick], rules, now, f"{said}: picked {pick + 1}", False
+            )
+        if pick == NONE_FITS:
+            return Decision(
+                attach=True,
+                state=AWAITING_MANAGER,
+                proposals=(),
+                mails=(to_manager("slots_declined", AUTO_GENERATED, False, words=own_text[:1000]),),
+                jobs=manager_timers(rules, now, manager_timezone),
+                events=(
+                    (
+                        "no_slot_fits",
+                        "the guest can make none of the offered times; manager asked again",
+                    ),
+                ),
+                log=f"{said}: none of the times fits",
+            )
+        if view.clarifications >= 1:
+            return Decision(attach=True, events=(("not_understood", "no time picked"),), log=said)
+        return Decision(
+            attach=True,
+            mails=(to_guest("slot_reask", AUTO_REPLIED, True),),
+            events=(("clarify", "the guest's reply picks no time; asked once more"),),
+            log=f"{said}: no time picked; asked once more",
+        )
+    if view.state == SCHEDULED:
+        if command == WITHDRAW:
+            return _cancel(view, "the guest cancelled", by_guest=True)
+        if not own_text.strip():
+            return Decision(attach=True, events=(("guest_reply", "empty"),), log=said)
+        return Decision(
+            attach=True,
+            mails=(to_manager("relay_manager", "", False, words=own_text),),
+            events=(("relayed", "the guest's message passed on to the manager"),),
+            log=f"{said}; passed on to the manager",
+        )
+    if view.state in (HELD, CLOSED) and (own_text.strip() or wants_contact):
+        events = [("feedback", "the guest's feedback received")]
+        if wants_contact:
+            events.append(("consent", "the guest agreed to be kept in touch"))
+        if give_back:
+            events.append(("answers", "understood: give_back"))
+        if view.state == CLOSED:
+            return Decision(
+                attach=True,
+                feedback=own_text,
+                consent=wants_contact,
+                answers={**view.answers, "give_back": give_back} if give_back else None,
+                events=tuple(events),
+                log=f"{said}: feedback after close",
+            )
+        decision = _maybe_close(
+            view,
+            events,
+            said,
+            closing=bool(view.manager_notes),
+            feedback=own_text,
+            consent=wants_contact,
+        )
+        if give_back:
+            decision = _with_answers(decision, {**view.answers, "give_back": give_back})
+        return decision
+    return None
+
+
+def _with_answers(decision: Decision, answers: dict[str, str]) -> Decision:
+    return replace(decision, answers=answers, missing=())
+
+
+# --- timers --------------------------------------------------------------------------------
+
+
+def decide_meeting_timer(
+    view: ThreadView, kind: str, rules: MeetingRules, now: datetime, manager_timezone: str
+) -> Decision:
+    """A manager-side timer fired. Each does nothing once the thread has moved on."""
+    state = view.state
+    if kind in MANAGER_TIMERS and state != AWAITING_MANAGER:
+        return Decision(attach=True, log=f"{kind} not needed: thread is {state}")
+    if kind == NUDGE_MANAGER:
+        return Decision(
+            attach=True,
+            mails=(to_manager("nudge_manager", AUTO_GENERATED, False),),
+            events=(("nudge_manager", f"{view.manager_name} reminded"),),
+            log="manager nudged",
+        )
+    if kind == REROUTE:
+        return Decision(
+            attach=True,
+            state=MATCHING,
+            route=True,
+            end_assignment="timed_out",
+            events=(("manager_timeout", f"{view.manager_name} did not answer in time"),),
+            log="no answer from the manager; choosing another",
+        )
+    if kind in MEETING_TIMERS and state != SCHEDULED:
+        return Decision(attach=True, log=f"{kind} not needed: thread is {state}")
+    if kind == REMINDER_GUEST:
+        return _mail_only(
+            to_guest("reminder_guest", AUTO_GENERATED, False), "reminder to the guest"
+        )
+    if kind == REMINDER_MANAGER:
+        return _mail_only(
+            to_manager("reminder_manager", AUTO_GENERATED, False), "reminder to the manager"
+        )
+    if kind == MARK_HELD:
+        return Decision(
+            attach=True,
+            state=HELD,
+            mails=(
+                to_guest("thank_you", AUTO_GENERATED, False),
+                to_manager("debrief_request", AUTO_GENERATED, False),
+            ),
+            jobs=(JobSpec(CLOSE_HELD, now + timedelta(days=rules.feedback_days)),),
+            events=(("held", "the meeting time has passed; thank-you and debrief request sent"),),
+            log="meeting held",
+        )
+    if kind == CLOSE_HELD:
+        if state != HELD:
+            return Decision(attach=True, log=f"{kind} not needed: thread is {state}")
+        return Decision(
+            attach=True,
+            state=CLOSED,
+            talent_pool=view.consent and view.keep_in_touch,
+            events=(("closed", "feedback or debrief did not come in time; closed"),),
+            log="closed after waiting for feedback and debrief",
+        )
+    if kind == ROUTE_RETRY:
+        if state != MATCHING:
+            return Decision(attach=True, log=f"{kind} not needed: thread is {state}")
+        return Decision(attach=True, route=True, log="waitlist: trying to route again")
+    if kind == CHECKIN:
+        if not view.consent:
+            return Decision(attach=True, log="check-in skipped: no consent (or it expired)")
+        return _mail_only(
+            to_guest("checkin_guest", AUTO_GENERATED, False), "keep-in-touch check-in"
+        )
+    raise ValueError(f"unknown timer {kind}")
+
+
+def _mail_only(spec: MailSpec, what: str) -> Decision:
+    return Decision(attach=True, mails=(spec,), events=((spec.kind, what),), log=what + " sent")

@@ -1,0 +1,99 @@
+"""Inbound mail once a manager is involved: the manager's own replies (verified), mail that
+only pretends to be the manager's, and the guest's replies about times, the meeting and
+feedback. Reads the mail, then lets :mod:`mailagent.meeting_flow` decide."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from mailagent import answers, questions, staffing
+from mailagent import manager_replies as mr
+from mailagent.classify import Classification
+from mailagent.commands import FORGET, guest_command
+from mailagent.conversation import (
+    AWAITING_SLOT,
+    CLOSED,
+    HELD,
+    SCHEDULED,
+    Decision,
+    ThreadView,
+)
+from mailagent.matching import Match
+from mailagent.meeting_flow import decide_guest_mail, decide_impostor, decide_manager_mail
+from mailagent.parse import Inbound
+from mailagent.runtime import Runtime
+from mailagent.times import pick_slot
+
+# Our token or our Message-IDs: the channel a manager's answer must come through.
+OUR_CHANNEL = ("token", "in-reply-to", "references")
+GUEST_STATES = (AWAITING_SLOT, SCHEDULED, HELD, CLOSED)
+
+
+def decide(
+    rt: Runtime,
+    msg: Inbound,
+    verdict: Classification,
+    match: Match,
+    view: ThreadView | None,
+    sender: str,
+    now: datetime,
+) -> Decision | None:
+    """The decision for ``msg`` when it is manager-side mail, else None (the guest side decides)."""
+    if view is None or not verdict.is_human or verdict.hold:
+        return None
+    if any(t == "text/calendar" for t in msg.content_types):
+        detail = f"a calendar response from {sender}; nothing to do"
+        return Decision(attach=True, events=(("calendar_reply", detail),), log=detail)
+    if sender != view.guest_email.lower():
+        return _from_other(rt, msg, match, view, sender, now) if view.manager_email else None
+    if view.state not in GUEST_STATES:
+        return None
+    own, quoted = answers.split_reply(msg.text, questions.languages_for(view.language))
+    command = guest_command(own)
+    if command == FORGET:
+        return None
+    zone = view.timezone or rt.config.settings.guest.timezone
+    written = written_at(msg, now)
+    pick = pick_slot(own, view.proposals, zone, written) if view.state == AWAITING_SLOT else None
+    give_back = ""
+    if view.state in (HELD, CLOSED) and "give_back" not in view.answers:
+        asked = [a for a in questions.first_asked(rt) if a.key == "give_back"]
+        give_back = answers.extract_split(own, quoted or msg.text, asked).get("give_back", "")
+    return decide_guest_mail(
+        view,
+        own,
+        command,
+        pick,
+        mr.wants_contact(own),
+        give_back,
+        staffing.meeting_rules(rt),
+        now,
+        staffing.manager_timezone(rt, view.manager_email),
+    )
+
+
+def _from_other(
+    rt: Runtime, msg: Inbound, match: Match, view: ThreadView, sender: str, now: datetime
+) -> Decision:
+    manager = rt.config.managers.by_address(view.manager_email)
+    if manager is None or not manager.owns(sender) or match.how not in OUR_CHANNEL:
+        return decide_impostor(view, sender, f"(matched by {match.how})")
+    own, _ = answers.split_reply(msg.text, questions.languages_for(view.language))
+    reply = mr.read_reply(own, manager.timezone, written_at(msg, now))
+    delegate = None
+    if reply.command == mr.DELEGATE:
+        other = rt.config.managers.by_address(reply.delegate_to)
+        if other is not None and other.active and other.name != manager.name:
+            delegate = (other.name, other.email)
+    return decide_manager_mail(
+        view, reply, staffing.meeting_rules(rt), now, manager.timezone, delegate
+    )
+
+
+def written_at(msg: Inbound, now: datetime) -> datetime:
+    """When the mail was written (its Date), unless that is missing or implausible."""
+    if msg.date is None or msg.date.tzinfo is None:
+        return now
+    if not now - timedelta(days=30) <= msg.date <= now + timedelta(hours=1):
+        return now
+    return msg.date
