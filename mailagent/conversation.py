@@ -106,6 +106,8 @@ MANAGER_SIDE_TIMERS = (
     "close_held",
     "route_retry",
     "checkin_guest",
+    "slot_nudge",
+    "slot_expire",
 )
 
 

@@ -21,6 +21,7 @@ from mailagent.conversation import (
     CANCELLED,
     CLOSED,
     DECLINED,
+    EXPIRED,
     HELD,
     MANAGER_SIDE_TIMERS,
     MATCHING,
@@ -37,8 +38,10 @@ from mailagent.routing import Routing
 from mailagent.times import NONE_FITS, add_working_days
 
 NUDGE_MANAGER, REROUTE, REMINDER_GUEST, REMINDER_MANAGER = MANAGER_SIDE_TIMERS[:4]
-MARK_HELD, CLOSE_HELD, ROUTE_RETRY, CHECKIN = MANAGER_SIDE_TIMERS[4:]
+MARK_HELD, CLOSE_HELD, ROUTE_RETRY, CHECKIN = MANAGER_SIDE_TIMERS[4:8]
+SLOT_NUDGE, SLOT_EXPIRE = MANAGER_SIDE_TIMERS[8:]
 MANAGER_TIMERS = (NUDGE_MANAGER, REROUTE)
+SLOT_TIMERS = (SLOT_NUDGE, SLOT_EXPIRE)
 MEETING_TIMERS = (REMINDER_GUEST, REMINDER_MANAGER, MARK_HELD)
 TIMERS = MANAGER_SIDE_TIMERS
 
@@ -55,6 +58,8 @@ class MeetingRules:
     waitlist_days: float = 14
     checkin_months: int = 0
     consent_months: int = 24
+    slot_nudge_days: float = 3
+    slot_expire_days: float = 7
 
 
 def to_guest(kind: str, auto: str, reply: bool, invite: str = "", words: str = "") -> MailSpec:
@@ -221,7 +226,11 @@ def decide_manager_mail(
             state=AWAITING_SLOT,
             proposals=reply.slots,
             mails=(to_guest("slot_offer", AUTO_GENERATED, False),),
-            cancel_jobs=MANAGER_TIMERS,
+            cancel_jobs=(*MANAGER_TIMERS, *SLOT_TIMERS),
+            jobs=(
+                JobSpec(SLOT_NUDGE, now + timedelta(days=rules.slot_nudge_days)),
+                JobSpec(SLOT_EXPIRE, now + timedelta(days=rules.slot_expire_days)),
+            ),
             events=(("proposed", f"{len(reply.slots)} times offered to the guest"),),
             log=f"{said}; {len(reply.slots)} times offered to the guest",
         )
@@ -347,7 +356,7 @@ def _schedule(
             to_guest("confirmation", guest_auto, not manager_answered, invite=REQUEST),
             to_manager("confirmation_manager", manager_auto, manager_answered, invite=REQUEST),
         ),
-        cancel_jobs=(*MANAGER_TIMERS, *MEETING_TIMERS),
+        cancel_jobs=(*MANAGER_TIMERS, *MEETING_TIMERS, *SLOT_TIMERS),
         jobs=meeting_timers(start, rules, now),
         events=((what, f"{start:%Y-%m-%d %H:%M} UTC"),),
         log=f"{said}; {what} for {start:%Y-%m-%d %H:%M} UTC",
@@ -418,6 +427,7 @@ def decide_guest_mail(
                 proposals=(),
                 mails=(to_manager("slots_declined", AUTO_GENERATED, False, words=own_text[:1000]),),
                 jobs=manager_timers(rules, now, manager_timezone),
+                cancel_jobs=SLOT_TIMERS,
                 events=(
                     (
                         "no_slot_fits",
@@ -535,6 +545,20 @@ def decide_meeting_timer(
             talent_pool=view.consent and view.keep_in_touch,
             events=(("closed", "feedback or debrief did not come in time; closed"),),
             log="closed after waiting for feedback and debrief",
+        )
+    if kind in SLOT_TIMERS and state != AWAITING_SLOT:
+        return Decision(attach=True, log=f"{kind} not needed: thread is {state}")
+    if kind == SLOT_NUDGE:
+        return _mail_only(to_guest("slot_reminder", AUTO_GENERATED, False), "times offered again")
+    if kind == SLOT_EXPIRE:
+        return Decision(
+            attach=True,
+            state=EXPIRED,
+            proposals=(),
+            end_assignment="released",
+            mails=(to_guest("expired", AUTO_GENERATED, False),),
+            events=(("expired", "the guest picked none of the offered times; closed for now"),),
+            log="no time picked; thread expired",
         )
     if kind == ROUTE_RETRY:
         if state != MATCHING:

@@ -102,6 +102,12 @@ def queue_mail(
         in_reply_to, references = compose.thread_headers(
             parent.message_id, parent.references, parent.in_reply_to
         )
+    else:
+        # Not an answer to their mail, but the same conversation: threaded under the last
+        # mail we sent this person here, so their client keeps it together.
+        earlier = store.last_mail_to(session, thread.id, to_addr)
+        if earlier:
+            in_reply_to, references = compose.thread_headers(earlier, (), ())
     message_id = f"{secrets.token_hex(16)}@{firm.message_id_domain}"
     to_name = reader.name
     envelope = compose.Envelope(

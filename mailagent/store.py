@@ -465,6 +465,21 @@ def release_stale_jobs(session: Session, claimed_before: datetime, max_attempts:
     session.execute(sa.update(Job).where(stale).values(status=PENDING))
 
 
+def last_mail_to(session: Session, thread_id: int, address: str) -> str:
+    """The Message-ID of the last mail written to ``address`` in the thread, or ""."""
+    stmt = (
+        select(Message.message_id)
+        .where(
+            Message.thread_id == thread_id,
+            Message.direction == "out",
+            sa.func.lower(Message.to_addr) == address.lower(),
+        )
+        .order_by(col(Message.id).desc())
+        .limit(1)
+    )
+    return session.exec(stmt).first() or ""
+
+
 def thread_assignments(session: Session, thread_id: int) -> list[Assignment]:
     stmt = select(Assignment).where(Assignment.thread_id == thread_id).order_by(col(Assignment.id))
     return list(session.exec(stmt).all())

@@ -1,6 +1,7 @@
-"""Whole informational interviews by email alone, through the worker with time stepped by hand:
-request -> questionnaire -> answers -> brief -> the manager's answer -> confirmations with
-invites -> reminders -> held -> thank-you and debrief -> closed. Maildir in and out, SQLite.
+"""Whole informational interviews by email alone, through the worker with time stepped by hand
+(``mailagent run --once --now T``): request -> questionnaire -> answers -> brief -> the
+manager's answer -> confirmations with invites -> reminders -> held -> thank-you and debrief ->
+closed. Maildir in and out, SQLite.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 import pytest
-from harness import deliver, events, guest_mail, maildir_config, one_pass, sent_mail, session_for
+from harness import deliver, events, guest_mail, maildir_config, sent_mail, session_for
 from icalendar import Calendar
 from sqlmodel import select
 
@@ -94,7 +95,8 @@ class Conversation:
     def step(self, when: datetime, *mails: bytes) -> list[EmailMessage]:
         """Deliver ``mails``, run one pass at ``when``, return the mail it sent."""
         deliver(self.config, *mails)
-        one_pass(self.config, when)
+        run = ["--config", str(self.config.path), "--log-level", "WARNING", "run", "--once"]
+        assert main([*run, "--now", when.isoformat()]) == 0
         out = sent_mail(self.folder)
         new, self.seen = out[self.seen :], len(out)
         return new
@@ -121,7 +123,8 @@ def test_a_whole_interview_by_email_alone(
     assert the_thread(talk.config).state == "awaiting_manager"
 
     # Sam answers from his own client on Tuesday: Thursday 3pm in his zone (Berlin).
-    confirmations = talk.step(at(1), reply(brief, "Thursday 3pm works for me.\n\nSam", at(1)))
+    sam_reply = reply(brief, "Thursday 3pm works for me.\n\nSam", at(1))
+    confirmations = talk.step(at(1), sam_reply)
     guest_conf, sam_conf = sorted(confirmations, key=lambda m: to(m) != GUEST)
     assert (to(guest_conf), to(sam_conf)) == (GUEST, SAM)
     start = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # 15:00 CET
@@ -137,7 +140,9 @@ def test_a_whole_interview_by_email_alone(
     # Each in their own zone: Sam's is configured, Dana wrote "Berlin time" in her answers.
     for mail in (guest_conf, sam_conf):
         assert "Thursday, 26 November 2026, 15:00–15:30 (CET, Europe/Berlin)" in text_of(mail)
-    assert sam_conf["In-Reply-To"] and guest_conf["In-Reply-To"] is None
+    # Sam's answers his reply; Dana's continues her conversation with us.
+    assert sam_conf["In-Reply-To"] == email.message_from_bytes(sam_reply)["Message-ID"]
+    assert guest_conf["In-Reply-To"] == sent_mail(tmp_path)[0]["Message-ID"]  # questionnaire
     thread = the_thread(talk.config)
     assert (thread.state, thread.meeting_start) == ("scheduled", start)
 
@@ -285,3 +290,67 @@ def test_an_unclear_manager_reply_is_asked_about_once(tmp_path: Path) -> None:
     assert (to(clarify), clarify["Auto-Submitted"]) == (SAM, "auto-replied")
     assert talk.step(at(1, 1), reply(brief, "Still checking, sorry.", at(1, 1))) == []
     assert the_thread(talk.config).state == "awaiting_manager"
+
+
+def test_a_guest_who_picks_no_time_is_reminded_once_then_the_thread_expires(
+    tmp_path: Path,
+) -> None:
+    talk = Conversation(tmp_path)
+    brief = talk.up_to_the_brief()
+    [offer] = talk.step(at(1), reply(brief, "Tue 10:00 or Wed 14:30", at(1)))
+    assert to(offer) == GUEST
+
+    assert talk.step(at(3, 23)) == []
+    [reminder] = talk.step(at(4, 1))
+    assert (to(reminder), reminder["Auto-Submitted"]) == (GUEST, "auto-generated")
+    assert "1." in text_of(reminder) and "2." in text_of(reminder)
+    [closing] = talk.step(at(8, 1))
+    assert to(closing) == GUEST
+    thread = the_thread(talk.config)
+    assert (thread.state, thread.proposals) == ("expired", [])
+    assert talk.step(at(30)) == []
+
+
+def test_an_admin_reassigns_and_reads_the_insights(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    talk = Conversation(tmp_path)
+    talk.up_to_the_brief()
+    thread = the_thread(talk.config)
+
+    path = str(talk.config.path)
+    assert main(["--config", path, "threads", "reassign", str(thread.id), "Jo Berger"]) == 0
+    assert "reassigned to Jo Berger" in capsys.readouterr().out
+    # The CLI queued the brief on the real clock; the worker's next pass sends it.
+    [brief] = talk.step(datetime.now(UTC) + timedelta(minutes=1))
+    assert to(brief) == JO
+    story = [(w, d) for w, d in events(talk.config, thread.id) if w == "reassigned"]
+    assert len(story) == 1 and story[0][1].startswith("Jo Berger: reassigned by ")
+    assert main(["--config", path, "threads", "reassign", str(thread.id), "Nobody"]) == 1
+    assert "no manager named or addressed 'Nobody'" in capsys.readouterr().err
+
+    assert main(["--config", path, "insights", "--json"]) == 0
+    grouped = json.loads(capsys.readouterr().out)
+    [remark] = grouped["web_page"]
+    assert remark["thread"] == thread.id and "careers page" in remark["text"]
+    assert main(["--config", path, "insights"]) == 0
+    assert "web_page (1)" in capsys.readouterr().out
+
+
+def test_words_between_manager_and_guest_are_passed_on_threaded(tmp_path: Path) -> None:
+    talk = Conversation(tmp_path)
+    brief = talk.up_to_the_brief()
+    first = talk.step(at(1), reply(brief, "Thursday 3pm works", at(1)))
+    guest_conf = next(m for m in first if to(m) == GUEST)
+    sam_conf = next(m for m in first if to(m) == SAM)
+
+    note = "guest: Please bring two or three questions about route planning."
+    [relayed] = talk.step(at(1, 2), reply(sam_conf, note, at(1, 2)))
+    assert to(relayed) == GUEST
+    assert relayed["Auto-Submitted"] is None  # a person's words, not an automatic mail
+    assert relayed["In-Reply-To"] == guest_conf["Message-ID"]
+    assert "bring two or three questions about route planning" in text_of(relayed)
+
+    [to_sam] = talk.step(at(1, 4), reply(relayed, "Will do. Is parking available?", at(1, 4)))
+    assert to(to_sam) == SAM and "Is parking available?" in text_of(to_sam)
+    assert the_thread(talk.config).state == "scheduled"

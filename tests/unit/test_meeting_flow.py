@@ -59,6 +59,7 @@ NUDGE_AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 REROUTE_AT = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
 MANAGER_JOBS = (JobSpec("nudge_manager", NUDGE_AT), JobSpec("reroute_manager", REROUTE_AT))
 MANAGER_TIMER_KINDS = {"nudge_manager", "reroute_manager"}
+SLOT_TIMER_KINDS = {"slot_nudge", "slot_expire"}
 MEETING_TIMER_KINDS = {"reminder_guest", "reminder_manager", "mark_held"}
 
 Mail = tuple[str, str, str, bool, str]  # kind, recipient, Auto-Submitted, answers it, invite
@@ -139,7 +140,8 @@ def test_accept_schedules_with_invites_reminders_and_held_mark() -> None:
         JobSpec("mark_held", after_the_end),
     )
     # The nudge and re-route are stopped (and any earlier meeting's timers replaced).
-    assert set(d.cancel_jobs) == MANAGER_TIMER_KINDS | MEETING_TIMER_KINDS
+    # Agreeing a time also stops the reminder to pick one of the offered times.
+    assert set(d.cancel_jobs) == MANAGER_TIMER_KINDS | MEETING_TIMER_KINDS | SLOT_TIMER_KINDS
 
 
 def test_accept_less_than_a_day_ahead_sends_no_reminders() -> None:
