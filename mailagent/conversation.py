@@ -307,7 +307,7 @@ def _on_thread(
     what = "guest_reply" if who == "guest" else "reply_from_other"
     detail = f"reply from {who}; {how}"
     if who == "guest" and command == FORGET:
-        return _forget(create=False)
+        return forget_decision(thread.state)
     if who == "guest" and command == WITHDRAW and thread.state in OPEN_STATES:
         return Decision(
             attach=True,
@@ -325,6 +325,16 @@ def _on_thread(
     if who == "guest" and thread.state == AWAITING_GUEST:
         return _answers(thread, found, rules, detail, now)
     return Decision(attach=True, events=((what, detail),), log=detail)
+
+
+def forget_decision(state: str) -> Decision:
+    """ "Forget me" on a thread in ``state`` (the guest's own words, or an admin's command)."""
+    forget = _forget(create=False)
+    if state == SCHEDULED:
+        # The manager's calendar still holds the meeting: it is cancelled there too.
+        cancel = MailSpec("cancelled_manager", False, AUTO_GENERATED, False, invite="CANCEL")
+        return replace(forget, mails=(*forget.mails, cancel), cancel_meeting=True)
+    return forget
 
 
 def _forget(create: bool) -> Decision:

@@ -205,8 +205,8 @@ def _send_one(
         row.status, row.last_error = status, error[:2000]
         if status == SENT:
             row.sent_at = now
-            if row.kind == store.FORGOTTEN_KIND:
-                store.erase_sent_confirmation(session, row)
+            if row.kind in store.SPARED_KINDS:
+                store.erase_if_forgotten(session, row)
             log.info(
                 "outbox row %s Message-ID <%s>: sent to %s", row_id, mail.message_id, mail.recipient
             )

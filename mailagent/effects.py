@@ -48,7 +48,10 @@ def thread_view(
         manager_notes=thread.manager_notes,
         consent=until is not None and until > (now or thread.updated_at),
         keep_in_touch=thread.keep_in_touch,
-        clarifications=store.count_outbox(session, thread.id, "clarify_manager")
+        # Each manager is asked to clarify at most once; a new manager may be asked too.
+        clarifications=store.count_outbox(
+            session, thread.id, "clarify_manager", thread.manager_email or "-"
+        )
         + store.count_outbox(session, thread.id, "slot_reask"),
     )
 
@@ -71,7 +74,8 @@ def apply(
         # New objects, so the JSON columns are written (in-place changes go unnoticed).
         thread.answers = dict(decision.answers)
         thread.missing = list(decision.missing)
-    thread.updated_at = now
+    if decision.state or decision.answers is not None or decision.events or decision.mails:
+        thread.updated_at = now  # a timer that found nothing to do is no change
     _manager(session, thread, decision, now)
     _meeting(rt, thread, decision, now)
     _feedback(rt, session, thread, decision, now)

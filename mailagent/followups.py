@@ -15,7 +15,8 @@ from sqlmodel import Session
 
 from mailagent import effects, staffing
 from mailagent.conversation import EXPIRE, NUDGE, Decision, ThreadView, decide_timer
-from mailagent.meeting_flow import TIMERS, decide_meeting_timer
+from mailagent.meeting_flow import TIMERS
+from mailagent.meeting_timers import decide_meeting_timer
 from mailagent.models import Job, Thread
 from mailagent.questions import guest_rules
 from mailagent.runtime import Runtime

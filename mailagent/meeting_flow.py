@@ -20,12 +20,9 @@ from mailagent.conversation import (
     AWAITING_SLOT,
     CANCELLED,
     CLOSED,
-    DECLINED,
-    EXPIRED,
     HELD,
     MANAGER_SIDE_TIMERS,
     MATCHING,
-    NEEDS_HUMAN,
     SCHEDULED,
     Assign,
     Decision,
@@ -34,7 +31,6 @@ from mailagent.conversation import (
     ThreadView,
 )
 from mailagent.invites import CANCEL, REQUEST
-from mailagent.routing import Routing
 from mailagent.times import NONE_FITS, add_working_days
 
 NUDGE_MANAGER, REROUTE, REMINDER_GUEST, REMINDER_MANAGER = MANAGER_SIDE_TIMERS[:4]
@@ -86,92 +82,6 @@ def meeting_timers(start: datetime, rules: MeetingRules, now: datetime) -> tuple
         [JobSpec(REMINDER_GUEST, remind), JobSpec(REMINDER_MANAGER, remind)] if remind > now else []
     )
     return (*jobs, JobSpec(MARK_HELD, held))
-
-
-# --- routing -------------------------------------------------------------------------------
-
-
-def decide_routing(
-    view: ThreadView,
-    routing: Routing,
-    rules: MeetingRules,
-    now: datetime,
-    manager_timezone: str,
-    waiting_since: datetime | None,
-    answering: bool,
-) -> Decision:
-    """The outcome of choosing a manager. ``waiting_since``: when the thread went on the
-    waitlist (None if it is not on it); ``answering``: a guest's mail is being answered now."""
-    skipped = "; ".join(routing.skipped)
-    if routing.manager is not None:
-        m = routing.manager
-        events = [("routed", routing.reason)]
-        if skipped:
-            events.append(("routing_skipped", skipped[:1500]))
-        return Decision(
-            attach=True,
-            state=AWAITING_MANAGER,
-            assign=Assign(m.name, m.email, routing.reason),
-            mails=(to_manager("brief_manager", AUTO_GENERATED, False),),
-            jobs=manager_timers(rules, now, manager_timezone),
-            cancel_jobs=(ROUTE_RETRY,),
-            events=tuple(events),
-            log=f"routed to {routing.reason}",
-        )
-    detail = f"{routing.reason}" + (f" ({skipped})" if skipped else "")
-    auto = AUTO_REPLIED if answering else AUTO_GENERATED
-    if rules.waitlist and (
-        waiting_since is None or now - waiting_since < timedelta(days=rules.waitlist_days)
-    ):
-        first = waiting_since is None
-        return Decision(
-            attach=True,
-            state=MATCHING,
-            mails=(to_guest("waitlisted", auto, answering),) if first else (),
-            jobs=(JobSpec(ROUTE_RETRY, add_working_days(now, 1, "UTC")),),
-            events=(("waitlisted" if first else "still_waitlisted", detail[:1500]),),
-            log=f"waitlisted: {routing.reason}",
-        )
-    return Decision(
-        attach=True,
-        state=DECLINED,
-        mails=(to_guest("declined", auto, answering),),
-        events=(("declined", detail[:1500]),),
-        log=f"declined: {routing.reason}",
-    )
-
-
-REASSIGNABLE = (MATCHING, AWAITING_MANAGER, AWAITING_SLOT, DECLINED, NEEDS_HUMAN)
-
-
-def decide_reassign(
-    view: ThreadView,
-    manager: tuple[str, str],
-    who: str,
-    rules: MeetingRules,
-    now: datetime,
-    manager_timezone: str,
-) -> Decision:
-    """An admin gives the thread to ``manager`` (name, address): a fresh brief goes out.
-    A thread with a meeting agreed is not reassigned (cancel it first), nor a finished one."""
-    if view.state not in REASSIGNABLE:
-        raise ValueError(
-            f"thread {view.id} is {view.state}; only {', '.join(REASSIGNABLE)} can be reassigned"
-        )
-    name, email = manager
-    why = f"{name}: reassigned by {who}"
-    return Decision(
-        attach=True,
-        state=AWAITING_MANAGER,
-        end_assignment="released",
-        assign=Assign(name, email, why),
-        proposals=(),
-        mails=(to_manager("brief_manager", AUTO_GENERATED, False),),
-        cancel_jobs=(*MANAGER_TIMERS, ROUTE_RETRY),
-        jobs=manager_timers(rules, now, manager_timezone),
-        events=(("reassigned", why),),
-        log=why,
-    )
 
 
 # --- the manager's mail --------------------------------------------------------------------
@@ -243,7 +153,8 @@ def decide_manager_mail(
             state=MATCHING,
             route=True,
             end_assignment="declined",
-            cancel_jobs=MANAGER_TIMERS,
+            proposals=(),
+            cancel_jobs=(*MANAGER_TIMERS, *SLOT_TIMERS),
             events=(
                 ("manager_declined", f"{view.manager_name}: {reply.text or 'no reason given'}"),
             ),
@@ -486,92 +397,3 @@ def decide_guest_mail(
 
 def _with_answers(decision: Decision, answers: dict[str, str]) -> Decision:
     return replace(decision, answers=answers, missing=())
-
-
-# --- timers --------------------------------------------------------------------------------
-
-
-def decide_meeting_timer(
-    view: ThreadView, kind: str, rules: MeetingRules, now: datetime, manager_timezone: str
-) -> Decision:
-    """A manager-side timer fired. Each does nothing once the thread has moved on."""
-    state = view.state
-    if kind in MANAGER_TIMERS and state != AWAITING_MANAGER:
-        return Decision(attach=True, log=f"{kind} not needed: thread is {state}")
-    if kind == NUDGE_MANAGER:
-        return Decision(
-            attach=True,
-            mails=(to_manager("nudge_manager", AUTO_GENERATED, False),),
-            events=(("nudge_manager", f"{view.manager_name} reminded"),),
-            log="manager nudged",
-        )
-    if kind == REROUTE:
-        return Decision(
-            attach=True,
-            state=MATCHING,
-            route=True,
-            end_assignment="timed_out",
-            events=(("manager_timeout", f"{view.manager_name} did not answer in time"),),
-            log="no answer from the manager; choosing another",
-        )
-    if kind in MEETING_TIMERS and state != SCHEDULED:
-        return Decision(attach=True, log=f"{kind} not needed: thread is {state}")
-    if kind == REMINDER_GUEST:
-        return _mail_only(
-            to_guest("reminder_guest", AUTO_GENERATED, False), "reminder to the guest"
-        )
-    if kind == REMINDER_MANAGER:
-        return _mail_only(
-            to_manager("reminder_manager", AUTO_GENERATED, False), "reminder to the manager"
-        )
-    if kind == MARK_HELD:
-        return Decision(
-            attach=True,
-            state=HELD,
-            mails=(
-                to_guest("thank_you", AUTO_GENERATED, False),
-                to_manager("debrief_request", AUTO_GENERATED, False),
-            ),
-            jobs=(JobSpec(CLOSE_HELD, now + timedelta(days=rules.feedback_days)),),
-            events=(("held", "the meeting time has passed; thank-you and debrief request sent"),),
-            log="meeting held",
-        )
-    if kind == CLOSE_HELD:
-        if state != HELD:
-            return Decision(attach=True, log=f"{kind} not needed: thread is {state}")
-        return Decision(
-            attach=True,
-            state=CLOSED,
-            talent_pool=view.consent and view.keep_in_touch,
-            events=(("closed", "feedback or debrief did not come in time; closed"),),
-            log="closed after waiting for feedback and debrief",
-        )
-    if kind in SLOT_TIMERS and state != AWAITING_SLOT:
-        return Decision(attach=True, log=f"{kind} not needed: thread is {state}")
-    if kind == SLOT_NUDGE:
-        return _mail_only(to_guest("slot_reminder", AUTO_GENERATED, False), "times offered again")
-    if kind == SLOT_EXPIRE:
-        return Decision(
-            attach=True,
-            state=EXPIRED,
-            proposals=(),
-            end_assignment="released",
-            mails=(to_guest("expired", AUTO_GENERATED, False),),
-            events=(("expired", "the guest picked none of the offered times; closed for now"),),
-            log="no time picked; thread expired",
-        )
-    if kind == ROUTE_RETRY:
-        if state != MATCHING:
-            return Decision(attach=True, log=f"{kind} not needed: thread is {state}")
-        return Decision(attach=True, route=True, log="waitlist: trying to route again")
-    if kind == CHECKIN:
-        if not view.consent:
-            return Decision(attach=True, log="check-in skipped: no consent (or it expired)")
-        return _mail_only(
-            to_guest("checkin_guest", AUTO_GENERATED, False), "keep-in-touch check-in"
-        )
-    raise ValueError(f"unknown timer {kind}")
-
-
-def _mail_only(spec: MailSpec, what: str) -> Decision:
-    return Decision(attach=True, mails=(spec,), events=((spec.kind, what),), log=what + " sent")

@@ -4,6 +4,7 @@ feedback. Reads the mail, then lets :mod:`mailagent.meeting_flow` decide."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from mailagent import answers, questions, staffing
@@ -24,6 +25,7 @@ from mailagent.parse import Inbound
 from mailagent.runtime import Runtime
 from mailagent.times import pick_slot
 
+log = logging.getLogger("mailagent.meeting_mail")
 # Our token or our Message-IDs: the channel a manager's answer must come through.
 OUR_CHANNEL = ("token", "in-reply-to", "references")
 GUEST_STATES = (AWAITING_SLOT, SCHEDULED, HELD, CLOSED)
@@ -39,6 +41,12 @@ def decide(
     now: datetime,
 ) -> Decision | None:
     """The decision for ``msg`` when it is manager-side mail, else None (the guest side decides)."""
+    staff = rt.config.managers.by_address(sender) or sender in rt.config.settings.managers.admins
+    if view is None and verdict.is_human and staff:
+        # A manager or admin writing afresh (or answering the digest) is no guest's request.
+        detail = "mail from a manager or admin that belongs to no conversation; not answered"
+        log.warning("Message-ID <%s> from %s: %s", msg.message_id, sender, detail)
+        return Decision(attach=False, log=detail)
     if view is None or not verdict.is_human or verdict.hold:
         return None
     if any(t == "text/calendar" for t in msg.content_types):

@@ -13,7 +13,8 @@ from sqlmodel import Session, col, select
 from mailagent import routing
 from mailagent.conversation import Decision, ThreadView
 from mailagent.managers import Manager
-from mailagent.meeting_flow import MeetingRules, decide_routing
+from mailagent.meeting_flow import MeetingRules
+from mailagent.meeting_routing import decide_routing
 from mailagent.models import ACCEPTED, ASKED, Assignment, Event
 from mailagent.runtime import Runtime
 

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from mailagent.conversation import OPEN_STATES
 from mailagent.models import (
+    CANCELLED,
     PENDING,
     QUARANTINED,
     RECEIVED,
@@ -88,11 +89,21 @@ def _sqlite_begin(conn: sa.Connection) -> None:
 
 
 @contextmanager
-def transaction(engine: Engine, readonly: bool = False) -> Iterator[Session]:
+def transaction(engine: Engine | sa.Connection, readonly: bool = False) -> Iterator[Session]:
     """One unit of work: commits when the block ends, rolls back if it raises.
 
     ``readonly`` opens a plain (deferred) transaction on SQLite, which never blocks the worker.
     """
+    if isinstance(engine, sa.Connection):
+        # A dry run's one connection: each unit of work is a savepoint inside its transaction.
+        with (
+            Session(
+                engine, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            ) as session,
+            session.begin(),
+        ):
+            yield session
+        return
     bind = engine.execution_options(**{READONLY: True}) if readonly else engine
     with Session(bind, expire_on_commit=False) as session, session.begin():
         yield session
@@ -283,8 +294,10 @@ def thread_jobs(session: Session, thread_id: int) -> list[Job]:
     return list(session.exec(stmt).all())
 
 
-def next_outbox_seq(session: Session, thread_id: int, kind: str) -> int:
-    stmt = select(sa.func.max(Outbox.seq)).where(Outbox.thread_id == thread_id, Outbox.kind == kind)
+def next_outbox_seq(session: Session, thread_id: int | None, kind: str) -> int:
+    """The next sequence number of ``kind`` in the thread (or among mail of no thread)."""
+    same = col(Outbox.thread_id).is_(None) if thread_id is None else Outbox.thread_id == thread_id
+    stmt = select(sa.func.max(Outbox.seq)).where(same, Outbox.kind == kind)
     return int(session.exec(stmt).one() or 0) + 1
 
 
@@ -485,52 +498,73 @@ def thread_assignments(session: Session, thread_id: int) -> list[Assignment]:
     return list(session.exec(stmt).all())
 
 
-def count_outbox(session: Session, thread_id: int, kind: str) -> int:
+def count_outbox(session: Session, thread_id: int, kind: str, recipient: str = "") -> int:
+    """Mails of ``kind`` written in the thread (to ``recipient`` only, when given)."""
     stmt = (
         select(sa.func.count())
         .select_from(Outbox)
         .where(Outbox.thread_id == thread_id, Outbox.kind == kind)
     )
+    if recipient:
+        stmt = stmt.where(Outbox.recipient == recipient)
     return int(session.exec(stmt).one())
 
 
 FORGOTTEN_KIND = "forgotten"
+# Mail still owed after a guest is forgotten: the confirmation to them, and the calendar
+# cancellation to the manager of a meeting that will not happen. Blanked once sent.
+SPARED_KINDS = (FORGOTTEN_KIND, "cancelled_manager")
+FORGOTTEN_DOMAIN = "forgotten.invalid"
 
 
 def forget_address(session: Session, address: str, now: datetime) -> list[int]:
     """Erase what is held about ``address``: every thread of it is anonymised, the raw bytes,
-    subjects and addresses of its mail and the details of its events are blanked, and any
-    suppression of it is dropped. The confirmation (kind ``forgotten``) is spared until sent.
-    Returns the thread ids touched."""
+    subjects and addresses of its mail and the details of its events are blanked, mail not yet
+    sent is cancelled, and any suppression and talent-pool entry of it are dropped. Unsent mail
+    of the ``SPARED_KINDS`` is kept until sent. Returns the thread ids touched."""
     address = address.lower()
     threads = list(
         session.exec(select(Thread).where(sa.func.lower(Thread.guest_email) == address)).all()
     )
     ids = [t.id for t in threads if t.id is not None]
     for thread in threads:
-        thread.guest_email = f"forgotten-{thread.id}@forgotten.invalid"
+        thread.guest_email = f"forgotten-{thread.id}@{FORGOTTEN_DOMAIN}"
         thread.guest_name, thread.timezone = "", ""
         thread.answers, thread.missing = {}, []
         thread.feedback, thread.manager_notes, thread.proposals = "", "", []
         thread.keep_in_touch, thread.consent_at, thread.consent_until = False, None, None
         thread.updated_at = now
     session.flush()
+    in_threads = col(Outbox.thread_id).in_(ids)
+    unsent = col(Outbox.status).in_((PENDING, SENDING))
+    session.execute(
+        sa.update(Outbox)
+        .where(in_threads, unsent, col(Outbox.kind).not_in(SPARED_KINDS))
+        .values(status=CANCELLED, last_error="the guest asked to be forgotten")
+    )
+    owed = sa.select(col(Outbox.message_id)).where(in_threads, unsent)
     mine = (col(Message.thread_id).in_(ids)) | (col(Message.from_addr) == address)
     session.execute(
         sa.update(Message)
-        .where(mine, col(Message.kind) != FORGOTTEN_KIND)
+        .where(mine, col(Message.id).not_in(owed))
         .values(raw=b"", subject="", from_addr="", to_addr="", size=0)
     )
     session.execute(
-        sa.update(Outbox)
-        .where(col(Outbox.thread_id).in_(ids), col(Outbox.kind) != FORGOTTEN_KIND)
-        .values(recipient="", envelope_from="")
+        sa.update(Outbox).where(in_threads, ~unsent).values(recipient="", envelope_from="")
     )
     blank = col(Event.thread_id).in_(ids) & (col(Event.what) != FORGOTTEN_KIND)
     session.execute(sa.update(Event).where(blank).values(detail=""))
     session.execute(sa.delete(Suppression).where(col(Suppression.address) == address))
     session.execute(sa.delete(TalentPool).where(col(TalentPool.email) == address))
     return ids
+
+
+def erase_if_forgotten(session: Session, row: Outbox) -> None:
+    """Once mail still owed to a forgotten guest's thread is out, it too is blanked."""
+    thread = session.get(Thread, row.thread_id) if row.thread_id is not None else None
+    if thread is None or not thread.guest_email.endswith(f"@{FORGOTTEN_DOMAIN}"):
+        return
+    erase_sent_confirmation(session, row)
 
 
 def erase_sent_confirmation(session: Session, row: Outbox) -> None:

@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from mailagent.cli import main
 from mailagent.config import Config
-from mailagent.models import TalentPool, Thread
+from mailagent.models import Message, TalentPool, Thread
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Berlin
 GUEST = "dana.ruiz@example.org"
@@ -354,3 +354,35 @@ def test_words_between_manager_and_guest_are_passed_on_threaded(tmp_path: Path) 
     [to_sam] = talk.step(at(1, 4), reply(relayed, "Will do. Is parking available?", at(1, 4)))
     assert to(to_sam) == SAM and "Is parking available?" in text_of(to_sam)
     assert the_thread(talk.config).state == "scheduled"
+
+
+def test_forget_me_after_scheduling_cancels_the_managers_invite_and_erases_the_guest(
+    tmp_path: Path,
+) -> None:
+    talk = Conversation(tmp_path)
+    brief = talk.up_to_the_brief()
+    first = talk.step(at(1), reply(brief, "Thursday 3pm works", at(1)))
+    guest_conf = next(m for m in first if to(m) == GUEST)
+
+    out = talk.step(at(1, 3), reply(guest_conf, "Please delete my data.", at(1, 3)))
+    assert sorted(to(m) for m in out) == [GUEST, SAM]
+    cancel = next(m for m in out if to(m) == SAM)
+    cal = invite_of(cancel)
+    assert (cal["METHOD"], int(cal.walk("VEVENT")[0]["SEQUENCE"])) == ("CANCEL", 1)
+    thread = the_thread(talk.config)
+    assert thread.state == "withdrawn" and thread.guest_email.endswith("@forgotten.invalid")
+    assert (thread.answers, thread.guest_name) == ({}, "")
+    with session_for(talk.config) as session:
+        stored = session.exec(select(Message).where(Message.thread_id == thread.id)).all()
+        # Every stored copy is blanked, the two owed mails too once they went out.
+        assert all(m.raw == b"" for m in stored), [m.kind for m in stored if m.raw]
+    # No reminder, thank-you or anything else follows.
+    assert talk.step(at(10)) == []
+
+
+def test_a_manager_writing_afresh_is_not_taken_for_a_guest(tmp_path: Path) -> None:
+    talk = Conversation(tmp_path)
+    fresh = guest_mail(sender=f"Sam Lee <{SAM}>", subject="Question about the programme")
+    assert talk.step(T0, fresh) == []
+    with session_for(talk.config) as session:
+        assert session.exec(select(Thread)).all() == []

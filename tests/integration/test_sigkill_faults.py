@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+import sqlalchemy as sa
 from harness import REPO, guest_mail, make_config, messages, outbox_rows, parse, reply_to, threads
 from servers import ImapAccount, SmtpServer
 
@@ -248,7 +249,12 @@ def drain_status(
     if not traffic.idle():
         return False, "guest traffic still appending"
     expected = traffic.expected_inbound()
-    inbound = [m for m in messages(config) if m.direction == "in"]
+    try:
+        inbound = [m for m in messages(config) if m.direction == "in"]
+    except sa.exc.OperationalError as exc:
+        # Every earlier worker may have been killed before its migrations committed: the
+        # final one creates the schema first.
+        return False, f"database not ready: {str(exc).splitlines()[0]}"
     settled = {m.message_id for m in inbound if m.status != RECEIVED}
     waiting = [m for m in inbound if m.status == RECEIVED]
     missing = expected - settled

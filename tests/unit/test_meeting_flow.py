@@ -36,11 +36,11 @@ from mailagent.meeting_flow import (
     decide_guest_mail,
     decide_impostor,
     decide_manager_mail,
-    decide_meeting_timer,
-    decide_routing,
     manager_timers,
     meeting_timers,
 )
+from mailagent.meeting_routing import decide_routing
+from mailagent.meeting_timers import decide_meeting_timer
 from mailagent.routing import Routing, route
 from mailagent.times import NONE_FITS
 
@@ -348,7 +348,8 @@ def test_decline_records_the_reason_and_stops_the_manager_timers() -> None:
     d = decide_manager_mail(
         view(AWAITING_MANAGER), mr.ManagerReply(mr.DECLINE, text="travelling"), RULES, NOW, ZONE
     )
-    assert set(d.cancel_jobs) == MANAGER_TIMER_KINDS
+    # The decline also clears any offered times and their reminder.
+    assert set(d.cancel_jobs) == MANAGER_TIMER_KINDS | SLOT_TIMER_KINDS
     assert d.events == (("manager_declined", "Sam Lee: travelling"),)
     silent = decide_manager_mail(
         view(AWAITING_MANAGER), mr.ManagerReply(mr.DECLINE), RULES, NOW, ZONE

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SOURCES = ("conversation.py", "meeting_flow.py")
+SOURCES = ("conversation.py", "meeting_flow.py", "meeting_routing.py", "meeting_timers.py")
 
 
 def kinds_sent() -> set[str]:
