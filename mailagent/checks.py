@@ -50,15 +50,31 @@ def sample_context(config: Config, language: str) -> dict[str, Any]:
         ),
         suggestions=[start, start + timedelta(days=1)],
     )
-    return meeting | compose.mail_context(
-        config.settings.firm,
-        guest_name=SAMPLE_GUEST[0],
-        guest_email=SAMPLE_GUEST[1],
-        questions=config.questionnaire.questions,
-        language=language,
-        request_subject="Informational interview about logistics?",
-        understood=[("Who are you?", "A retail manager moving into logistics.")],
-        applications=config.settings.intent.applications,
+    digest = {
+        "week": {"since": "2026-11-16", "until": "2026-11-23"},
+        "funnel": [{"step": "requests", "count": 12}, {"step": "scheduled", "count": 4}],
+        "median_days": [{"step": "requests -> answered", "days": "1.5"}],
+        "managers": [
+            {"name": "Sam Lee", "asked": 3, "accepted": 2, "declined": 1, "timed_out": 0, "held": 1}
+        ],
+        "stalled": [{"id": 7, "state": "awaiting_manager", "since": "2026-11-10", "manager": ""}],
+        "bounces": [{"address": "gone@example.org", "status": "5.1.1", "reason": "no such user"}],
+        "quarantined": [{"id": 40, "message_id": "x@example.org", "reason": "failed 3 times"}],
+        "insights": [{"theme": "web_page", "remarks": ["The careers page is hard to find."]}],
+    }
+    return (
+        digest
+        | meeting
+        | compose.mail_context(
+            config.settings.firm,
+            guest_name=SAMPLE_GUEST[0],
+            guest_email=SAMPLE_GUEST[1],
+            questions=config.questionnaire.questions,
+            language=language,
+            request_subject="Informational interview about logistics?",
+            understood=[("Who are you?", "A retail manager moving into logistics.")],
+            applications=config.settings.intent.applications,
+        )
     )
 
 

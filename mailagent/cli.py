@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mailagent.cli_admin import add_admin_parsers, add_thread_actions
+from mailagent.cli_reports import add_report_parsers
 from mailagent.errors import MailagentError
 
 if TYPE_CHECKING:
@@ -34,10 +34,21 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="override [worker] log_level",
     )
+    parser.add_argument(
+        "--log-format",
+        choices=["plain", "json"],
+        default="plain",
+        help="plain lines for a terminal (default) or one JSON object a line",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="the worker (long-running; --once for one pass)")
     run.add_argument("--once", action="store_true", help="do exactly one pass and exit")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="with --once: render and log what the pass would send, then undo it all",
+    )
     run.add_argument("--now", type=_instant, help="with --once: act as if at this ISO 8601 instant")
     run.set_defaults(func=cmd_run)
 
@@ -64,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_thread_actions(tsub)
 
     add_admin_parsers(sub)
+    add_report_parsers(sub)
 
     pause = sub.add_parser("pause", help="stop all sending (mail keeps being read and queued)")
     pause.add_argument("--reason", default="", help="shown in logs and `mailagent run --once`")
@@ -91,11 +103,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "now", None) and not getattr(args, "once", False):
         parser.error("--now only makes sense with --once")
+    if getattr(args, "dry_run", False) and not getattr(args, "once", False):
+        parser.error("--dry-run only makes sense with --once")
     try:
         from mailagent.config import config_path, load_config
 
         config = load_config(config_path(args.config))
-        _setup_logging(args.log_level or config.settings.worker.log_level)
+        from mailagent import logs
+
+        logs.setup(args.log_level or config.settings.worker.log_level, args.log_format)
         return int(args.func(config, args))
     except MailagentError as exc:
         print(f"mailagent: error: {exc}", file=sys.stderr)
@@ -115,14 +131,12 @@ def main(argv: list[str] | None = None) -> int:
         raise
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # Alembic narrates every start-up at INFO; only its problems matter to an operator.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+def _dry_pass(rt: Any, inbox: Any, now: datetime) -> Any:
+    """One pass whose mail is logged, not sent, and whose every change is undone."""
+    from mailagent import dryrun, worker
+
+    with dryrun.rolled_back(rt) as dry:
+        return worker.run_once(dry, dryrun.UnmarkedInbox(inbox), now, sender=dryrun.LoggingSender())
 
 
 def cmd_run(config: Config, args: argparse.Namespace) -> int:
@@ -139,7 +153,10 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
             return 0
         inbox = open_inbox(config.settings.inbox)
         try:
-            report = worker.run_once(rt, inbox, args.now or utcnow())
+            if args.dry_run:
+                report = _dry_pass(rt, inbox, args.now or utcnow())
+            else:
+                report = worker.run_once(rt, inbox, args.now or utcnow())
         finally:
             inbox.close()
         i, o = report.intake, report.outbox

@@ -25,14 +25,6 @@ def add_thread_actions(tsub: Any) -> None:
 
 
 def add_admin_parsers(sub: Any) -> None:
-    from mailagent.cli import _instant
-
-    insights = sub.add_parser("insights", help="what guests told us about ourselves, by theme")
-    insights.add_argument("--since", type=_instant, help="threads updated at or after (ISO 8601)")
-    insights.add_argument("--until", type=_instant, help="threads updated before (ISO 8601)")
-    insights.add_argument("--json", action="store_true")
-    insights.set_defaults(func=cmd_insights)
-
     jobs = sub.add_parser("jobs", help="scheduled work (nudges, expiry...)")
     jsub = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
     jlist = jsub.add_parser("list", help="one line per job, soonest first")
@@ -44,6 +36,12 @@ def add_admin_parsers(sub: Any) -> None:
 
     state = sub.add_parser("status", help="queue depths, last fetch and send (for supervisors)")
     state.add_argument("--json", action="store_true")
+    state.add_argument(
+        "--max-age",
+        type=float,
+        metavar="SECONDS",
+        help="exit 2 (unhealthy) when the inbox was last read longer ago than this",
+    )
     state.set_defaults(func=cmd_status)
 
     quarantine = sub.add_parser("quarantine", help="mail that could not be handled")
@@ -87,7 +85,7 @@ def add_admin_parsers(sub: Any) -> None:
     preview.set_defaults(func=cmd_templates_preview)
 
 
-def _admin_session(config: Config, readonly: bool = False) -> Any:
+def admin_session(config: Config, readonly: bool = False) -> Any:
     from contextlib import ExitStack
 
     from mailagent import store
@@ -102,7 +100,7 @@ def _admin_session(config: Config, readonly: bool = False) -> Any:
 def cmd_quarantine_list(config: Config, args: argparse.Namespace) -> int:
     from mailagent import admin
 
-    stack, session = _admin_session(config, readonly=True)
+    stack, session = admin_session(config, readonly=True)
     with stack:
         rows = [
             f"{m.id:>6}  {m.at:%Y-%m-%d %H:%M}  uid {m.uid}  <{m.message_id or '?'}>  "
@@ -116,7 +114,7 @@ def cmd_quarantine_list(config: Config, args: argparse.Namespace) -> int:
 def cmd_quarantine_show(config: Config, args: argparse.Namespace) -> int:
     from mailagent import admin
 
-    stack, session = _admin_session(config, readonly=True)
+    stack, session = admin_session(config, readonly=True)
     with stack:
         row = admin.quarantine_row(session, args.id)
         head = row.raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
@@ -134,7 +132,7 @@ def cmd_quarantine_show(config: Config, args: argparse.Namespace) -> int:
 def _admin_change(config: Config, change: Any, what: str, args: argparse.Namespace) -> int:
     from mailagent.runtime import utcnow
 
-    stack, session = _admin_session(config)
+    stack, session = admin_session(config)
     with stack:
         change(session, args.id, utcnow())
     print(f"{what} {args.id}")
@@ -156,7 +154,7 @@ def cmd_quarantine_drop(config: Config, args: argparse.Namespace) -> int:
 def cmd_outbox_list(config: Config, args: argparse.Namespace) -> int:
     from mailagent import admin
 
-    stack, session = _admin_session(config, readonly=True)
+    stack, session = admin_session(config, readonly=True)
     with stack:
         rows = [
             f"{o.id:>6}  {o.status:<10} {o.kind:<14} thread {o.thread_id:<5} "
@@ -225,7 +223,7 @@ def cmd_threads_note(config: Config, args: argparse.Namespace) -> int:
     from mailagent import admin
     from mailagent.runtime import utcnow
 
-    stack, session = _admin_session(config)
+    stack, session = admin_session(config)
     with stack:
         admin.note_thread(session, args.id, args.text, utcnow())
     print(f"noted on thread {args.id}")
@@ -235,7 +233,7 @@ def cmd_threads_note(config: Config, args: argparse.Namespace) -> int:
 def cmd_jobs_list(config: Config, args: argparse.Namespace) -> int:
     from mailagent import admin
 
-    stack, session = _admin_session(config, readonly=True)
+    stack, session = admin_session(config, readonly=True)
     with stack:
         rows = [
             f"{j.id:>6}  {j.status:<9} {j.kind:<14} thread {j.thread_id:<5} "
@@ -254,15 +252,23 @@ def cmd_jobs_cancel(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_status(config: Config, args: argparse.Namespace) -> int:
     import json
+    from datetime import datetime
 
     from mailagent import admin
+    from mailagent.runtime import utcnow
 
-    stack, session = _admin_session(config, readonly=True)
+    stack, session = admin_session(config, readonly=True)
     with stack:
         data = admin.status(session)
+    healthy = True
+    if args.max_age is not None:
+        last = data["last_fetch"]
+        age = (utcnow() - datetime.fromisoformat(last)).total_seconds() if last else None
+        healthy = age is not None and age <= args.max_age
+        data["healthy"] = healthy
     if args.json:
         print(json.dumps(data, indent=2))
-        return 0
+        return 0 if healthy else 2
     out = data["outbox"]
     print(f"inbound waiting {data['inbound_waiting']}, quarantined {data['quarantined']}")
     print(
@@ -271,29 +277,16 @@ def cmd_status(config: Config, args: argparse.Namespace) -> int:
     )
     print(f"last fetch {data['last_fetch'] or 'never'}, last send {data['last_send'] or 'never'}")
     print(f"sending {data['paused'] or 'active'}")
-    return 0
-
-
-def cmd_insights(config: Config, args: argparse.Namespace) -> int:
-    import json
-
-    from mailagent import insights
-
-    stack, session = _admin_session(config, readonly=True)
-    with stack:
-        remarks = insights.collect(session, args.since, args.until)
-    grouped = insights.group(remarks, config.settings.insights.themes)
-    print(
-        json.dumps(insights.as_json(grouped), indent=2) if args.json else insights.as_text(grouped)
-    )
-    return 0
+    if not healthy:
+        print(f"UNHEALTHY: the inbox was not read in the last {args.max_age:g} s")
+    return 0 if healthy else 2
 
 
 def cmd_threads_reassign(config: Config, args: argparse.Namespace) -> int:
     from mailagent import effects, staffing, store
     from mailagent.admin import actor
     from mailagent.errors import MailagentError
-    from mailagent.meeting_flow import decide_reassign
+    from mailagent.meeting_routing import decide_reassign
     from mailagent.models import Thread
     from mailagent.runtime import opened, utcnow
 

@@ -331,6 +331,31 @@ class MeetingSettings(_Section):
     consent_months: int = Field(default=24, ge=1, le=120)
 
 
+class DigestSettings(_Section):
+    """The weekly digest to ``[managers] admins``."""
+
+    enabled: bool = True
+    weekday: Literal[
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+    ] = "monday"
+    hour: int = Field(default=8, ge=0, le=23)
+    timezone: str = "UTC"
+    stalled_days: float = Field(default=7, ge=1, le=90)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return iana_zone(value)
+
+
+class RetentionSettings(_Section):
+    """How long data of ended conversations is kept, in days (open ones keep everything)."""
+
+    raw_mail_days: float = Field(default=180, ge=1, le=3650)
+    answers_days: float = Field(default=365, ge=1, le=3650)
+    feedback_days: float = Field(default=730, ge=1, le=3650)
+
+
 class InsightsSettings(_Section):
     """Themes for ``mailagent insights``: words that place a guest's remark under a theme."""
 
@@ -423,6 +448,8 @@ class Settings(BaseSettings):
     managers: ManagerSettings = ManagerSettings()
     meetings: MeetingSettings = MeetingSettings()
     insights: InsightsSettings = InsightsSettings()
+    retention: RetentionSettings = RetentionSettings()
+    digest: DigestSettings = DigestSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -167,7 +167,8 @@ class Outbox(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     message_id: int = Field(foreign_key="message.id")
-    thread_id: int = Field(foreign_key="thread.id", index=True)
+    # None for mail about no one conversation (the admins' weekly digest).
+    thread_id: int | None = Field(default=None, foreign_key="thread.id", index=True)
     kind: str = Field(max_length=32)
     seq: int = 1
     recipient: str = Field(max_length=320)

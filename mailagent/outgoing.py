@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
@@ -128,15 +129,59 @@ def queue_mail(
     data = compose.to_bytes(
         compose.build_message(envelope, rendered.text, rendered.html, ics, spec.invite)
     )
+    return _write(
+        rt, session, thread.id, spec.kind, message_id, rendered.subject, to_addr, data, now
+    )
+
+
+def queue_system_mail(
+    rt: Runtime, session: Session, kind: str, context: dict[str, Any], to_addr: str, now: datetime
+) -> Outbox:
+    """A mail about no one conversation (the admins' digest), in the firm's default language.
+
+    Auto-generated; its Reply-To is the firm's plain address, whose mail from admins is stored
+    and never answered."""
+    firm = rt.config.settings.firm
+    rendered = compose.render(rt.templates, kind, firm.default_language, context)
+    message_id = f"{secrets.token_hex(16)}@{firm.message_id_domain}"
+    envelope = compose.Envelope(
+        message_id=message_id,
+        date=now,
+        from_name=firm.sender_name,
+        from_addr=firm.address,
+        reply_to=firm.address,
+        to_name="",
+        to_addr=to_addr,
+        subject=rendered.subject,
+        auto_submitted="auto-generated",
+        loop_id=firm.instance_id,
+    )
+    data = compose.to_bytes(compose.build_message(envelope, rendered.text, rendered.html))
+    return _write(rt, session, None, kind, message_id, rendered.subject, to_addr, data, now)
+
+
+def _write(
+    rt: Runtime,
+    session: Session,
+    thread_id: int | None,
+    kind: str,
+    message_id: str,
+    subject: str,
+    to_addr: str,
+    data: bytes,
+    now: datetime,
+) -> Outbox:
+    """The stored copy (Message) and the row to send (Outbox), Message-ID fixed now."""
+    firm = rt.config.settings.firm
     out_msg = Message(
         direction="out",
         mailbox=rt.mailbox,
         message_id=message_id,
         dedupe_key=store.msgid_key(message_id),
-        thread_id=thread.id,
-        kind=spec.kind,
+        thread_id=thread_id,
+        kind=kind,
         category="ours",
-        subject=rendered.subject,
+        subject=subject,
         from_addr=firm.address,
         to_addr=to_addr,
         at=now,
@@ -149,9 +194,9 @@ def queue_mail(
     assert out_msg.id is not None
     row = Outbox(
         message_id=out_msg.id,
-        thread_id=thread.id,
-        kind=spec.kind,
-        seq=store.next_outbox_seq(session, thread.id, spec.kind),
+        thread_id=thread_id,
+        kind=kind,
+        seq=store.next_outbox_seq(session, thread_id, kind),
         recipient=to_addr,
         envelope_from=f"{firm.local_part}+b-{secrets.token_hex(8)}@{firm.domain}",
         status=PENDING,

@@ -21,13 +21,14 @@ import schedule
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from mailagent import store
+from mailagent import digest, privacy, store
 from mailagent.delivery import FlushReport, flush
-from mailagent.errors import TransportError
+from mailagent.errors import MailagentError, TransportError
 from mailagent.imap import ImapInbox
 from mailagent.inbox import Inbox, open_inbox
 from mailagent.intake import IntakeReport, intake
 from mailagent.models import FAILED, PENDING, Event, Job
+from mailagent.outbox import Sender
 from mailagent.runtime import Runtime, utcnow
 
 log = logging.getLogger("mailagent.worker")
@@ -114,9 +115,14 @@ def _run_job(rt: Runtime, job_id: int, now: datetime, handlers: dict[str, JobHan
 
 
 def run_once(
-    rt: Runtime, inbox: Inbox, now: datetime, stopping: Callable[[], bool] = lambda: False
+    rt: Runtime,
+    inbox: Inbox,
+    now: datetime,
+    stopping: Callable[[], bool] = lambda: False,
+    sender: Sender | None = None,
 ) -> PassReport:
-    """Exactly one pass at instant ``now``. Transport failures are reported, not raised."""
+    """Exactly one pass at instant ``now``. Transport failures are reported, not raised.
+    ``sender`` replaces the configured outgoing transport (a dry run's)."""
     report = PassReport()
     try:
         report.intake = intake(rt, inbox, now, stopping)
@@ -125,8 +131,22 @@ def run_once(
         log.warning("inbox %s: %s", rt.mailbox, exc)
     if not stopping():
         report.jobs = run_jobs(rt, now)
-        report.outbox = flush(rt, now, sent_lookup=sent_lookup(rt, inbox))
+        _housekeeping(rt, now)
+        report.outbox = flush(rt, now, sender, sent_lookup=sent_lookup(rt, inbox))
     return report
+
+
+def _housekeeping(rt: Runtime, now: datetime) -> None:
+    """The daily retention run and the weekly digest, each when due (a failure is logged and
+    tried again next pass)."""
+    try:
+        with store.transaction(rt.engine) as session:
+            if privacy.due(session, now):
+                privacy.enforce_retention(rt, session, now)
+        with store.transaction(rt.engine) as session:
+            digest.send_if_due(rt, session, now)
+    except (sa.exc.SQLAlchemyError, MailagentError):
+        log.exception("housekeeping (retention, digest): failed; tried again next pass")
 
 
 def sent_lookup(rt: Runtime, inbox: Inbox) -> Callable[[str], bool | None] | None:
