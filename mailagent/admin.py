@@ -155,6 +155,38 @@ def close_thread(session: Session, thread_id: int, now: datetime) -> Thread:
     return thread
 
 
+def merge_threads(session: Session, keep_id: int, other_id: int, now: datetime) -> Thread:
+    """Fold thread ``other_id`` into ``keep_id`` (the same person wrote twice): its mail and
+    events move over, answers fill what the kept thread lacks, its timers are cancelled and it
+    is closed with a pointer. A thread with a meeting agreed is not merged away."""
+    if keep_id == other_id:
+        raise MailagentError("a thread cannot be merged into itself")
+    keep, other = session.get(Thread, keep_id), session.get(Thread, other_id)
+    if keep is None or other is None:
+        raise MailagentError(f"no thread {other_id if keep else keep_id}")
+    if other.state == "scheduled":
+        raise MailagentError(f"thread {other_id} has a meeting agreed; cancel it first")
+    session.execute(
+        sa.update(Message).where(col(Message.thread_id) == other_id).values(thread_id=keep_id)
+    )
+    session.execute(
+        sa.update(Event).where(col(Event.thread_id) == other_id).values(thread_id=keep_id)
+    )
+    session.execute(
+        sa.update(Job)
+        .where(col(Job.thread_id) == other_id, col(Job.status) == PENDING)
+        .values(status=CANCELLED, last_error=f"thread merged into {keep_id}")
+    )
+    answers = {**other.answers, **keep.answers}
+    keep.answers = answers
+    keep.missing = [k for k in keep.missing if k not in answers]
+    keep.updated_at = other.updated_at = now
+    before, other.state = other.state, "closed"
+    _note(session, keep_id, now, "merged", f"thread {other_id} (was {before}) merged into this")
+    _note(session, other_id, now, "merged", f"merged into thread {keep_id}")
+    return keep
+
+
 def note_thread(session: Session, thread_id: int, text: str, now: datetime) -> None:
     if session.get(Thread, thread_id) is None:
         raise MailagentError(f"no thread {thread_id}")

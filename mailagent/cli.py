@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     tlist = tsub.add_parser("list", help="one line per thread")
     tlist.add_argument("--state", help="only threads in this state")
     tlist.add_argument("--guest", help="part of the guest's address or name")
+    tlist.add_argument("--manager", help="part of the manager's address or name")
     tlist.add_argument("--since", type=_instant, help="created at or after (ISO 8601, with zone)")
     tlist.add_argument("--until", type=_instant, help="created before (ISO 8601, with zone)")
     tlist.add_argument("--json", action="store_true", help="a JSON array of thread objects")
@@ -189,17 +190,25 @@ def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_inject(config: Config, args: argparse.Namespace) -> int:
     from mailagent.inbox import open_inbox
+    from mailagent.progress import Progress
 
     inbox = open_inbox(config.settings.inbox)
+    bar = Progress(len(args.files), "delivering")
     try:
         for path in args.files:
             try:
                 raw = path.read_bytes()
             except OSError as exc:
                 raise MailagentError(f"{path}: {exc.strerror}") from None
-            print(f"{path}: delivered to {inbox.append(raw)}")
+            where = inbox.append(raw)
+            if not bar.shown:
+                print(f"{path}: delivered to {where}")
+            bar.step()
     finally:
+        bar.finish()
         inbox.close()
+    if bar.shown:
+        print(f"{len(args.files)} messages delivered to {inbox.describe()}")
     return 0
 
 
@@ -208,7 +217,9 @@ def cmd_threads_list(config: Config, args: argparse.Namespace) -> int:
     from mailagent.runtime import opened
 
     with opened(config) as rt, store.transaction(rt.engine, readonly=True) as session:
-        threads = store.list_threads(session, args.state, args.guest, args.since, args.until)
+        threads = store.list_threads(
+            session, args.state, args.guest, args.since, args.until, args.manager
+        )
         data = [views.thread_json(session, t) for t in threads] if args.json else None
     # Printed after the transaction: a slow reader (a pager) must not hold the database.
     print(

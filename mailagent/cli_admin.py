@@ -11,6 +11,10 @@ if TYPE_CHECKING:
 
 
 def add_thread_actions(tsub: Any) -> None:
+    merge = tsub.add_parser("merge", help="fold thread B into thread A (one person, two threads)")
+    merge.add_argument("id", type=int, help="A: the thread that stays")
+    merge.add_argument("other", type=int, help="B: the thread folded into A and closed")
+    merge.set_defaults(func=cmd_threads_merge)
     reassign = tsub.add_parser("reassign", help="give a thread to another manager (new brief)")
     reassign.add_argument("id", type=int)
     reassign.add_argument("manager", help="the manager's name or one of their addresses")
@@ -51,12 +55,17 @@ def add_admin_parsers(sub: Any) -> None:
     )
     for action, func, text in (
         ("show", cmd_quarantine_show, "headers and reason of one message"),
-        ("retry", cmd_quarantine_retry, "hand it to the worker again"),
         ("drop", cmd_quarantine_drop, "mark it dealt with (its bytes stay)"),
     ):
         cmd = qsub.add_parser(action, help=text)
         cmd.add_argument("id", type=int)
         cmd.set_defaults(func=func)
+    retry = qsub.add_parser("retry", help="hand one to the worker again, or handle all now")
+    retry.add_argument("id", type=int, nargs="?")
+    retry.add_argument(
+        "--all", action="store_true", help="every quarantined message, handled at once"
+    )
+    retry.set_defaults(func=cmd_quarantine_retry)
 
     out = sub.add_parser("outbox", help="mail waiting, failed or uncertain")
     osub = out.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
@@ -141,8 +150,38 @@ def _admin_change(config: Config, change: Any, what: str, args: argparse.Namespa
 
 def cmd_quarantine_retry(config: Config, args: argparse.Namespace) -> int:
     from mailagent import admin
+    from mailagent.errors import MailagentError
 
+    if args.all:
+        return _reprocess_quarantine(config)
+    if args.id is None:
+        raise MailagentError("give a message id, or --all")
     return _admin_change(config, admin.retry_quarantined, "to be handled again: message", args)
+
+
+def _reprocess_quarantine(config: Config) -> int:
+    """Hand every quarantined message back and handle it now, with a progress bar."""
+    from collections import Counter
+
+    from mailagent import admin, intake, store
+    from mailagent.progress import Progress
+    from mailagent.runtime import opened, utcnow
+
+    outcomes: Counter[str] = Counter()
+    with opened(config) as rt:
+        with store.transaction(rt.engine, readonly=True) as session:
+            ids = [m.id for m in admin.quarantined(session) if m.id is not None and m.raw]
+        bar = Progress(len(ids), "re-processing")
+        for message_id in ids:
+            now = utcnow()
+            with store.transaction(rt.engine) as session:
+                admin.retry_quarantined(session, message_id, now)
+            outcomes[intake.handle_one(rt, message_id, now)] += 1
+            bar.step()
+        bar.finish()
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(outcomes.items())) or "nothing"
+    print(f"{len(ids)} quarantined message(s) handled again: {summary}")
+    return 0
 
 
 def cmd_quarantine_drop(config: Config, args: argparse.Namespace) -> int:
@@ -312,4 +351,15 @@ def cmd_threads_reassign(config: Config, args: argparse.Namespace) -> int:
             raise MailagentError(str(exc)) from None
         effects.apply(rt, session, thread, decision, None, now, actor=actor())
     print(f"thread {args.id} reassigned to {manager.name}; brief queued")
+    return 0
+
+
+def cmd_threads_merge(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import admin
+    from mailagent.runtime import utcnow
+
+    stack, session = admin_session(config)
+    with stack:
+        admin.merge_threads(session, args.id, args.other, utcnow())
+    print(f"thread {args.other} merged into thread {args.id}")
     return 0

@@ -265,10 +265,17 @@ def list_threads(
     guest: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    manager: str | None = None,
 ) -> list[Thread]:
-    """Threads, oldest first; ``guest`` matches part of the address or name, the dates bound
-    when the thread was created."""
+    """Threads, oldest first; ``guest`` and ``manager`` match part of an address or name, the
+    dates bound when the thread was created."""
     stmt = select(Thread).order_by(col(Thread.id))
+    if manager:
+        wanted = f"%{manager.lower()}%"
+        stmt = stmt.where(
+            sa.func.lower(Thread.manager_email).like(wanted)
+            | sa.func.lower(Thread.manager_name).like(wanted)
+        )
     if state:
         stmt = stmt.where(Thread.state == state)
     if guest:

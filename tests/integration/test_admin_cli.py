@@ -18,11 +18,13 @@ from harness import (
     threads,
 )
 from servers import SmtpServer
+from sqlmodel import select
 
 from mailagent import admin, intake, store
 from mailagent.cli import main
 from mailagent.config import Config
 from mailagent.inbox import open_inbox
+from mailagent.models import Job
 from mailagent.parse import Inbound, Limits
 
 
@@ -178,3 +180,76 @@ def test_threads_jobs_and_status_from_the_command_line(
     data = json.loads(capsys.readouterr().out)
     assert data["jobs_pending"] == 2 and data["outbox"]["pending"] == 0
     assert data["last_send"].startswith("2026-11-23T10:00:00") and data["paused"] is None
+
+
+def test_all_quarantined_mail_is_handled_again_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
+    inbox = open_inbox(config.settings.inbox)
+    for name in ("ana", "ben", "cy"):
+        inbox.append(guest_mail(sender=f"{name} <{name}@example.org>"))
+
+    def broken(raw: bytes, limits: Limits) -> Inbound:
+        raise RuntimeError("parser bug")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(intake, "parse_message", broken)
+        for _ in range(3):
+            one_pass(config)
+    assert [m.status for m in messages(config)] == ["quarantined"] * 3
+    capsys.readouterr()
+
+    assert cli(config, "quarantine", "retry", "--all") == 0
+    assert "3 quarantined message(s) handled again: 3 done" in capsys.readouterr().out
+    assert sorted(t.guest_email for t in threads(config)) == [
+        "ana@example.org",
+        "ben@example.org",
+        "cy@example.org",
+    ]
+    one_pass(config)  # the worker sends what the re-processing queued
+    assert [r.status for r in outbox_rows(config)] == ["sent"] * 3
+    assert cli(config, "quarantine", "retry") == 1
+    assert "give a message id, or --all" in capsys.readouterr().err
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    return str(request.getfixturevalue("pg_url")) if request.param == "postgresql" else None
+
+
+def test_threads_merge_and_list_by_manager(
+    tmp_path: Path, database_url: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(
+        tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}", database_url
+    )
+    inbox = open_inbox(config.settings.inbox)
+    inbox.append(guest_mail(sender="Dana <dana@example.org>", body="1. Retail manager, 8 years."))
+    inbox.append(guest_mail(sender="Dana R <dana.r@example.net>", body="Hello, a chat?"))
+    one_pass(config)
+    first, second = threads(config)
+    with session_for(config) as session:
+        row = session.get(type(first), first.id)
+        assert row is not None
+        row.manager_name, row.manager_email = "Sam Lee", "sam.lee@firm.example"
+
+    capsys.readouterr()
+    assert cli(config, "threads", "list", "--manager", "sam", "--json") == 0
+    assert [t["id"] for t in json.loads(capsys.readouterr().out)] == [first.id]
+
+    assert cli(config, "threads", "merge", str(first.id), str(second.id)) == 0
+    assert f"thread {second.id} merged into thread {first.id}" in capsys.readouterr().out
+    kept, merged = threads(config)
+    assert merged.state == "closed" and kept.state == "awaiting_guest"
+    assert {m.thread_id for m in messages(config)} == {first.id}
+    with session_for(config) as session:
+        kept_events = [(e.what, e.actor) for e in store.thread_events(session, first.id)]
+        assert ("merged", admin.actor()) in kept_events
+        assert [e.what for e in store.thread_events(session, second.id)] == ["merged"]
+        pending = session.exec(
+            select(Job).where(Job.thread_id == second.id, Job.status == "pending")
+        ).all()
+        assert pending == []
+    assert cli(config, "threads", "merge", str(first.id), str(first.id)) == 1
+    assert "cannot be merged into itself" in capsys.readouterr().err
