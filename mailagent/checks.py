@@ -163,7 +163,11 @@ def _check_inbox(config: Config) -> tuple[str, bool, str]:
 
     inbox_settings = config.settings.inbox
     endpoint = inbox_settings.endpoint
-    if not endpoint.is_maildir and not inbox_settings.password():
+    if (
+        not endpoint.is_maildir
+        and inbox_settings.auth == "password"
+        and not inbox_settings.password()
+    ):
         return ("inbox", False, f"{endpoint.display()}: set {inbox_settings.password_env}")
     inbox = open_inbox(inbox_settings)
     try:
@@ -190,7 +194,7 @@ def _check_outbox(config: Config) -> tuple[str, bool, str]:
         if not os.access(probe, os.W_OK):
             return ("outbox", False, f"maildir:{path}: not writable")
         return ("outbox", True, f"maildir:{path}: writable")
-    if endpoint.user and not out.password():
+    if endpoint.user and out.auth == "password" and not out.password():
         return ("outbox", False, f"{endpoint.display()}: set {out.password_env}")
     try:
         with open_sender(out):
@@ -198,5 +202,9 @@ def _check_outbox(config: Config) -> tuple[str, bool, str]:
     except MailagentError as exc:
         return ("outbox", False, str(exc))
     tls = "TLS" if endpoint.scheme == "smtps" else ("STARTTLS" if out.starttls else "no TLS")
-    login = "logged in" if endpoint.user else "no login"
+    login = (
+        ("logged in" + (" (XOAUTH2)" if out.auth == "xoauth2" else ""))
+        if endpoint.user
+        else "no login"
+    )
     return ("outbox", True, f"{endpoint.display()}: connected ({tls}, {login})")

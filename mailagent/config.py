@@ -92,6 +92,20 @@ class _TlsMixin(_Section):
     starttls: bool = True
     tls_verify: bool = True
     ca_file: str = ""
+    # "xoauth2": log in with an OAuth2 access token (Microsoft 365, Google) from a command or
+    # a file instead of a password.
+    auth: Literal["password", "xoauth2"] = "password"
+    oauth2_token_command: str = ""
+    oauth2_token_file: str = ""
+
+    @model_validator(mode="after")
+    def _oauth2_source(self) -> _TlsMixin:
+        sources = [s for s in (self.oauth2_token_command, self.oauth2_token_file) if s]
+        if self.auth == "xoauth2" and len(sources) != 1:
+            raise ValueError("auth = 'xoauth2' needs oauth2_token_command or oauth2_token_file")
+        if self.auth == "password" and sources:
+            raise ValueError("oauth2_token_* is used only with auth = 'xoauth2'")
+        return self
 
     @field_validator("password_env")
     @classmethod

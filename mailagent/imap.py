@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from mailagent import oauth
 from mailagent.config import InboxSettings
 from mailagent.endpoints import Endpoint
 from mailagent.errors import TransportError
@@ -51,7 +52,7 @@ class ImapInbox:
         try:
             if not tls and s.starttls:
                 client.starttls(context)
-            client.login(self.endpoint.user, s.password() or "")
+            self._login(client)
             info = client.select_folder(self.folder)
         except Exception:
             _shutdown(client)
@@ -62,6 +63,18 @@ class ImapInbox:
         self.uidvalidity = int(info[b"UIDVALIDITY"])
         self.connected_at = time.monotonic()
         return client
+
+    def _login(self, client: Any) -> None:
+        s, user = self.settings, self.endpoint.user
+        if s.auth != "xoauth2":
+            client.login(user, s.password() or "")
+            return
+        what = f"IMAP {self.endpoint.display()}"
+        token = oauth.fetch_token(s.oauth2_token_command, s.oauth2_token_file, what)
+        try:
+            client.oauth2_login(user, token)
+        except Exception as exc:  # imapclient reports a refused login as its own error type
+            raise oauth.refused(what, str(exc)[:200]) from None
 
     @contextlib.contextmanager
     def _guard(self, what: str) -> Iterator[Any]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
+from mailagent import oauth
 from mailagent.config import OutboxSettings
 from mailagent.endpoints import Endpoint
 from mailagent.errors import (
@@ -142,6 +143,22 @@ class SmtpSender:
             context.verify_mode = ssl.CERT_NONE
         return context
 
+    def _login(self, smtp: smtplib.SMTP) -> None:
+        e, s = self.endpoint, self.settings
+        if s.auth == "xoauth2":
+            what = f"SMTP {e.display()}"
+            token = oauth.fetch_token(s.oauth2_token_command, s.oauth2_token_file, what)
+            try:
+                smtp.auth("XOAUTH2", lambda _=None: oauth.sasl_string(e.user, token))
+            except smtplib.SMTPAuthenticationError as exc:
+                raise oauth.refused(what, _reply(exc)) from None
+            return
+        password = s.password()
+        if e.user and not password:
+            raise SessionRefused(f"SMTP {e.display()}: set {s.password_env} to log in")
+        if e.user and password:
+            smtp.login(e.user, password)
+
     def __enter__(self) -> SmtpSender:
         e, s = self.endpoint, self.settings
         try:
@@ -156,11 +173,7 @@ class SmtpSender:
             if e.scheme == "smtp" and s.starttls:
                 smtp.starttls(context=self._context())
                 smtp.ehlo()
-            password = s.password()
-            if e.user and not password:
-                raise SessionRefused(f"SMTP {e.display()}: set {s.password_env} to log in")
-            if e.user and password:
-                smtp.login(e.user, password)
+            self._login(smtp)
         except SessionRefused:
             self._drop()
             raise

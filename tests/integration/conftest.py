@@ -125,8 +125,14 @@ def dovecot_factory() -> Iterator[DovecotFactory]:
     """
     started: list[Dovecot] = []
 
-    def start(*, sieve: bool = False, submission_host: str = "") -> Dovecot:
-        server = Dovecot(sieve=sieve, submission_host=submission_host)
+    def start(
+        *, sieve: bool = False, submission_host: str = "", oauth2_introspection: str = ""
+    ) -> Dovecot:
+        server = Dovecot(
+            sieve=sieve,
+            submission_host=submission_host,
+            oauth2_introspection=oauth2_introspection,
+        )
         started.append(server)
         _require(server.start)
         return server

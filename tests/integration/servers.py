@@ -30,6 +30,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from base64 import b64decode
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -193,7 +194,9 @@ class Dovecot:
 
     host: str = LOOPBACK
 
-    def __init__(self, *, sieve: bool = False, submission_host: str = "") -> None:
+    def __init__(
+        self, *, sieve: bool = False, submission_host: str = "", oauth2_introspection: str = ""
+    ) -> None:
         # Not under pytest's tmp_path: its base directory is 0700 and Dovecot's unprivileged
         # processes must be able to traverse to the mail and socket directories.
         self.root = Path(tempfile.mkdtemp(prefix="mailagent-dovecot-", dir="/tmp"))
@@ -205,12 +208,28 @@ class Dovecot:
         self.home_root = self.root / "home"
         self.sieve = sieve
         self.submission_host = submission_host
+        self.oauth2_introspection = oauth2_introspection
         self.port = free_port()
         self.lmtp_port = free_port()
         self._stderr_path = self.root / "dovecot.stderr"
         self._stderr: IO[bytes] | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._owner: tuple[int, int] | None = None
+
+    def _oauth2_passdb(self) -> str:
+        """With ``oauth2_introspection`` (a URL), XOAUTH2 logins are checked by POSTing the token
+        there (RFC 7662 introspection): the test's own tiny HTTP server says which are valid."""
+        if not self.oauth2_introspection:
+            return ""
+        conf = self.root / "dovecot-oauth2.conf.ext"
+        conf.write_text(
+            f"introspection_url = {self.oauth2_introspection}\n"
+            "introspection_mode = post\n"
+            "username_attribute = username\n"
+            "active_attribute = active\n"
+            "active_value = true\n"
+        )
+        return f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2\n  args = {conf}\n}}\n"
 
     def start(self) -> None:
         """Write the configuration, launch ``dovecot -F`` and wait until IMAP and LMTP greet.
@@ -418,14 +437,16 @@ info_log_path = {self.log_path}
 listen = {LOOPBACK}
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{" xoauth2" if self.oauth2_introspection else ""}
 # Failed logins are part of some tests: say why in the log and answer at once.
 auth_verbose = yes
 auth_failure_delay = 0
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%n {self.passwd_dir}/%n
+{"  mechanisms = plain login" if self.oauth2_introspection else ""}
 }}
+{self._oauth2_passdb()}
 userdb {{
   driver = static
   args = uid={account.pw_uid} gid={account.pw_gid} home={home_root}/%n
@@ -559,7 +580,9 @@ class DovecotFactory(Protocol):
     """What the ``dovecot_factory`` fixture yields: starts a private Dovecot, stopped after the
     test."""
 
-    def __call__(self, *, sieve: bool = False, submission_host: str = "") -> Dovecot: ...
+    def __call__(
+        self, *, sieve: bool = False, submission_host: str = "", oauth2_introspection: str = ""
+    ) -> Dovecot: ...
 
 
 # --------------------------------------------------------------------------------------------
@@ -623,6 +646,16 @@ class _SinkHandler:
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return "250 2.1.5 OK"
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
+        """XOAUTH2 as Microsoft 365 and Google offer it: the bearer token is checked like a
+        password (the sink's ``auth_password`` is the one valid token)."""
+        try:
+            fields = dict(part.split(b"=", 1) for part in b64decode(args[1]).split(b"\x01") if part)
+            user, token = fields[b"user"], fields[b"auth"].removeprefix(b"Bearer ")
+        except (IndexError, ValueError, KeyError):
+            return AuthResult(success=False, handled=False)
+        return server._authenticate("XOAUTH2", LoginPassword(user, token))
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         failure = self._scripted_failure("DATA")

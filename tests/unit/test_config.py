@@ -230,3 +230,23 @@ def test_missing_questionnaire_file(tmp_path: Path) -> None:
 def test_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"nope\.toml: no such file"):
         load_config(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        pytest.param('auth = "xoauth2"\n', "needs oauth2_token_command", id="no token source"),
+        pytest.param(
+            'auth = "xoauth2"\noauth2_token_command = "a"\noauth2_token_file = "b"\n',
+            "needs oauth2_token_command or oauth2_token_file",
+            id="two token sources",
+        ),
+        pytest.param(
+            'oauth2_token_file = "b"\n', "only with auth = 'xoauth2'", id="token, no auth"
+        ),
+    ],
+)
+def test_xoauth2_settings_are_checked(tmp_path: Path, section: str, message: str) -> None:
+    path = write(tmp_path, FIRM + '\n[outbox]\nurl = "smtp://agent@smtp.example.org"\n' + section)
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
