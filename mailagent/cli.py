@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailagent.cli_admin import add_admin_parsers, add_thread_actions
 from mailagent.cli_reports import add_report_parsers
+from mailagent.cli_templates import add_template_parsers
 from mailagent.errors import MailagentError
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_admin_parsers(sub)
     add_report_parsers(sub)
+    add_template_parsers(sub)
 
     pause = sub.add_parser("pause", help="stop all sending (mail keeps being read and queued)")
     pause.add_argument("--reason", default="", help="shown in logs and `mailagent run --once`")

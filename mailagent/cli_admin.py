@@ -1,5 +1,5 @@
-"""The admin subcommands of ``mailagent``: quarantine, outbox and templates. Thin, like the rest
-of the CLI: each calls :mod:`mailagent.admin`; heavy imports stay inside the commands."""
+"""The admin subcommands of ``mailagent``: threads, quarantine, outbox, jobs and status. Thin,
+like the rest of the CLI: each calls library functions; heavy imports stay inside the commands."""
 
 from __future__ import annotations
 
@@ -79,19 +79,6 @@ def add_admin_parsers(sub: Any) -> None:
         cmd = osub.add_parser(action, help=text)
         cmd.add_argument("id", type=int)
         cmd.set_defaults(func=func)
-
-    templates = sub.add_parser("templates", help="the mail templates")
-    tsub = templates.add_subparsers(dest="templates_command", required=True, metavar="ACTION")
-    tsub.add_parser("list", help="every template, per language").set_defaults(
-        func=cmd_templates_list
-    )
-    tsub.add_parser("lint", help="render all with sample data; fail on any error").set_defaults(
-        func=cmd_templates_lint
-    )
-    preview = tsub.add_parser("preview", help="render one with sample data")
-    preview.add_argument("name", help="the mail kind, e.g. questionnaire")
-    preview.add_argument("--lang", default="en")
-    preview.set_defaults(func=cmd_templates_preview)
 
 
 def admin_session(config: Config, readonly: bool = False) -> Any:
@@ -214,42 +201,6 @@ def cmd_outbox_cancel(config: Config, args: argparse.Namespace) -> int:
     from mailagent import admin
 
     return _admin_change(config, admin.cancel_outbox, "cancelled: outbox row", args)
-
-
-def cmd_templates_list(config: Config, args: argparse.Namespace) -> int:
-    from mailagent import compose
-    from mailagent.checks import template_files
-
-    env = compose.make_environment(config.settings.templates.dir)
-    kinds: dict[str, list[str]] = {}
-    for lang, kind in template_files(env):
-        kinds.setdefault(kind, []).append(lang)
-    for kind, langs in sorted(kinds.items()):
-        print(f"{kind:<16} {', '.join(langs)}")
-    return 0
-
-
-def cmd_templates_lint(config: Config, args: argparse.Namespace) -> int:
-    from mailagent import admin, compose
-
-    env = compose.make_environment(config.settings.templates.dir)
-    checked, problems = admin.lint(env, config)
-    for problem in problems:
-        print(f"{problem.template}: {problem.problem}")
-    print(f"{len(checked)} templates checked, {len(problems)} problem(s)")
-    return 1 if problems else 0
-
-
-def cmd_templates_preview(config: Config, args: argparse.Namespace) -> int:
-    from mailagent import compose
-    from mailagent.checks import sample_context
-
-    env = compose.make_environment(config.settings.templates.dir)
-    rendered = compose.render(env, args.name, args.lang, sample_context(config, args.lang))
-    print(f"Subject: {rendered.subject}\n\n{rendered.text}")
-    if rendered.html is not None:
-        print(f"--- HTML ---\n{rendered.html}")
-    return 0
 
 
 def cmd_threads_close(config: Config, args: argparse.Namespace) -> int:

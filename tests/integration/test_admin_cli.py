@@ -32,10 +32,20 @@ def cli(config: Config, *args: str) -> int:
     return main(["--config", str(config.path), "--log-level", "ERROR", *args])
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    return str(request.getfixturevalue("pg_url")) if request.param == "postgresql" else None
+
+
 def test_a_quarantined_message_is_listed_shown_retried_and_dropped(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    database_url: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
+    config = make_config(
+        tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}", database_url
+    )
     inbox = open_inbox(config.settings.inbox)
     inbox.append(guest_mail(sender="Ana <ana@example.org>", message_id="<ana-1@example.org>"))
     inbox.append(guest_mail(sender="Ben <ben@example.org>", message_id="<ben-1@example.org>"))
@@ -137,14 +147,73 @@ def test_templates_preview_shows_subject_text_and_html(
     config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
     assert cli(config, "templates", "preview", "questionnaire", "--lang", "de") == 0
     out = capsys.readouterr().out
-    assert out.startswith("Subject: Re: Informational interview about logistics?\n")
+    assert out.startswith("From: Example Firm informational interviews <interviews@firm.example>\n")
+    assert "\nSubject: Re: Informational interview about logistics?\n" in out
     assert "kein Vorstellungsgespräch" in out and "--- HTML ---" in out
 
 
-def test_threads_jobs_and_status_from_the_command_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_templates_preview_with_a_real_thread(
+    tmp_path: Path, database_url: str | None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
+    config = make_config(
+        tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}", database_url
+    )
+    inbox = open_inbox(config.settings.inbox)
+    inbox.append(guest_mail(sender="Noor Haddad <noor@example.org>"))
+    one_pass(config)
+    [thread] = threads(config)
+    capsys.readouterr()
+
+    assert cli(config, "templates", "preview", "nudge_guest", "--thread", str(thread.id)) == 0
+    out = capsys.readouterr().out
+    assert "To: noor@example.org\n" in out and "Dear Noor Haddad," in out
+    assert "1. Who are you?" in out  # her missing questions, not sample data
+    assert cli(config, "templates", "preview", "brief_manager", "--thread", str(thread.id)) == 0
+    assert "To: (no manager yet)" in capsys.readouterr().out
+    assert cli(config, "templates", "preview", "digest", "--thread", str(thread.id)) == 1
+    assert cli(config, "templates", "preview", "nudge_guest", "--thread", "999") == 1
+    assert "no thread 999" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("source", "problem", "broken"),
+    [
+        pytest.param("Subject: Hi\n\n{% if %}\n", "reask.txt.j2:3", True, id="syntax error"),
+        pytest.param("Subject: Hi\n\n{{ nobody.name }}\n", "reask.txt.j2", True, id="undefined"),
+        pytest.param("Hello\n\nbody\n", "first line must be 'Subject: ...'", True, id="no subject"),
+        pytest.param("Subject: \n\nbody\n", "the subject is empty", True, id="empty subject"),
+        # Too long is a lint finding; the mail would still go out (the header is folded).
+        pytest.param(
+            "Subject: " + "y" * 80 + "\n\nbody\n", "subject is 80 characters", False, id="long"
+        ),
+    ],
+)
+def test_templates_lint_catches_each_kind_of_broken_template(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], source: str, problem: str, broken: bool
+) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    (templates / "en" / "reask.txt.j2").write_text(source, encoding="utf-8")
+    config = make_config(
+        tmp_path,
+        f"maildir:{tmp_path / 'in'}",
+        f"maildir:{tmp_path / 'out'}",
+        templates={"dir": str(templates)},
+    )
+    assert cli(config, "templates", "lint") == 1
+    out = capsys.readouterr().out
+    assert "1 problem(s)" in out and problem in out
+    # Start-up refuses a broken template too, naming the file.
+    assert cli(config, "run", "--once") == (1 if broken else 0)
+    assert ("reask.txt.j2" in capsys.readouterr().err) is broken
+
+
+def test_threads_jobs_and_status_from_the_command_line(
+    tmp_path: Path, database_url: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(
+        tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}", database_url
+    )
     inbox = open_inbox(config.settings.inbox)
     inbox.append(guest_mail(sender="Ana Lima <ana@example.org>"))
     inbox.append(guest_mail(sender="Ben Ode <ben@example.org>"))
@@ -183,9 +252,14 @@ def test_threads_jobs_and_status_from_the_command_line(
 
 
 def test_all_quarantined_mail_is_handled_again_at_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    database_url: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
+    config = make_config(
+        tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}", database_url
+    )
     inbox = open_inbox(config.settings.inbox)
     for name in ("ana", "ben", "cy"):
         inbox.append(guest_mail(sender=f"{name} <{name}@example.org>"))
@@ -211,11 +285,6 @@ def test_all_quarantined_mail_is_handled_again_at_once(
     assert [r.status for r in outbox_rows(config)] == ["sent"] * 3
     assert cli(config, "quarantine", "retry") == 1
     assert "give a message id, or --all" in capsys.readouterr().err
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
-    return str(request.getfixturevalue("pg_url")) if request.param == "postgresql" else None
 
 
 def test_threads_merge_and_list_by_manager(

@@ -15,7 +15,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 import pytest
-from harness import deliver, events, guest_mail, maildir_config, sent_mail, session_for
+from harness import deliver, events, guest_mail, make_config, sent_mail, session_for
 from icalendar import Calendar
 from sqlmodel import select
 
@@ -87,9 +87,12 @@ def the_thread(config: Config) -> Thread:
 class Conversation:
     """Drives one guest's conversation and remembers what has been sent so far."""
 
-    def __init__(self, folder: Path, **sections: dict[str, object]) -> None:
+    def __init__(
+        self, folder: Path, database_url: str | None = None, **sections: dict[str, object]
+    ) -> None:
         self.folder = folder
-        self.config = maildir_config(folder, **sections)
+        in_, out = f"maildir:{folder / 'in'}", f"maildir:{folder / 'out'}"
+        self.config = make_config(folder, in_, out, database_url, **sections)
         self.seen = 0
 
     def step(self, when: datetime, *mails: bytes) -> list[EmailMessage]:
@@ -311,10 +314,15 @@ def test_a_guest_who_picks_no_time_is_reminded_once_then_the_thread_expires(
     assert talk.step(at(30)) == []
 
 
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_an_admin_reassigns_and_reads_the_insights(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    database: str,
+    request: pytest.FixtureRequest,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    talk = Conversation(tmp_path)
+    url = str(request.getfixturevalue("pg_url")) if database == "postgresql" else None
+    talk = Conversation(tmp_path, url)
     talk.up_to_the_brief()
     thread = the_thread(talk.config)
 

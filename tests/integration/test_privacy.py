@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from harness import guest_mail, make_config, session_for
+from harness import guest_mail, session_for
 from sqlmodel import select
 from test_manager_lifecycle import GUEST, SAM, T0, Conversation, at, reply, to
 
@@ -22,12 +22,8 @@ OTHER = "lee.other@example.net"
 @pytest.fixture(params=["sqlite", "postgresql"])
 def talk(request: pytest.FixtureRequest, tmp_path: Path) -> Conversation:
     """Dana's conversation up to a scheduled meeting, and Lee's first request beside it."""
-    conversation = Conversation(tmp_path)
-    if request.param == "postgresql":
-        url = str(request.getfixturevalue("pg_url"))
-        conversation.config = make_config(
-            tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}", url
-        )
+    url = str(request.getfixturevalue("pg_url")) if request.param == "postgresql" else None
+    conversation = Conversation(tmp_path, url)
     brief = conversation.up_to_the_brief()
     conversation.step(at(1), reply(brief, "Thursday 3pm works", at(1)))
     conversation.step(at(1, 1), guest_mail(sender=f"Lee Other <{OTHER}>"))

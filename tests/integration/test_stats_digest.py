@@ -16,9 +16,16 @@ from mailagent.cli import main
 ADMIN = "ops@firm.example"
 
 
-def seeded(tmp_path: Path) -> tuple[Conversation, list[str]]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    return str(request.getfixturevalue("pg_url")) if request.param == "postgresql" else None
+
+
+def seeded(tmp_path: Path, database_url: str | None) -> tuple[Conversation, list[str]]:
     """Dana's conversation held and closed, Lee's request still waiting for answers."""
-    talk = Conversation(tmp_path, managers={"admins": [ADMIN]}, digest={"stalled_days": 1})
+    talk = Conversation(
+        tmp_path, database_url, managers={"admins": [ADMIN]}, digest={"stalled_days": 1}
+    )
     brief = talk.up_to_the_brief()
     first = talk.step(at(1), reply(brief, "Thursday 3pm works", at(1)))
     talk.step(at(1, 1), guest_mail(sender="Lee Other <lee.other@example.net>"))
@@ -30,8 +37,10 @@ def seeded(tmp_path: Path) -> tuple[Conversation, list[str]]:
     return talk, [m["Subject"] for m in first]
 
 
-def test_stats_tell_the_funnel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    talk, _ = seeded(tmp_path)
+def test_stats_tell_the_funnel(
+    tmp_path: Path, database_url: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    talk, _ = seeded(tmp_path, database_url)
     capsys.readouterr()
     path = str(talk.config.path)
     assert main(["--config", path, "stats", "--json"]) == 0
@@ -55,8 +64,10 @@ def test_stats_tell_the_funnel(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "requests" in capsys.readouterr().out
 
 
-def test_the_weekly_digest_goes_to_the_admins_once_a_week(tmp_path: Path) -> None:
-    talk, _ = seeded(tmp_path)
+def test_the_weekly_digest_goes_to_the_admins_once_a_week(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    talk, _ = seeded(tmp_path, database_url)
     # Monday 8:00 UTC a week after the first pass: the digest, once.
     [digest] = talk.step(at(7))
     assert to(digest) == ADMIN and digest["Auto-Submitted"] == "auto-generated"
