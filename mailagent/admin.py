@@ -28,6 +28,7 @@ from mailagent.models import (
     Job,
     Message,
     Outbox,
+    Suppression,
     Thread,
     Watermark,
 )
@@ -185,6 +186,19 @@ def merge_threads(session: Session, keep_id: int, other_id: int, now: datetime) 
     _note(session, keep_id, now, "merged", f"thread {other_id} (was {before}) merged into this")
     _note(session, other_id, now, "merged", f"merged into thread {keep_id}")
     return keep
+
+
+def suppressions(session: Session) -> list[Suppression]:
+    return list(session.exec(select(Suppression).order_by(col(Suppression.at))).all())
+
+
+def lift_suppression(session: Session, address: str, now: datetime) -> None:
+    """Write to ``address`` again (an admin knows the mailbox works now); noted on its thread."""
+    row = session.get(Suppression, address.strip().lower())
+    if row is None:
+        raise MailagentError(f"{address} is not suppressed")
+    session.delete(row)
+    _note(session, row.thread_id, now, "unsuppressed", f"{row.address} is written to again")
 
 
 def note_thread(session: Session, thread_id: int, text: str, now: datetime) -> None:

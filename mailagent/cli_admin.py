@@ -29,6 +29,15 @@ def add_thread_actions(tsub: Any) -> None:
 
 
 def add_admin_parsers(sub: Any) -> None:
+    suppressed = sub.add_parser("suppressions", help="addresses no longer written to (bounces)")
+    ssub = suppressed.add_subparsers(dest="suppressions_command", required=True, metavar="ACTION")
+    ssub.add_parser("list", help="one line per suppressed address").set_defaults(
+        func=cmd_suppressions_list
+    )
+    lift = ssub.add_parser("remove", help="write to an address again (it was fixed)")
+    lift.add_argument("address")
+    lift.set_defaults(func=cmd_suppressions_remove)
+
     jobs = sub.add_parser("jobs", help="scheduled work (nudges, expiry...)")
     jsub = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
     jlist = jsub.add_parser("list", help="one line per job, soonest first")
@@ -238,6 +247,31 @@ def cmd_jobs_cancel(config: Config, args: argparse.Namespace) -> int:
     from mailagent import admin
 
     return _admin_change(config, admin.cancel_job, "cancelled: job", args)
+
+
+def cmd_suppressions_list(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import admin
+
+    stack, session = admin_session(config, readonly=True)
+    with stack:
+        rows = [
+            f"{r.at:%Y-%m-%d %H:%M}  {r.address}  {r.status or '-'}  {r.reason[:80]}"
+            + (f"  [thread {r.thread_id}]" if r.thread_id else "")
+            for r in admin.suppressions(session)
+        ]
+    print("\n".join(rows) if rows else "no suppressed addresses")
+    return 0
+
+
+def cmd_suppressions_remove(config: Config, args: argparse.Namespace) -> int:
+    from mailagent import admin
+    from mailagent.runtime import utcnow
+
+    stack, session = admin_session(config)
+    with stack:
+        admin.lift_suppression(session, args.address, utcnow())
+    print(f"{args.address.lower()} is written to again")
+    return 0
 
 
 def cmd_status(config: Config, args: argparse.Namespace) -> int:

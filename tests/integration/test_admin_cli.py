@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from mailagent import admin, intake, store
 from mailagent.cli import main
 from mailagent.config import Config
 from mailagent.inbox import open_inbox
-from mailagent.models import Job
+from mailagent.models import Job, Suppression
 from mailagent.parse import Inbound, Limits
 
 
@@ -322,3 +323,39 @@ def test_threads_merge_and_list_by_manager(
         assert pending == []
     assert cli(config, "threads", "merge", str(first.id), str(first.id)) == 1
     assert "cannot be merged into itself" in capsys.readouterr().err
+
+
+def test_a_suppressed_address_is_listed_and_lifted(
+    tmp_path: Path, database_url: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(
+        tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}", database_url
+    )
+    one_pass(config)  # creates the database
+    with session_for(config) as session:
+        # Given: an earlier permanent bounce stopped all mail to Ana.
+        session.add(
+            Suppression(
+                address="ana@example.org",
+                reason="550 5.1.1 mailbox unavailable",
+                status="5.1.1",
+                at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+            )
+        )
+    open_inbox(config.settings.inbox).append(guest_mail(sender="Ana <ana@example.org>"))
+    one_pass(config)
+    assert outbox_rows(config) == []  # nothing goes to a suppressed address
+    capsys.readouterr()
+
+    assert cli(config, "suppressions", "list") == 0
+    assert "ana@example.org  5.1.1  550 5.1.1 mailbox unavailable" in capsys.readouterr().out
+    assert cli(config, "suppressions", "remove", "Ana@Example.org") == 0
+    assert cli(config, "suppressions", "list") == 0
+    assert "no suppressed addresses" in capsys.readouterr().out
+    assert cli(config, "suppressions", "remove", "ana@example.org") == 1
+
+    # Her thread's first nudge now reaches her.
+    one_pass(config, datetime.now(UTC) + timedelta(days=4))
+    assert [(r.kind, r.recipient) for r in outbox_rows(config)] == [
+        ("nudge_guest", "ana@example.org")
+    ]
