@@ -142,13 +142,27 @@ def _dry_pass(rt: Any, inbox: Any, now: datetime) -> Any:
         return worker.run_once(dry, dryrun.UnmarkedInbox(inbox), now, sender=dryrun.LoggingSender())
 
 
+def _require_current_schema(rt: Any) -> None:
+    from mailagent import store
+
+    current, head = store.current_revision(rt.engine), store.head_revision()
+    if current != head:
+        raise MailagentError(
+            f"database schema is at {current or 'nothing'}, not {head}: "
+            "run `mailagent db upgrade` (a dry run changes nothing, not even the schema)"
+        )
+
+
 def cmd_run(config: Config, args: argparse.Namespace) -> int:
     from mailagent import worker
     from mailagent.inbox import open_inbox
     from mailagent.runtime import opened, utcnow
 
-    with opened(config) as rt:
+    # A dry run changes nothing, not even the schema: it needs an up-to-date database.
+    with opened(config, migrate=not args.dry_run) as rt:
         _check_templates(rt)
+        if args.dry_run:
+            _require_current_schema(rt)
         if not args.once:
             stop = worker.StopFlag()
             stop.install()

@@ -72,6 +72,7 @@ class ThreadView:
     consent: bool = False
     keep_in_touch: bool = False
     clarifications: int = 0
+    slot_reasks: int = 0
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,10 @@ class MailSpec:
     words: str = ""
 
 
+# The calendar cancellation a manager gets when the guest ends a meeting already agreed.
+MANAGER_CANCELLATION = MailSpec("cancelled_manager", False, AUTO_GENERATED, False, invite="CANCEL")
+
+
 @dataclass(frozen=True)
 class Assign:
     """Give the thread to a manager (``why``: the routing reason)."""
@@ -170,6 +175,7 @@ class Decision:
     keep_in_touch: bool | None = None
     consent: bool = False
     talent_pool: bool = False
+    drop_consent: bool = False
 
 
 def decide_inbound(
@@ -309,10 +315,15 @@ def _on_thread(
     if who == "guest" and command == FORGET:
         return forget_decision(thread.state)
     if who == "guest" and command == WITHDRAW and thread.state in OPEN_STATES:
+        meeting: tuple[MailSpec, ...] = ()
+        if thread.meeting_start is not None and thread.state == AWAITING_SLOT:
+            # A meeting kept while other times were offered leaves the manager's calendar.
+            meeting = (MANAGER_CANCELLATION,)
         return Decision(
             attach=True,
+            cancel_meeting=bool(meeting),
             state=WITHDRAWN,
-            mails=(MailSpec("withdrawn", True, AUTO_REPLIED, True),),
+            mails=(MailSpec("withdrawn", True, AUTO_REPLIED, True), *meeting),
             events=((what, detail), ("withdrawn", "the guest asked to stop; nothing more is sent")),
             cancel_jobs=(*GUEST_TIMERS, *MANAGER_SIDE_TIMERS),
             end_assignment="released",
@@ -332,8 +343,7 @@ def forget_decision(state: str) -> Decision:
     forget = _forget(create=False)
     if state == SCHEDULED:
         # The manager's calendar still holds the meeting: it is cancelled there too.
-        cancel = MailSpec("cancelled_manager", False, AUTO_GENERATED, False, invite="CANCEL")
-        return replace(forget, mails=(*forget.mails, cancel), cancel_meeting=True)
+        return replace(forget, mails=(*forget.mails, MANAGER_CANCELLATION), cancel_meeting=True)
     return forget
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from mailagent import insights, outgoing, stats, store
 from mailagent.conversation import OPEN_STATES
-from mailagent.models import QUARANTINED, Message, Suppression, Thread
+from mailagent.models import QUARANTINED, Control, Message, Suppression, Thread
 from mailagent.runtime import Runtime
 
 log = logging.getLogger("mailagent.digest")
@@ -42,7 +42,8 @@ def due(rt: Runtime, session: Session, now: datetime) -> datetime | None:
     if not settings.enabled or not rt.config.settings.managers.admins:
         return None
     at = slot(now, settings.weekday, settings.hour, settings.timezone)
-    last = store.get_control(session, DIGEST_KEY)
+    # Locked: a second worker waits here and then finds this week's digest already queued.
+    last = session.get(Control, DIGEST_KEY, with_for_update=True)
     if last is None or not last.value:
         # The first week starts now: a digest needs a week to report on.
         store.set_control(session, DIGEST_KEY, at.isoformat(), "mailagent", now)

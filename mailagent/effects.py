@@ -51,8 +51,14 @@ def thread_view(
         # Each manager is asked to clarify at most once; a new manager may be asked too.
         clarifications=store.count_outbox(
             session, thread.id, "clarify_manager", thread.manager_email or "-"
-        )
-        + store.count_outbox(session, thread.id, "slot_reask"),
+        ),
+        # The guest is asked once per offer of times.
+        slot_reasks=store.count_outbox(
+            session,
+            thread.id,
+            "slot_reask",
+            since=store.last_outbox_at(session, thread.id, "slot_offer"),
+        ),
     )
 
 
@@ -88,13 +94,18 @@ def apply(
             _tell_admins(rt, session, thread, spec, now)
         else:
             outgoing.queue_mail(rt, session, thread, spec, parent, now)
+    if decision.cancel_meeting:
+        # The cancellation went out under the old UID; a later meeting is a new calendar entry.
+        thread.meeting_uid, thread.meeting_sequence = "", 0
     outgoing.schedule(session, thread.id, decision, now)
     if decision.route:
         view = thread_view(session, thread, now)
         assert view is not None
-        routed = staffing.decide(rt, session, view, now, answering=parent is not None)
+        # The guest's own mail is answered directly; a manager's decline is not theirs to thread.
+        from_guest = parent is not None and parent.from_email.lower() == thread.guest_email.lower()
+        routed = staffing.decide(rt, session, view, now, answering=from_guest)
         log.info("thread %s: %s", thread.id, routed.log)
-        apply(rt, session, thread, routed, parent, now)
+        apply(rt, session, thread, routed, parent if from_guest else None, now)
 
 
 def _manager(session: Session, thread: Thread, decision: Decision, now: datetime) -> None:
@@ -155,6 +166,11 @@ def _feedback(
         thread.consent_at, thread.consent_until = now, now + timedelta(days=round(months * 30.44))
     if decision.talent_pool:
         _add_to_pool(rt, session, thread, now)
+    if decision.drop_consent:
+        thread.consent_at, thread.consent_until, thread.keep_in_touch = None, None, False
+        entry = session.get(TalentPool, thread.guest_email.lower())
+        if entry is not None:
+            session.delete(entry)
 
 
 def _add_to_pool(rt: Runtime, session: Session, thread: Thread, now: datetime) -> None:

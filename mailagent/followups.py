@@ -52,7 +52,7 @@ def _run(
     now: datetime,
     decide: Callable[[ThreadView], Decision],
 ) -> None:
-    thread = session.get(Thread, job.thread_id)
+    thread = session.get(Thread, job.thread_id, with_for_update=True)
     view = effects.thread_view(session, thread, now)
     if thread is None or view is None:
         return

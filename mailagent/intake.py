@@ -258,7 +258,8 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
         if report is not None:
             return bounce_handling.apply_report(rt, session, row, msg, report, now)
     match = _match(rt, session, msg)
-    thread = session.get(Thread, match.thread_id) if match.thread_id else None
+    # Locked, so a timer running on another worker cannot act on the thread at the same time.
+    thread = session.get(Thread, match.thread_id, with_for_update=True) if match.thread_id else None
     view = thread_view(session, thread, now)
     decision = meeting_mail.decide(rt, msg, verdict, match, view, sender, now)
     if decision is None:

@@ -36,14 +36,15 @@ UNCLEAR = "unclear"
 _HEAD_LINES = 12
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _KEYWORDS = (
-    (DECLINE, r"decline|declined|no|nein|ablehnen|abgelehnt"),
+    (DECLINE, r"decline|declined|ablehnen|abgelehnt"),
     (DELEGATE, r"delegate|delegated|forward to|weiterleiten an|weiterleiten|übergeben an"),
     (CANCEL, r"cancel|cancelled|absagen|abgesagt|stornieren"),
     (NOTE, r"note(?=\s*:|\s+(?!that\b)\w)|notiz"),
     (RELAY, r"(?:to the |for the |an den |für den )?(?:guest|gast)(?=\s*:)"),
 )
 _DECLINE_PHRASES = re.compile(
-    r"\b(i can'?t make it|i cannot make it|i can'?t do (it|this)|i'?m not available|"
+    r"^\W*(no|nein),?\s+(sorry|leider)\b|\b(not possible|nicht möglich|i can'?t make it|"
+    r"i cannot make it|i can'?t do (it|this)|i'?m not available|"
     r"i am not available|not available|no capacity|no time|i'?ll pass|i will pass|"
     r"please ask someone else|not this time|have to decline|must decline|"
     r"keine zeit|kann leider nicht|habe leider keine|nicht verfügbar|"
@@ -95,27 +96,38 @@ class ManagerReply:
 def clean_lines(own_text: str) -> list[str]:
     """The manager's own lines: no quoted (``>``) lines, nothing from a phone's "Sent from"
     line on, no greeting line ("Hi,", "Hallo Team,") at the top."""
-    lines: list[str] = []
+    return [line for paragraph in paragraphs(own_text) for line in paragraph]
+
+
+def paragraphs(own_text: str) -> list[list[str]]:
+    """:func:`clean_lines`, kept in the paragraphs the manager wrote (blank lines apart)."""
+    found: list[list[str]] = [[]]
     for raw in own_text.splitlines():
         line = raw.strip()
         if _MOBILE.match(line):
             break
-        if line and not line.startswith(">"):
-            lines.append(line)
-    while lines and _GREETING.match(lines[0]):
-        lines.pop(0)
-    return lines
+        if line.startswith(">"):
+            continue
+        if not line:
+            if found[-1]:
+                found.append([])
+            continue
+        if not any(found) and _GREETING.match(line):
+            continue
+        found[-1].append(line)
+    return [p for p in found if p]
 
 
 def read_reply(own_text: str, timezone: str, sent: datetime) -> ManagerReply:
     """What the manager's new text asks for. ``timezone``: the manager's zone; ``sent``: when
     the reply was written (the mail's Date, else when it arrived)."""
-    lines = clean_lines(own_text)
-    reply = _read(lines, timezone, sent)
+    parts = paragraphs(own_text)
+    lines = [line for part in parts for line in part]
+    reply = _read(lines, parts, timezone, sent)
     return replace(reply, said="\n".join(lines))
 
 
-def _read(lines: list[str], timezone: str, sent: datetime) -> ManagerReply:
+def _read(lines: list[str], parts: list[list[str]], timezone: str, sent: datetime) -> ManagerReply:
     head = lines[:_HEAD_LINES]
     if not head:
         return ManagerReply(UNCLEAR)
@@ -132,8 +144,13 @@ def _read(lines: list[str], timezone: str, sent: datetime) -> ManagerReply:
             if not body:
                 return ManagerReply(UNCLEAR, text=f"{command} without text")
             return ManagerReply(command, text=body)
+        if find_slots(rest, timezone, sent):
+            # "Cancel Thursday, let's do Friday 10am": not a plain cancel; ask what is meant.
+            return ManagerReply(UNCLEAR, text="\n".join(lines))
         return ManagerReply(command, text=rest)
-    slots = _offered(head, timezone, sent)
+    # Times come from the first paragraph that names any: a signature's "training Mon 7.12.
+    # 10:00" further down is no offer.
+    slots = next((found for part in parts[:4] if (found := _offered(part, timezone, sent))), [])
     if slots:
         return ManagerReply(ACCEPT if len(slots) == 1 else PROPOSE, slots=tuple(slots))
     text = " ".join(head)
@@ -151,19 +168,8 @@ def _keyword(first: str) -> tuple[str, str] | None:
         m = re.match(rf"^\W*(?:{words})\b\s*[:,.!-]?\s*(.*)$", first, re.IGNORECASE)
         if m is None:
             continue
-        rest = m.group(1).strip()
-        if (
-            command == DECLINE
-            and first.lower().startswith(("no ", "nein "))
-            and _is_no_problem(first)
-        ):
-            continue  # "No problem, Thursday 3pm works" is not a decline
-        return command, rest
+        return command, m.group(1).strip()
     return None
-
-
-def _is_no_problem(first: str) -> bool:
-    return bool(re.match(r"^\W*(no problem|no worries|nein danke)", first, re.IGNORECASE))
 
 
 def _offered(head: list[str], timezone: str, sent: datetime) -> list[datetime]:
@@ -192,5 +198,7 @@ def read_debrief(own_text: str) -> tuple[bool | None, str]:
 
 
 def wants_contact(own_text: str) -> bool:
-    """Whether a guest's reply agrees to be kept in touch ("yes, please keep in touch")."""
-    return bool(_KEEP.search(own_text)) and not _DONT_KEEP.search(own_text)
+    """Whether a guest's reply agrees to be kept in touch ("yes, please keep in touch").
+    A negated wish ("I don't want to keep in touch") is no consent; when unsure, none."""
+    positive = "\n".join(without_negated(line) for line in own_text.splitlines())
+    return bool(_KEEP.search(positive)) and not _DONT_KEEP.search(own_text)

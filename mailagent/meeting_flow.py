@@ -38,6 +38,8 @@ MARK_HELD, CLOSE_HELD, ROUTE_RETRY, CHECKIN = MANAGER_SIDE_TIMERS[4:8]
 SLOT_NUDGE, SLOT_EXPIRE = MANAGER_SIDE_TIMERS[8:]
 MANAGER_TIMERS = (NUDGE_MANAGER, REROUTE)
 SLOT_TIMERS = (SLOT_NUDGE, SLOT_EXPIRE)
+# A meeting is agreed at least this far ahead: a time already past (or about to be) is asked about.
+LEAD = timedelta(hours=1)
 MEETING_TIMERS = (REMINDER_GUEST, REMINDER_MANAGER, MARK_HELD)
 TIMERS = MANAGER_SIDE_TIMERS
 
@@ -128,22 +130,32 @@ def decide_manager_mail(
             events=(("manager_reply", f"{said}; thread is {state}, nothing to do"),),
             log=said,
         )
-    if reply.command == mr.ACCEPT:
-        return _schedule(view, reply.slots[0], rules, now, said, manager_answered=True)
-    if reply.command == mr.PROPOSE:
+    if reply.command in (mr.ACCEPT, mr.PROPOSE):
+        slots = tuple(s for s in reply.slots if s > now + LEAD)
+        if not slots:
+            passed = replace(reply, text="the time named has already passed")
+            return _clarify(view, passed, said)
+        if len(slots) == 1 and slots[0] == view.meeting_start:
+            detail = f"{said}; the agreed time confirmed again, nothing to send"
+            return Decision(attach=True, events=(("manager_reply", detail),), log=detail)
+        if len(slots) == 1:
+            return _schedule(view, slots[0], rules, now, said, manager_answered=True)
         return Decision(
             attach=True,
             state=AWAITING_SLOT,
-            proposals=reply.slots,
+            proposals=slots,
             mails=(to_guest("slot_offer", AUTO_GENERATED, False),),
             cancel_jobs=(*MANAGER_TIMERS, *SLOT_TIMERS),
             jobs=(
                 JobSpec(SLOT_NUDGE, now + timedelta(days=rules.slot_nudge_days)),
                 JobSpec(SLOT_EXPIRE, now + timedelta(days=rules.slot_expire_days)),
             ),
-            events=(("proposed", f"{len(reply.slots)} times offered to the guest"),),
-            log=f"{said}; {len(reply.slots)} times offered to the guest",
+            events=(("proposed", f"{len(slots)} times offered to the guest"),),
+            log=f"{said}; {len(slots)} times offered to the guest",
         )
+    if reply.command == mr.DECLINE and state == SCHEDULED:
+        # Once agreed, only an explicit "cancel" cancels; anything less is asked about.
+        return _clarify(view, reply, said)
     if reply.command in (mr.DECLINE, mr.CANCEL):
         if state == SCHEDULED:
             why = f"{view.manager_name} cancelled: {reply.text or 'no reason given'}"
@@ -154,6 +166,9 @@ def decide_manager_mail(
             route=True,
             end_assignment="declined",
             proposals=(),
+            # A meeting kept while other times were offered leaves this manager's calendar.
+            mails=calendar_cancel(view),
+            cancel_meeting=view.meeting_start is not None,
             cancel_jobs=(*MANAGER_TIMERS, *SLOT_TIMERS),
             events=(
                 ("manager_declined", f"{view.manager_name}: {reply.text or 'no reason given'}"),
@@ -170,6 +185,7 @@ def decide_manager_mail(
             assign=Assign(name, email, why),
             mails=(to_manager("brief_manager", AUTO_GENERATED, False),),
             cancel_jobs=MANAGER_TIMERS,
+            jobs=manager_timers(rules, now, manager_timezone),
             events=(("delegated", why),),
             log=f"{said}; brief sent to {name}",
         )
@@ -179,8 +195,16 @@ def decide_manager_mail(
     return _clarify(view, reply, said)
 
 
+def calendar_cancel(view: ThreadView) -> tuple[MailSpec, ...]:
+    """The manager's calendar cancellation when a meeting exists (it is being given up)."""
+    if view.meeting_start is None:
+        return ()
+    return (to_manager("cancelled_manager", AUTO_GENERATED, False, CANCEL),)
+
+
 def _clarify(view: ThreadView, reply: mr.ManagerReply, said: str) -> Decision:
     why = "the delegate is not a manager of the programme" if reply.command == mr.DELEGATE else ""
+    why = reply.text if reply.text == "the time named has already passed" else why
     if view.clarifications >= 1:
         detail = f"{said}; still not understood, already asked once: an admin should look"
         return Decision(attach=True, events=(("not_understood", detail),), log=detail)
@@ -324,13 +348,20 @@ def decide_guest_mail(
     firm's own questions, when the thank-you asked for it.
     """
     said = "reply from guest"
+    if view.state == AWAITING_MANAGER:
+        if command is not None or not own_text.strip():
+            return None
+        # Most likely an answer to the manager's question passed on to them: it goes back.
+        return _pass_to_manager(own_text, said)
     if view.state == AWAITING_SLOT:
         if command == WITHDRAW:
             return None
         if pick is not None and pick != NONE_FITS and pick < len(view.proposals):
-            return _schedule(
-                view, view.proposals[pick], rules, now, f"{said}: picked {pick + 1}", False
-            )
+            if view.proposals[pick] > now + LEAD:
+                return _schedule(
+                    view, view.proposals[pick], rules, now, f"{said}: picked {pick + 1}", False
+                )
+            pick = NONE_FITS  # the time picked has passed meanwhile: the manager offers others
         if pick == NONE_FITS:
             return Decision(
                 attach=True,
@@ -347,7 +378,7 @@ def decide_guest_mail(
                 ),
                 log=f"{said}: none of the times fits",
             )
-        if view.clarifications >= 1:
+        if view.slot_reasks >= 1:
             return Decision(attach=True, events=(("not_understood", "no time picked"),), log=said)
         return Decision(
             attach=True,
@@ -360,12 +391,17 @@ def decide_guest_mail(
             return _cancel(view, "the guest cancelled", by_guest=True)
         if not own_text.strip():
             return Decision(attach=True, events=(("guest_reply", "empty"),), log=said)
+        return _pass_to_manager(own_text, said)
+    if view.state == CLOSED and command == WITHDRAW:
         return Decision(
             attach=True,
-            mails=(to_manager("relay_manager", "", False, words=own_text),),
-            events=(("relayed", "the guest's message passed on to the manager"),),
-            log=f"{said}; passed on to the manager",
+            drop_consent=True,
+            cancel_jobs=(CHECKIN,),
+            events=(("consent_withdrawn", "the guest asked us not to keep in touch"),),
+            log=f"{said}: no more contact; consent and talent-pool entry removed",
         )
+    if view.state == HELD and command == WITHDRAW:
+        return None
     if view.state in (HELD, CLOSED) and (own_text.strip() or wants_contact):
         events = [("feedback", "the guest's feedback received")]
         if wants_contact:
@@ -393,6 +429,15 @@ def decide_guest_mail(
             decision = _with_answers(decision, {**view.answers, "give_back": give_back})
         return decision
     return None
+
+
+def _pass_to_manager(own_text: str, said: str) -> Decision:
+    return Decision(
+        attach=True,
+        mails=(to_manager("relay_manager", "", False, words=own_text),),
+        events=(("relayed", "the guest's message passed on to the manager"),),
+        log=f"{said}; passed on to the manager",
+    )
 
 
 def _with_answers(decision: Decision, answers: dict[str, str]) -> Decision:

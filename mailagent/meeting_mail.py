@@ -12,6 +12,7 @@ from mailagent import manager_replies as mr
 from mailagent.classify import Classification
 from mailagent.commands import FORGET, guest_command
 from mailagent.conversation import (
+    AWAITING_MANAGER,
     AWAITING_SLOT,
     CLOSED,
     HELD,
@@ -28,7 +29,7 @@ from mailagent.times import pick_slot
 log = logging.getLogger("mailagent.meeting_mail")
 # Our token or our Message-IDs: the channel a manager's answer must come through.
 OUR_CHANNEL = ("token", "in-reply-to", "references")
-GUEST_STATES = (AWAITING_SLOT, SCHEDULED, HELD, CLOSED)
+GUEST_STATES = (AWAITING_MANAGER, AWAITING_SLOT, SCHEDULED, HELD, CLOSED)
 
 
 def decide(
@@ -49,7 +50,14 @@ def decide(
         return Decision(attach=False, log=detail)
     if view is None or not verdict.is_human or verdict.hold:
         return None
-    if any(t == "text/calendar" for t in msg.content_types):
+    if sender in rt.config.settings.managers.admins:
+        # An admin answering an alert: kept as a note, never an alert again.
+        own, _ = answers.split_reply(msg.text, questions.languages_for(view.language))
+        detail = f"{sender}: {own[:1500]}"
+        return Decision(attach=True, events=(("admin_note", detail),), log="an admin's note")
+    calendar = any(t == "text/calendar" for t in msg.content_types)
+    if calendar and not guest_command(answers.split_reply(msg.text)[0]):
+        # A calendar's accept/decline button: the person's words, if any, decide instead.
         detail = f"a calendar response from {sender}; nothing to do"
         return Decision(attach=True, events=(("calendar_reply", detail),), log=detail)
     if sender != view.guest_email.lower():

@@ -37,6 +37,7 @@ from mailagent.meeting_flow import (
     SLOT_NUDGE,
     SLOT_TIMERS,
     MeetingRules,
+    calendar_cancel,
     to_guest,
     to_manager,
 )
@@ -107,7 +108,12 @@ def decide_meeting_timer(
             state=EXPIRED,
             proposals=(),
             end_assignment="released",
-            mails=(to_guest("expired", AUTO_GENERATED, False),),
+            # A meeting kept while other times were offered is given up in both calendars.
+            mails=(
+                to_guest("expired", AUTO_GENERATED, False),
+                *calendar_cancel(view),
+            ),
+            cancel_meeting=view.meeting_start is not None,
             events=(("expired", "the guest picked none of the offered times; closed for now"),),
             log="no time picked; thread expired",
         )

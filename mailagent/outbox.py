@@ -149,7 +149,13 @@ class SmtpSender:
             what = f"SMTP {e.display()}"
             token = oauth.fetch_token(s.oauth2_token_command, s.oauth2_token_file, what)
             try:
-                smtp.auth("XOAUTH2", lambda _=None: oauth.sasl_string(e.user, token))
+                # On a refused token the server sends its error as a challenge: answer it empty.
+                smtp.auth(
+                    "XOAUTH2",
+                    lambda challenge=None: (
+                        oauth.sasl_string(e.user, token) if challenge is None else ""
+                    ),
+                )
             except smtplib.SMTPAuthenticationError as exc:
                 raise oauth.refused(what, _reply(exc)) from None
             return

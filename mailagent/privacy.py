@@ -17,8 +17,21 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from mailagent import effects, store, views
-from mailagent.conversation import OPEN_STATES, forget_decision
-from mailagent.models import Event, Message, Suppression, TalentPool, Thread
+from mailagent.conversation import NEEDS_HUMAN, OPEN_STATES, forget_decision
+from mailagent.models import (
+    FAILED,
+    PENDING,
+    QUARANTINED,
+    RECEIVED,
+    SENDING,
+    UNCERTAIN,
+    Event,
+    Message,
+    Outbox,
+    Suppression,
+    TalentPool,
+    Thread,
+)
 from mailagent.runtime import Runtime
 
 log = logging.getLogger("mailagent.privacy")
@@ -127,7 +140,12 @@ def enforce_retention(rt: Runtime, session: Session, now: datetime) -> Retention
     drop talent-pool entries whose consent has expired. Open conversations keep everything."""
     keep = rt.config.settings.retention
     report = RetentionReport()
-    ended = col(Thread.state).not_in(OPEN_STATES)
+    # Ended conversations only: open ones and those waiting for an admin keep everything.
+    ended = col(Thread.state).not_in((*OPEN_STATES, NEEDS_HUMAN))
+    # Mail that may still be handled or sent again keeps its bytes.
+    owed = sa.select(col(Outbox.message_id)).where(
+        col(Outbox.status).in_((PENDING, SENDING, FAILED, UNCERTAIN))
+    )
 
     cutoff = now - _days(keep.raw_mail_days)
     old_threads = sa.select(col(Thread.id)).where(ended, col(Thread.updated_at) < cutoff)
@@ -137,7 +155,8 @@ def enforce_retention(rt: Runtime, session: Session, now: datetime) -> Retention
             col(Message.raw) != b"",
             col(Message.at) < cutoff,
             col(Message.thread_id).in_(old_threads) | col(Message.thread_id).is_(None),
-            col(Message.status) != "received",  # not yet handled: never dropped unread
+            col(Message.status).not_in((RECEIVED, QUARANTINED)),  # never dropped unhandled
+            col(Message.id).not_in(owed),
         )
         .values(raw=b"", size=0)
     )

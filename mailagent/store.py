@@ -505,8 +505,15 @@ def thread_assignments(session: Session, thread_id: int) -> list[Assignment]:
     return list(session.exec(stmt).all())
 
 
-def count_outbox(session: Session, thread_id: int, kind: str, recipient: str = "") -> int:
-    """Mails of ``kind`` written in the thread (to ``recipient`` only, when given)."""
+def count_outbox(
+    session: Session,
+    thread_id: int,
+    kind: str,
+    recipient: str = "",
+    since: datetime | None = None,
+) -> int:
+    """Mails of ``kind`` written in the thread (to ``recipient`` only, and from ``since`` on,
+    when given)."""
     stmt = (
         select(sa.func.count())
         .select_from(Outbox)
@@ -514,7 +521,17 @@ def count_outbox(session: Session, thread_id: int, kind: str, recipient: str = "
     )
     if recipient:
         stmt = stmt.where(Outbox.recipient == recipient)
+    if since is not None:
+        stmt = stmt.where(col(Outbox.created_at) >= since)
     return int(session.exec(stmt).one())
+
+
+def last_outbox_at(session: Session, thread_id: int, kind: str) -> datetime | None:
+    """When the thread's last mail of ``kind`` was written, or None."""
+    stmt = select(sa.func.max(Outbox.created_at)).where(
+        Outbox.thread_id == thread_id, Outbox.kind == kind
+    )
+    return session.exec(stmt).one()
 
 
 FORGOTTEN_KIND = "forgotten"

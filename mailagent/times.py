@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 WEEKDAYS: dict[str, int] = {
     **dict.fromkeys(("monday", "mon", "montag"), 0),
     **dict.fromkeys(("tuesday", "tue", "tues", "dienstag"), 1),
-    **dict.fromkeys(("wednesday", "wed", "mittwoch"), 2),
+    **dict.fromkeys(("wednesday", "wed", "weds", "mittwoch"), 2),
     **dict.fromkeys(("thursday", "thu", "thur", "thurs", "donnerstag"), 3),
     **dict.fromkeys(("friday", "fri", "freitag"), 4),
     **dict.fromkeys(("saturday", "sat", "samstag", "sonnabend"), 5),
@@ -73,16 +73,21 @@ _DAY = re.compile(
     | (?P<relative>\bday\ after\ tomorrow\b|\btomorrow\b|\btoday\b|\bheute\b|
         \b(?<!guten\ )morgen\b|\bübermorgen\b|\buebermorgen\b)
     | (?P<weekday>\b(?:{_WEEKDAY_WORDS})\b\.?)
-    | (?P<short>\b(?:mo|di|mi|do|fr|sa|so)\b\.?(?=\s*,?\s*(?:\d{{1,2}}[.:]|\d{{1,2}}\s*uhr)))
+    | (?P<short>\b(?:mo|di|mi|do|fr|sa|so)\b\.?
+        (?=\s*,?\s*(?:\d{{1,2}}[.:]|\d{{1,2}}\s*uhr|\d{{1,2}}\s*[-–]\s*\d)))
     """,
     re.IGNORECASE | re.VERBOSE,
 )
 _TIME = re.compile(
     r"""
-    (?P<range>\b(?P<rh>\d{1,2})(?::(?P<rm>\d{2}))?\s*[-–]\s*\d{1,2}(?::\d{2})?\s*
-        (?P<rap>[ap]\.?m\.?)(?![a-z]))
+    (?P<between>\b(?:from|between|von|zwischen)\s+(?P<bh>\d{1,2})(?::(?P<bm>\d{2}))?\s*
+        (?P<bap>[ap]\.?m\.?)?\s+(?:to|and|till|until|bis|und)\s+(?P<beh>\d{1,2})
+        (?::\d{2})?\s*(?P<beap>[ap]\.?m\.?|uhr)?)
+    | (?P<range>\b(?P<rh>\d{1,2})(?::(?P<rm>\d{2}))?\s*(?P<rsap>[ap]\.?m\.?)?\s*[-–]\s*
+        (?P<reh>\d{1,2})(?::\d{2})?\s*(?P<rap>[ap]\.?m\.?|uhr)(?![a-z]))
     | (?P<span>\b(?P<sh>\d{1,2})[:.](?P<sm>[0-5]\d)\s*[-–]\s*\d{1,2}[:.][0-5]\d\b)
-    | (?P<clock>\b(?P<h>\d{1,2})[:.](?P<m>[0-5]\d)(?![\d.]\d)\s*(?P<ap>[ap]\.?m\.?(?![a-z]))?)
+    | (?P<clock>\b(?P<h>\d{1,2}):(?P<m>[0-5]\d)(?![\d.]\d)\s*(?P<ap>[ap]\.?m\.?(?![a-z]))?)
+    | (?P<dotted>\b(?P<dh>\d{1,2})\.(?P<dm>00|15|30|45)(?![\d.]\d)\s*(?P<dap>[ap]\.?m\.?(?![a-z]))?)
     | (?P<ampm>\b(?P<h2>\d{1,2})\s*(?P<ap2>[ap]\.?m\.?)(?![a-z]))
     | (?P<uhr>\b(?P<h3>\d{1,2})\s*(?:uhr|h)\b)
     | (?P<um>\bum\s+(?P<h4>\d{1,2})\b(?![.:\d]))
@@ -90,14 +95,18 @@ _TIME = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# A meeting starts in the day: a time outside these hours is a misreading, not an offer.
+EARLIEST, LATEST = 6, 22
+_UNKNOWN_ZONE = re.compile(r"\s*\(?([A-Z]{2,5})\b(?!/)|\s*(\w+) time\b")
 _ZONE = re.compile(
     r"\b(" + "|".join(ZONES) + r")\b|\b([A-Z][a-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?)\b",
     re.IGNORECASE,
 )
 _NEGATIVE = re.compile(
-    r"\b(can'?t|cannot|won'?t|not|isn'?t|doesn'?t|don'?t|unable|nicht|kein|keine)\b",
+    r"\b(can'?t|cannot|won'?t|not|never|isn'?t|doesn'?t|don'?t|unable|bad|nicht|kein|keine)\b",
     re.IGNORECASE,
 )
+_NEXT_WEEK = re.compile(r"\b(next week|nächste[rn]? woche|kommende[rn]? woche)\b", re.IGNORECASE)
 _NEXT = re.compile(r"\b(next|nächsten|naechsten|kommenden)\s+$", re.IGNORECASE)
 
 
@@ -148,6 +157,9 @@ def _pairs(line: str, base: datetime) -> list[tuple[date, time, str]]:
         clock = tok.value
         assert isinstance(clock, time)
         zone = _zone_after(line, tok.start)
+        if not zone and _unknown_zone_after(line, tok.start):
+            pending = []
+            continue  # "3pm ET": a zone we cannot place; a wrong hour is worse than asking
         if pending:
             days = pending
         elif last_day is not None:
@@ -174,8 +186,18 @@ def _tokens(line: str, base: datetime) -> list[_Token]:
         if after_weekday and is_date:
             between = line[taken[-1][1] : m.start()]
             if re.fullmatch(r"[\s,]*(?:den\s*)?", between, re.IGNORECASE):
-                tokens.pop()  # "Tuesday, 8 December": the date says it; the weekday only echoes
+                # "Tuesday, 8 December": the date says it; the weekday must agree with it.
+                named = WEEKDAYS.get(line[slice(*taken[-1])].lower().rstrip(". "))
+                named = (
+                    SHORT_DE.get(line[slice(*taken[-1])].lower().rstrip(". "))
+                    if named is None
+                    else named
+                )
+                tokens.pop()
                 taken.pop()
+                if named is not None and day.weekday() != named:
+                    after_weekday = False
+                    continue  # "Thu 12/3" that is a Friday: neither is trusted
         tokens.append(_Token(m.start(), "day", day))
         taken.append(m.span())
         after_weekday = m.lastgroup in ("weekday", "short")
@@ -199,6 +221,8 @@ def _day(m: re.Match[str], line: str, base: datetime) -> date | None:
         ahead = (index - today.weekday()) % 7 or 7  # the same weekday means next week
         if _NEXT.search(line[: m.start()]) and ahead < 2:
             ahead += 7
+        if _NEXT_WEEK.search(line):  # "Thursday next week": in the coming calendar week
+            return today - timedelta(days=today.weekday()) + timedelta(days=7 + index)
         return today + timedelta(days=ahead)
     if kind == "dotted" and word.count(".") == 1:
         # "3.12." has no year; dateparser needs one, and a date already past means next year.
@@ -270,33 +294,56 @@ def month_first(timezone: str) -> bool:
 
 
 def _clock(m: re.Match[str]) -> time | None:
-    kind = m.lastgroup
+    """The start of the time ``m`` names; None when it is implausible for a meeting."""
     groups = m.groupdict()
     if groups["noon"]:
         return time(12, 0)
-    if groups["range"]:
-        hour, minute, ampm = int(groups["rh"]), int(groups["rm"] or 0), groups["rap"]
+    if groups["between"]:  # "from 2 to 3pm": the start takes the end's half of the day
+        hour, minute = int(groups["bh"]), int(groups["bm"] or 0)
+        ampm = groups["bap"] or _start_half(hour, int(groups["beh"]), groups["beap"])
+    elif groups["range"]:  # "11-1pm": 11 is before noon, "2-3pm": 2 is after it
+        hour, minute = int(groups["rh"]), int(groups["rm"] or 0)
+        ampm = groups["rsap"] or _start_half(hour, int(groups["reh"]), groups["rap"])
     elif groups["span"]:  # "15:00–15:30": the meeting starts at the first
         hour, minute, ampm = int(groups["sh"]), int(groups["sm"]), None
     elif groups["clock"]:
         hour, minute, ampm = int(groups["h"]), int(groups["m"]), groups["ap"]
+    elif groups["dotted"]:  # "15.00", "10.30": only quarter hours, so "room 4.12" is no time
+        hour, minute, ampm = int(groups["dh"]), int(groups["dm"]), groups["dap"]
     elif groups["ampm"]:
         hour, minute, ampm = int(groups["h2"]), 0, groups["ap2"]
     elif groups["uhr"]:
         hour, minute, ampm = int(groups["h3"]), 0, None
-    elif groups["um"]:
+    else:
         hour, minute, ampm = int(groups["h4"]), 0, None
-        if not 7 <= hour <= 20:
-            return None  # "um 3" could be night or day: not a time we would act on
-    else:  # pragma: no cover - the pattern has no other branch
-        raise AssertionError(kind)
-    if ampm:
+    if ampm and ampm.lower() != "uhr":
         if not 1 <= hour <= 12:
             return None
         hour = hour % 12 + (12 if ampm.lower().startswith("p") else 0)
-    if hour > 23 or minute > 59:
+    if not EARLIEST <= hour <= LATEST or minute > 59:
         return None
     return time(hour, minute)
+
+
+def _start_half(start: int, end: int, end_half: str | None) -> str | None:
+    """am/pm of a range's start from its end's: "11-1pm" starts at 11am, "2-4pm" at 2pm."""
+    if not end_half or end_half.lower() == "uhr":
+        return None
+    if end_half.lower().startswith("p") and start % 12 > end % 12:
+        return "am"
+    return end_half
+
+
+def _unknown_zone_after(line: str, start: int) -> bool:
+    """A zone-like word right after the time ("3pm ET", "3pm London time") that we cannot place."""
+    found = _TIME.match(line, start)
+    if found is None:
+        return False
+    m = _UNKNOWN_ZONE.match(line, found.end())
+    if m is None:
+        return False
+    word = (m.group(1) or m.group(2) or "").lower()
+    return word not in ZONES and word not in ("am", "pm", "uhr", "ok")
 
 
 def _zone_after(line: str, start: int) -> str:
@@ -388,8 +435,10 @@ def pick_slot(text: str, slots: Sequence[datetime], timezone: str, sent: datetim
     the reply does not say (it is then asked once more, never guessed)."""
     head = "\n".join(line for line in text.splitlines()[:8] if line.strip())[:400]
     low = "\n".join(without_negated(line) for line in head.lower().splitlines())
-    number = re.match(r"\s*(\d)\b(?![.:]\d)", low) or re.search(
-        r"\b(?:option|nr\.?|no\.?|number|nummer|#)\s*(\d)\b(?![.:]\d)", low
+    # A digit that is a clock time ("2 pm on Tuesday", "2 Uhr") is no option number.
+    not_clock = r"\b(?![.:]\d)(?!\s*(?:[ap]\.?m|uhr|h\b|o'?clock))"
+    number = re.match(rf"\s*(\d){not_clock}", low) or re.search(
+        rf"\b(?:option|nr\.?|no\.?|number|nummer|#)\s*(\d){not_clock}", low
     )
     if number and 1 <= int(number.group(1)) <= len(slots):
         return int(number.group(1)) - 1

@@ -34,6 +34,9 @@ def test_a_dry_run_logs_the_mail_it_would_send_and_changes_nothing(
     config: Config, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     deliver(config, guest_mail(message_id="<dry-1@mail.example.org>"))
+    # A dry run changes nothing, not even the schema of a new database.
+    assert cli(config, "run", "--once", "--dry-run") == 1
+    assert cli(config, "db", "upgrade") == 0
 
     with caplog.at_level(logging.INFO, logger="mailagent"):
         assert cli(config, "run", "--once", "--dry-run") == 0

@@ -266,14 +266,12 @@ JO = ("Jo Berger", "jo.berger@firm.example")
             view(SCHEDULED, meeting_start=START),
             mr.ManagerReply(mr.DECLINE, text="cannot make it after all"),
             None,
-            CANCELLED,
-            [
-                ("cancelled", "guest", AUTO_GENERATED, False, CANCEL),
-                ("cancelled_manager", "manager", AUTO_REPLIED, True, CANCEL),
-            ],
-            {"cancel_meeting": True, "route": False},
-            ["cancelled"],
-            id="scheduled and decline: cancelled, not re-routed",
+            None,
+            [("clarify_manager", "manager", AUTO_REPLIED, True, "")],
+            {"cancel_meeting": False, "route": False},
+            ["clarify"],
+            # Once agreed, only an explicit "cancel" cancels: a "no" may be about anything.
+            id="scheduled and a decline-like reply: asked, nothing cancelled",
         ),
         pytest.param(
             view(SCHEDULED, meeting_start=START),
@@ -456,7 +454,7 @@ def test_clarify_for_an_unknown_delegate_says_why() -> None:
             id="a pick beyond the offers: asked once more",
         ),
         pytest.param(
-            view(AWAITING_SLOT, proposals=SLOTS, clarifications=1),
+            view(AWAITING_SLOT, proposals=SLOTS, slot_reasks=1),
             "Thanks!",
             None,
             None,
@@ -540,7 +538,7 @@ def test_none_fits_passes_the_guests_words_to_the_manager() -> None:
     ("state", "command"),
     [
         pytest.param(AWAITING_SLOT, WITHDRAW, id="withdraw while choosing: the guest side"),
-        pytest.param(AWAITING_MANAGER, None, id="waiting for the manager: the guest side"),
+        pytest.param(AWAITING_MANAGER, WITHDRAW, id="withdraw before a time: the guest side"),
         pytest.param(MATCHING, None, id="matching: the guest side"),
         pytest.param(HELD, None, id="an empty reply after the meeting"),
     ],
@@ -997,3 +995,71 @@ def test_auto_submitted_says_what_kind_of_mail_it_is() -> None:
         "debrief_request",
         "checkin_guest",
     }
+
+
+# --- mends: times that have passed, a time confirmed twice, words and consent -----------------
+
+
+def test_a_time_already_past_is_asked_about_not_scheduled() -> None:
+    past = mr.ManagerReply(mr.ACCEPT, slots=(NOW - timedelta(hours=2),))
+    d = decide_manager_mail(view(AWAITING_MANAGER), past, RULES, NOW, ZONE)
+    assert d.state is None and d.meeting_start is None
+    assert [(m.kind, m.words) for m in d.mails] == [
+        ("clarify_manager", "the time named has already passed")
+    ]
+
+
+def test_a_picked_time_that_has_passed_goes_back_to_the_manager() -> None:
+    stale = (NOW - timedelta(days=1), LATER)
+    d = decide_guest_mail(
+        view(AWAITING_SLOT, proposals=stale), "1", None, 0, False, "", RULES, NOW, ZONE
+    )
+    assert d is not None and d.state == AWAITING_MANAGER
+    assert [m.kind for m in d.mails] == ["slots_declined"]
+
+
+def test_the_agreed_time_confirmed_again_sends_nothing() -> None:
+    again = mr.ManagerReply(mr.ACCEPT, slots=(START,))
+    d = decide_manager_mail(view(SCHEDULED, meeting_start=START), again, RULES, NOW, ZONE)
+    assert (d.state, d.mails, d.meeting_start) == (None, (), None)
+
+
+def test_the_guests_answer_while_the_manager_decides_is_passed_on() -> None:
+    d = decide_guest_mail(
+        view(AWAITING_MANAGER), "Yes, I am in Berlin.", None, None, False, "", RULES, NOW, ZONE
+    )
+    assert d is not None and [(m.kind, m.words, m.auto_submitted) for m in d.mails] == [
+        ("relay_manager", "Yes, I am in Berlin.", "")
+    ]
+
+
+def test_no_more_contact_after_close_drops_the_consent() -> None:
+    d = decide_guest_mail(
+        view(CLOSED, consent=True), "Unsubscribe", WITHDRAW, None, False, "", RULES, NOW, ZONE
+    )
+    assert d is not None and d.drop_consent and "checkin_guest" in d.cancel_jobs
+    assert d.feedback == "" and not d.talent_pool
+
+
+def test_a_delegate_is_chased_like_any_manager() -> None:
+    d = decide_manager_mail(
+        view(AWAITING_MANAGER),
+        mr.ManagerReply(mr.DELEGATE, delegate_to="jo.berger@firm.example"),
+        RULES,
+        NOW,
+        ZONE,
+        ("Jo Berger", "jo.berger@firm.example"),
+    )
+    assert [j.kind for j in d.jobs] == ["nudge_manager", "reroute_manager"]
+
+
+def test_a_decline_while_new_times_are_offered_clears_the_old_meeting() -> None:
+    d = decide_manager_mail(
+        view(AWAITING_SLOT, meeting_start=START, proposals=SLOTS),
+        mr.ManagerReply(mr.DECLINE, text="sorry, after all no"),
+        RULES,
+        NOW,
+        ZONE,
+    )
+    assert d.route and d.cancel_meeting
+    assert [(m.kind, m.invite) for m in d.mails] == [("cancelled_manager", CANCEL)]
