@@ -77,9 +77,19 @@ def free_port() -> int:
     Another process may grab it before the caller binds it; callers report bind failures clearly
     rather than retrying, since on a test machine that race is rare.
     """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return cast(int, sock.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` different free ports: all are held open until every one is chosen (asked one
+    at a time, the system may hand out the same port twice)."""
+    with contextlib.ExitStack() as stack:
+        ports = []
+        for _ in range(count):
+            sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            sock.bind((LOOPBACK, 0))
+            ports.append(cast(int, sock.getsockname()[1]))
+        return ports
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,8 +219,7 @@ class Dovecot:
         self.sieve = sieve
         self.submission_host = submission_host
         self.oauth2_introspection = oauth2_introspection
-        self.port = free_port()
-        self.lmtp_port = free_port()
+        self.port, self.lmtp_port = free_ports(2)
         self._stderr_path = self.root / "dovecot.stderr"
         self._stderr: IO[bytes] | None = None
         self._process: subprocess.Popen[bytes] | None = None
