@@ -1,0 +1,106 @@
+"""Scheduler scaling: one pass over 1,000 due jobs among few stored threads, then among many
+(default 10,000 and 200,000), on SQLite. The ratio should stay near 1: due jobs are found by an
+index, never by scanning every thread.
+
+    .venv/bin/python bench/scheduler.py [SMALL] [LARGE] [DUE]
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "integration"))
+
+from harness import make_config  # noqa: E402
+
+from mailagent.models import Job, Thread  # noqa: E402
+from mailagent.runtime import opened  # noqa: E402
+from mailagent.worker import run_jobs  # noqa: E402
+
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+def seed(engine: sa.Engine, threads: int, due: int) -> None:
+    """``threads`` closed threads, ``due`` of them awaiting answers with a nudge due now."""
+    created = NOW - timedelta(days=30)
+    rows = [
+        {
+            "token": f"t{i:025d}",
+            "state": "awaiting_guest" if i < due else "closed",
+            "mailbox": "inbox",
+            "guest_email": f"guest{i}@example.org",
+            "guest_name": f"Guest {i}",
+            "language": "en",
+            "timezone": "",
+            "manager_name": "",
+            "manager_email": "",
+            "answers": {},
+            "missing": ["background"],
+            "meeting_uid": "",
+            "meeting_sequence": 0,
+            "proposals": [],
+            "feedback": "",
+            "manager_notes": "",
+            "keep_in_touch": False,
+            "created_at": created,
+            "updated_at": created,
+        }
+        for i in range(threads)
+    ]
+    with engine.begin() as conn:
+        for start in range(0, len(rows), 5000):
+            conn.execute(sa.insert(Thread), rows[start : start + 5000])
+        ids = conn.execute(sa.select(Thread.id).order_by(Thread.id).limit(due)).scalars().all()
+        conn.execute(
+            sa.insert(Job),
+            [
+                {
+                    "thread_id": i,
+                    "kind": "nudge_guest",
+                    "due_at": NOW,
+                    "status": "pending",
+                    "attempts": 0,
+                    "payload": {},
+                    "last_error": "",
+                }
+                for i in ids
+            ],
+        )
+
+
+def one_pass(threads: int, due: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        config = make_config(
+            folder,
+            f"maildir:{folder / 'in'}",
+            f"maildir:{folder / 'out'}",
+            limits={"global_per_minute": 100_000},
+        )
+        with opened(config) as rt:
+            seed(rt.engine, threads, due)
+            start = time.perf_counter()
+            ran = run_jobs(rt, NOW)
+            elapsed = time.perf_counter() - start
+        assert ran == due, (ran, due)
+    return elapsed
+
+
+def main(small: int, large: int, due: int) -> None:
+    few = one_pass(small, due)
+    many = one_pass(large, due)
+    print(f"{due} due jobs among {small:>7} threads: {few:6.2f} s ({due / few:6.0f} jobs/s)")
+    print(f"{due} due jobs among {large:>7} threads: {many:6.2f} s ({due / many:6.0f} jobs/s)")
+    print(f"ratio (many / few): {many / few:.2f} (near 1: no full scans)")
+
+
+if __name__ == "__main__":
+    args = [int(a) for a in sys.argv[1:4]]
+    main(*(args + [10_000, 200_000, 1_000][len(args) :]))

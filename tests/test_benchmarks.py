@@ -1,0 +1,28 @@
+"""The benchmarks run in a small size, so they cannot rot; their figures are not asserted."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("script", "args"),
+    [("startup.py", ["2"]), ("scheduler.py", ["50", "500", "10"])],
+)
+def test_benchmark_runs_and_prints_its_ratio(script: str, args: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ratio" in done.stdout
