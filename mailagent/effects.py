@@ -95,8 +95,10 @@ def apply(
         else:
             outgoing.queue_mail(rt, session, thread, spec, parent, now)
     if decision.cancel_meeting:
-        # The cancellation went out under the old UID; a later meeting is a new calendar entry.
+        # The cancellation went out under the old UID (the events keep its time); there is no
+        # meeting now, and a later one is a new calendar entry.
         thread.meeting_uid, thread.meeting_sequence = "", 0
+        thread.meeting_start = thread.meeting_end = None
     outgoing.schedule(session, thread.id, decision, now)
     if decision.route:
         view = thread_view(session, thread, now)

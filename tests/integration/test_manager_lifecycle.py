@@ -281,7 +281,9 @@ def test_reschedule_raises_the_sequence_and_cancel_sends_a_cancellation(tmp_path
             2,
             "CANCELLED",
         )
-    assert the_thread(talk.config).state == "cancelled"
+    thread = the_thread(talk.config)
+    assert (thread.state, thread.meeting_start, thread.meeting_uid) == ("cancelled", None, "")
+    assert any(w == "cancelled" for w, _ in events(talk.config, thread.id))
     # No reminder or thank-you follows a cancelled meeting.
     assert talk.step(at(10)) == []
 
