@@ -12,12 +12,11 @@ import jinja2
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from mailagent import compose
+from mailagent import compose, store
 from mailagent.checks import SAMPLE_GUEST, sample_context, template_files
 from mailagent.config import Config
 from mailagent.errors import MailagentError
 from mailagent.models import (
-    ASKED,
     CANCELLED,
     FAILED,
     PENDING,
@@ -25,7 +24,6 @@ from mailagent.models import (
     RECEIVED,
     RELEASED,
     UNCERTAIN,
-    Assignment,
     Control,
     Event,
     Job,
@@ -150,7 +148,7 @@ def close_thread(session: Session, thread_id: int, now: datetime) -> Thread:
     if thread is None:
         raise MailagentError(f"no thread {thread_id}")
     before, thread.state, thread.updated_at = thread.state, "closed", now
-    _release(session, thread_id)
+    store.end_assignments(session, thread_id, RELEASED)  # no longer in the manager's quota
     session.execute(
         sa.update(Job)
         .where(col(Job.thread_id) == thread_id, col(Job.status) == PENDING)
@@ -187,7 +185,7 @@ def merge_threads(session: Session, keep_id: int, other_id: int, now: datetime) 
     keep.missing = [k for k in keep.missing if k not in answers]
     keep.updated_at = other.updated_at = now
     before, other.state = other.state, "closed"
-    _release(session, other_id)
+    store.end_assignments(session, other_id, RELEASED)
     _note(session, keep_id, now, "merged", f"thread {other_id} (was {before}) merged into this")
     _note(session, other_id, now, "merged", f"merged into thread {keep_id}")
     return keep
@@ -204,15 +202,6 @@ def lift_suppression(session: Session, address: str, now: datetime) -> None:
         raise MailagentError(f"{address} is not suppressed")
     session.delete(row)
     _note(session, row.thread_id, now, "unsuppressed", f"{row.address} is written to again")
-
-
-def _release(session: Session, thread_id: int) -> None:
-    """A manager still asked about a thread closed by hand no longer counts it in their quota."""
-    session.execute(
-        sa.update(Assignment)
-        .where(col(Assignment.thread_id) == thread_id, col(Assignment.status) == ASKED)
-        .values(status=RELEASED)
-    )
 
 
 def note_thread(session: Session, thread_id: int, text: str, now: datetime) -> None:

@@ -8,8 +8,6 @@ On SQLite the pass holds the write lock until it ends: a running worker waits me
 
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from mailagent.inbox import Inbox
 from mailagent.outbox import Outgoing, _nothing
+from mailagent.parse import Limits, parse_message
 from mailagent.runtime import Runtime
 
 log = logging.getLogger("mailagent.dryrun")
@@ -54,16 +53,14 @@ class LoggingSender:
         return None
 
     def send(self, mail: Outgoing, before_body: Callable[[], None] = _nothing) -> None:
-        parsed = email.message_from_bytes(mail.data, policy=email.policy.default)
-        body = parsed.get_body(("plain",))
-        text = str(body.get_content()) if body is not None else ""
+        parsed = parse_message(mail.data, Limits())
         self.count += 1
         log.info(
             "dry run: would send Message-ID <%s> to %s: %s\n%s",
             mail.message_id,
             mail.recipient,
-            parsed["Subject"],
-            text.strip(),
+            parsed.subject,
+            parsed.text.strip(),
         )
 
     def alive(self) -> bool:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections import Counter
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from mailagent import outgoing, staffing, store
 from mailagent.conversation import Decision, MailSpec, ThreadView
-from mailagent.models import ASKED, Assignment, Event, TalentPool, Thread
+from mailagent.models import Assignment, Event, TalentPool, Thread
 from mailagent.parse import Inbound
 from mailagent.runtime import Runtime
 
@@ -30,6 +30,10 @@ def thread_view(
     if thread is None or thread.id is None:
         return None
     until = thread.consent_until
+    # One query for every count the machine needs: a thread has a handful of outgoing mails.
+    sent = store.thread_outbox(session, thread.id)
+    kinds = Counter(o.kind for o in sent)
+    last_offer = max((o.id or 0 for o in sent if o.kind == "slot_offer"), default=0)
     return ThreadView(
         thread.id,
         thread.state,
@@ -37,8 +41,8 @@ def thread_view(
         thread.language,
         answers=dict(thread.answers),
         missing=tuple(thread.missing),
-        reasks=store.count_outbox(session, thread.id, "reask"),
-        nudges=store.count_outbox(session, thread.id, "nudge_guest"),
+        reasks=kinds["reask"],
+        nudges=kinds["nudge_guest"],
         timezone=thread.timezone,
         manager_name=thread.manager_name,
         manager_email=thread.manager_email,
@@ -49,16 +53,11 @@ def thread_view(
         consent=until is not None and until > (now or thread.updated_at),
         keep_in_touch=thread.keep_in_touch,
         # Each manager is asked to clarify at most once; a new manager may be asked too.
-        clarifications=store.count_outbox(
-            session, thread.id, "clarify_manager", thread.manager_email or "-"
+        clarifications=sum(
+            1 for o in sent if o.kind == "clarify_manager" and o.recipient == thread.manager_email
         ),
         # The guest is asked once per offer of times.
-        slot_reasks=store.count_outbox(
-            session,
-            thread.id,
-            "slot_reask",
-            since=store.last_outbox_at(session, thread.id, "slot_offer"),
-        ),
+        slot_reasks=sum(1 for o in sent if o.kind == "slot_reask" and (o.id or 0) > last_offer),
     )
 
 
@@ -112,11 +111,8 @@ def apply(
 
 def _manager(session: Session, thread: Thread, decision: Decision, now: datetime) -> None:
     if decision.end_assignment:
-        session.execute(
-            sa.update(Assignment)
-            .where(col(Assignment.thread_id) == thread.id, col(Assignment.status) == ASKED)
-            .values(status=decision.end_assignment)
-        )
+        assert thread.id is not None
+        store.end_assignments(session, thread.id, decision.end_assignment)
     if decision.assign is not None:
         assert thread.id is not None
         thread.manager_name, thread.manager_email = decision.assign.name, decision.assign.email

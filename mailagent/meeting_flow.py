@@ -54,8 +54,6 @@ class MeetingRules:
     answer_working_days: int = 3
     waitlist: bool = False
     waitlist_days: float = 14
-    checkin_months: int = 0
-    consent_months: int = 24
     slot_nudge_days: float = 3
     slot_expire_days: float = 7
 
@@ -133,8 +131,7 @@ def decide_manager_mail(
     if reply.command in (mr.ACCEPT, mr.PROPOSE):
         slots = tuple(s for s in reply.slots if s > now + LEAD)
         if not slots:
-            passed = replace(reply, text="the time named has already passed")
-            return _clarify(view, passed, said)
+            return _clarify(view, said, "the time named has already passed")
         if len(slots) == 1 and slots[0] == view.meeting_start:
             detail = f"{said}; the agreed time confirmed again, nothing to send"
             return Decision(attach=True, events=(("manager_reply", detail),), log=detail)
@@ -155,7 +152,7 @@ def decide_manager_mail(
         )
     if reply.command == mr.DECLINE and state == SCHEDULED:
         # Once agreed, only an explicit "cancel" cancels; anything less is asked about.
-        return _clarify(view, reply, said)
+        return _clarify(view, said)
     if reply.command in (mr.DECLINE, mr.CANCEL):
         if state == SCHEDULED:
             why = f"{view.manager_name} cancelled: {reply.text or 'no reason given'}"
@@ -192,7 +189,9 @@ def decide_manager_mail(
     if state == SCHEDULED and reply.command == mr.UNCLEAR and reply.text:
         # Once the meeting is agreed, the manager's free words are for the guest.
         return _relay(view, reply.text, said)
-    return _clarify(view, reply, said)
+    if reply.command == mr.DELEGATE:
+        return _clarify(view, said, "the delegate is not a manager of the programme")
+    return _clarify(view, said)
 
 
 def calendar_cancel(view: ThreadView) -> tuple[MailSpec, ...]:
@@ -202,9 +201,8 @@ def calendar_cancel(view: ThreadView) -> tuple[MailSpec, ...]:
     return (to_manager("cancelled_manager", AUTO_GENERATED, False, CANCEL),)
 
 
-def _clarify(view: ThreadView, reply: mr.ManagerReply, said: str) -> Decision:
-    why = "the delegate is not a manager of the programme" if reply.command == mr.DELEGATE else ""
-    why = reply.text if reply.text == "the time named has already passed" else why
+def _clarify(view: ThreadView, said: str, why: str = "") -> Decision:
+    """One short question to the manager (``why``: what was wrong, when we know)."""
     if view.clarifications >= 1:
         detail = f"{said}; still not understood, already asked once: an admin should look"
         return Decision(attach=True, events=(("not_understood", detail),), log=detail)

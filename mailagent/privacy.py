@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email import message_from_bytes, policy
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +31,7 @@ from mailagent.models import (
     TalentPool,
     Thread,
 )
+from mailagent.parse import Limits, parse_message
 from mailagent.runtime import Runtime
 
 log = logging.getLogger("mailagent.privacy")
@@ -81,14 +81,8 @@ def export(session: Session, address: str) -> dict[str, Any]:
 
 
 def _mail(m: Message) -> dict[str, Any]:
-    parsed = message_from_bytes(m.raw, policy=policy.default) if m.raw else None
-    body = parsed.get_body(("plain",)) if parsed is not None else None
-    text = ""
-    if body is not None:
-        try:
-            text = str(body.get_content())
-        except (LookupError, ValueError):
-            text = "(unreadable body)"
+    # The same text the worker read (HTML turned to text, quoted-printable decoded).
+    text = parse_message(m.raw, Limits()).text if m.raw else ""
     return {
         "direction": m.direction,
         "kind": m.kind,

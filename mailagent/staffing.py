@@ -32,8 +32,6 @@ def meeting_rules(rt: Runtime) -> MeetingRules:
         answer_working_days=managers.answer_working_days,
         waitlist=managers.when_none_available == "waitlist",
         waitlist_days=managers.waitlist_days,
-        checkin_months=meetings.checkin_months,
-        consent_months=meetings.consent_months,
     )
 
 

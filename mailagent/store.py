@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from mailagent.conversation import OPEN_STATES
 from mailagent.models import (
+    ASKED,
     CANCELLED,
     PENDING,
     QUARANTINED,
@@ -500,38 +501,18 @@ def last_mail_to(session: Session, thread_id: int, address: str) -> str:
     return session.exec(stmt).first() or ""
 
 
+def end_assignments(session: Session, thread_id: int, status: str) -> None:
+    """Close the thread's open assignment (a manager still asked) with ``status``."""
+    session.execute(
+        sa.update(Assignment)
+        .where(col(Assignment.thread_id) == thread_id, col(Assignment.status) == ASKED)
+        .values(status=status)
+    )
+
+
 def thread_assignments(session: Session, thread_id: int) -> list[Assignment]:
     stmt = select(Assignment).where(Assignment.thread_id == thread_id).order_by(col(Assignment.id))
     return list(session.exec(stmt).all())
-
-
-def count_outbox(
-    session: Session,
-    thread_id: int,
-    kind: str,
-    recipient: str = "",
-    since: datetime | None = None,
-) -> int:
-    """Mails of ``kind`` written in the thread (to ``recipient`` only, and from ``since`` on,
-    when given)."""
-    stmt = (
-        select(sa.func.count())
-        .select_from(Outbox)
-        .where(Outbox.thread_id == thread_id, Outbox.kind == kind)
-    )
-    if recipient:
-        stmt = stmt.where(Outbox.recipient == recipient)
-    if since is not None:
-        stmt = stmt.where(col(Outbox.created_at) >= since)
-    return int(session.exec(stmt).one())
-
-
-def last_outbox_at(session: Session, thread_id: int, kind: str) -> datetime | None:
-    """When the thread's last mail of ``kind`` was written, or None."""
-    stmt = select(sa.func.max(Outbox.created_at)).where(
-        Outbox.thread_id == thread_id, Outbox.kind == kind
-    )
-    return session.exec(stmt).one()
 
 
 FORGOTTEN_KIND = "forgotten"

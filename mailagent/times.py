@@ -187,15 +187,10 @@ def _tokens(line: str, base: datetime) -> list[_Token]:
             between = line[taken[-1][1] : m.start()]
             if re.fullmatch(r"[\s,]*(?:den\s*)?", between, re.IGNORECASE):
                 # "Tuesday, 8 December": the date says it; the weekday must agree with it.
-                named = WEEKDAYS.get(line[slice(*taken[-1])].lower().rstrip(". "))
-                named = (
-                    SHORT_DE.get(line[slice(*taken[-1])].lower().rstrip(". "))
-                    if named is None
-                    else named
-                )
-                tokens.pop()
+                weekday = tokens.pop().value
                 taken.pop()
-                if named is not None and day.weekday() != named:
+                assert isinstance(weekday, date)
+                if weekday.weekday() != day.weekday():
                     after_weekday = False
                     continue  # "Thu 12/3" that is a Friday: neither is trusted
         tokens.append(_Token(m.start(), "day", day))

@@ -143,7 +143,6 @@ def _housekeeping(rt: Runtime, now: datetime) -> None:
         with store.transaction(rt.engine) as session:
             if privacy.due(session, now):
                 privacy.enforce_retention(rt, session, now)
-        with store.transaction(rt.engine) as session:
             digest.send_if_due(rt, session, now)
     except (sa.exc.SQLAlchemyError, MailagentError):
         log.exception("housekeeping (retention, digest): failed; tried again next pass")
