@@ -10,7 +10,7 @@ from typing import Any
 import jinja2
 
 from mailagent import compose, mail_context, store
-from mailagent.config import Config
+from mailagent.config import Config, InboxSettings
 from mailagent.errors import MailagentError
 
 SAMPLE_GUEST = ("Dana Ruiz", "dana@example.org")
@@ -105,7 +105,7 @@ def run_checks(config: Config) -> list[tuple[str, bool, str]]:
     results.append(("plan", True, plan(config, datetime.now(UTC))))
     results.append(_check_managers(config, datetime.now(UTC)))
     results.append(_check_database(settings.database.url))
-    results.append(_check_inbox(config))
+    results.extend(_check_inbox(config, i) for i in config.settings.all_inboxes())
     results.append(_check_outbox(config))
     return results
 
@@ -158,27 +158,28 @@ def _check_database(url: str) -> tuple[str, bool, str]:
     return ("database", True, f"{shown}: connected, schema {state}")
 
 
-def _check_inbox(config: Config) -> tuple[str, bool, str]:
+def _check_inbox(config: Config, inbox_settings: InboxSettings) -> tuple[str, bool, str]:
     from mailagent.inbox import open_inbox
 
-    inbox_settings = config.settings.inbox
+    # The first inbox keeps its plain name in the report; others are named after themselves.
+    name = "inbox" if inbox_settings is config.settings.inbox else f"inbox {inbox_settings.name}"
     endpoint = inbox_settings.endpoint
     if (
         not endpoint.is_maildir
         and inbox_settings.auth == "password"
         and not inbox_settings.password()
     ):
-        return ("inbox", False, f"{endpoint.display()}: set {inbox_settings.password_env}")
+        return (name, False, f"{endpoint.display()}: set {inbox_settings.password_env}")
     inbox = open_inbox(inbox_settings)
     try:
         uidvalidity = inbox.open()
     except MailagentError as exc:
-        return ("inbox", False, str(exc))
+        return (name, False, str(exc))
     except OSError as exc:
-        return ("inbox", False, f"{inbox.describe()}: {exc}")
+        return (name, False, f"{inbox.describe()}: {exc}")
     finally:
         inbox.close()
-    return ("inbox", True, f"{inbox.describe()}: opened (UIDVALIDITY {uidvalidity})")
+    return (name, True, f"{inbox.describe()}: opened (UIDVALIDITY {uidvalidity})")
 
 
 def _check_outbox(config: Config) -> tuple[str, bool, str]:

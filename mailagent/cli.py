@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,8 @@ from mailagent.errors import MailagentError
 
 if TYPE_CHECKING:
     from mailagent.config import Config
+
+log = logging.getLogger("mailagent.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     inject = sub.add_parser("inject", help="deliver .eml files into the configured inbox")
     inject.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    inject.add_argument("--inbox", metavar="NAME", help="which inbox (default: the [inbox] one)")
     inject.set_defaults(func=cmd_inject)
 
     threads = sub.add_parser("threads", help="look at conversations")
@@ -134,12 +138,36 @@ def main(argv: list[str] | None = None) -> int:
         raise
 
 
-def _dry_pass(rt: Any, inbox: Any, now: datetime) -> Any:
+def _dry_pass(rt: Any, inboxes: dict[str, Any], now: datetime) -> Any:
     """One pass whose mail is logged, not sent, and whose every change is undone."""
     from mailagent import dryrun, worker
 
     with dryrun.rolled_back(rt) as dry:
-        return worker.run_once(dry, dryrun.UnmarkedInbox(inbox), now, sender=dryrun.LoggingSender())
+        unmarked = {name: dryrun.UnmarkedInbox(inbox) for name, inbox in inboxes.items()}
+        return worker.run_pass(dry, unmarked, now, sender=dryrun.LoggingSender())
+
+
+def _once(rt: Any, now: datetime, dry_run: bool) -> Any:
+    """One pass over every inbox no running worker holds (a dry run reads them all)."""
+    from mailagent import worker
+    from mailagent.inbox import open_inbox
+    from mailagent.leases import Leases
+
+    configured = {i.name: i for i in rt.config.settings.all_inboxes()}
+    leases = Leases(rt.engine, list(configured), rt.config.settings.worker.lease_seconds)
+    names = list(configured) if dry_run else leases.take_all()
+    for name in configured.keys() - set(names):
+        log.warning("inbox %s: held by a running worker; left to it", name)
+    inboxes = {name: open_inbox(configured[name]) for name in names}
+    try:
+        if dry_run:
+            return _dry_pass(rt, inboxes, now)
+        return worker.run_pass(rt, inboxes, now, holds=leases.holds)
+    finally:
+        for inbox in inboxes.values():
+            inbox.close()
+        if not dry_run:
+            leases.release_all()
 
 
 def _require_current_schema(rt: Any) -> None:
@@ -155,7 +183,6 @@ def _require_current_schema(rt: Any) -> None:
 
 def cmd_run(config: Config, args: argparse.Namespace) -> int:
     from mailagent import worker
-    from mailagent.inbox import open_inbox
     from mailagent.runtime import opened, utcnow
 
     # A dry run changes nothing, not even the schema: it needs an up-to-date database.
@@ -168,14 +195,7 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
             stop.install()
             worker.run(rt, stop)
             return 0
-        inbox = open_inbox(config.settings.inbox)
-        try:
-            if args.dry_run:
-                report = _dry_pass(rt, inbox, args.now or utcnow())
-            else:
-                report = worker.run_once(rt, inbox, args.now or utcnow())
-        finally:
-            inbox.close()
+        report = _once(rt, args.now or utcnow(), args.dry_run)
         i, o = report.intake, report.outbox
         print(
             f"pass: {i.fetched} fetched, {i.handled} handled, {i.duplicates} duplicates, "
@@ -208,7 +228,11 @@ def cmd_inject(config: Config, args: argparse.Namespace) -> int:
     from mailagent.inbox import open_inbox
     from mailagent.progress import Progress
 
-    inbox = open_inbox(config.settings.inbox)
+    inboxes = {i.name: i for i in config.settings.all_inboxes()}
+    name = args.inbox or config.settings.inbox.name
+    if name not in inboxes:
+        raise MailagentError(f"no inbox named {name!r}; configured: {', '.join(inboxes)}")
+    inbox = open_inbox(inboxes[name])
     bar = Progress(len(args.files), "delivering")
     try:
         for path in args.files:

@@ -35,6 +35,13 @@ _INSTANCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _KEYWORD_RE = re.compile(r"^\$?[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
 
+def _plain_address(value: str) -> str:
+    local, sep, domain = value.strip().rpartition("@")
+    if not sep or not local or "+" in local or not _DOMAIN_RE.match(domain.lower()):
+        raise ValueError("must be a plain address such as interviews@firm.example (no +tag)")
+    return f"{local}@{domain.lower()}"
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -50,10 +57,7 @@ class FirmSettings(_Section):
     @field_validator("address")
     @classmethod
     def _address(cls, value: str) -> str:
-        local, sep, domain = value.strip().rpartition("@")
-        if not sep or not local or "+" in local or not _DOMAIN_RE.match(domain.lower()):
-            raise ValueError("must be a plain address such as interviews@firm.example (no +tag)")
-        return f"{local}@{domain.lower()}"
+        return _plain_address(value)
 
     @field_validator("msgid_domain")
     @classmethod
@@ -122,6 +126,8 @@ class _TlsMixin(_Section):
 class InboxSettings(_TlsMixin):
     url: str = "maildir:var/mail/inbox"
     name: str = "inbox"
+    # The address this inbox's conversations are answered from; empty: the [firm] address.
+    address: str = ""
     password_env: str = "MAILAGENT_IMAP_PASSWORD"  # noqa: S105 - a variable name, not a secret
     skip_existing: bool = False
     processed_keyword: str = "$MailagentProcessed"
@@ -157,6 +163,11 @@ class InboxSettings(_TlsMixin):
         if not _KEY_RE.match(value) or len(value) > 64:
             raise ValueError("lower-case letters, digits and '_', starting with a letter")
         return value
+
+    @field_validator("address")
+    @classmethod
+    def _own_address(cls, value: str) -> str:
+        return _plain_address(value) if value.strip() else ""
 
     @field_validator("processed_keyword", "quarantine_keyword")
     @classmethod
@@ -391,6 +402,9 @@ class QuestionnaireSettings(_Section):
 
 class WorkerSettings(_Section):
     jobs_every_seconds: float = Field(default=30, ge=0.2, le=3600)
+    # An inbox's holder renews its lease well within this; a dead holder's inboxes pass to
+    # another worker once it runs out.
+    lease_seconds: float = Field(default=15, ge=3, le=600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
@@ -451,6 +465,8 @@ class Settings(BaseSettings):
 
     firm: FirmSettings
     inbox: InboxSettings = InboxSettings()
+    # More inboxes, by name; each takes every [inbox] key it does not set itself.
+    inboxes: dict[str, InboxSettings] = {}
     outbox: OutboxSettings = OutboxSettings()
     database: DatabaseSettings = DatabaseSettings()
     templates: TemplateSettings = TemplateSettings()
@@ -464,6 +480,40 @@ class Settings(BaseSettings):
     insights: InsightsSettings = InsightsSettings()
     retention: RetentionSettings = RetentionSettings()
     digest: DigestSettings = DigestSettings()
+
+    @field_validator("inboxes")
+    @classmethod
+    def _inbox_keys(cls, value: dict[str, InboxSettings]) -> dict[str, InboxSettings]:
+        for key in value:
+            if not _KEY_RE.match(key) or len(key) > 64:
+                raise ValueError(
+                    f"[inboxes.{key}]: a name of lower-case letters, digits and '_', "
+                    "starting with a letter"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _inbox_names(self) -> Settings:
+        for key, own in self.inboxes.items():
+            if "url" not in own.model_fields_set:
+                raise ValueError(f"[inboxes.{key}] needs its own url")
+        names = [i.name for i in self.all_inboxes()]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"inbox names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    def all_inboxes(self) -> tuple[InboxSettings, ...]:
+        """[inbox] first, then each [inboxes.NAME] filled up with the [inbox] keys it leaves
+        out (its name defaults to NAME; address and url are its own)."""
+        inherited = self.inbox.model_dump(exclude={"name", "url", "address"})
+        extra = (
+            InboxSettings.model_validate(
+                {**inherited, "name": key, **own.model_dump(exclude_unset=True)}
+            )
+            for key, own in self.inboxes.items()
+        )
+        return (self.inbox, *extra)
 
     @classmethod
     def settings_customise_sources(

@@ -12,6 +12,7 @@ import fcntl
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -67,6 +68,36 @@ def open_inbox(settings: InboxSettings) -> Inbox:
     from mailagent.imap import ImapInbox
 
     return ImapInbox(endpoint, settings)
+
+
+def wait_any(inboxes: Sequence[Inbox], timeout: float, stopping: Callable[[], bool]) -> None:
+    """Block until new mail may have arrived in any of ``inboxes``, ``timeout`` passed or
+    ``stopping()``. Several inboxes wait side by side in threads (each on its own connection);
+    the first to wake ends every wait. The first transport error is raised here."""
+    if len(inboxes) <= 1:
+        if inboxes:
+            inboxes[0].wait(timeout, stopping)
+        else:
+            sleep_until(timeout, stopping)
+        return
+    woke = threading.Event()
+    errors: list[BaseException] = []
+
+    def one(inbox: Inbox) -> None:
+        try:
+            inbox.wait(timeout, lambda: woke.is_set() or stopping())
+        except Exception as exc:  # handed to the caller below
+            errors.append(exc)
+        finally:
+            woke.set()
+
+    threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in inboxes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 def sleep_until(timeout: float, stopping: Callable[[], bool]) -> None:

@@ -71,6 +71,12 @@ class IntakeReport:
     quarantined: int = 0
     duplicates: int = 0
 
+    def add(self, other: IntakeReport) -> None:
+        self.fetched += other.fetched
+        self.handled += other.handled
+        self.quarantined += other.quarantined
+        self.duplicates += other.duplicates
+
 
 def new_token() -> str:
     """A reply token: 26 lower-case base32 characters (130 random bits)."""

@@ -239,3 +239,23 @@ class Control(SQLModel, table=True):
     value: str = Field(default="", max_length=2000)
     actor: str = Field(default="", max_length=320)
     updated_at: datetime = _utc()
+
+
+class Lease(SQLModel, table=True):
+    """Which worker reads an inbox, until when. A holder renews well before ``expires_at``; once
+    it has passed, any worker may take the inbox over."""
+
+    mailbox: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=128)
+    expires_at: datetime = _utc()
+    acquired_at: datetime = _utc()
+
+
+class WorkerBeat(SQLModel, table=True):
+    """A running worker and when it was last seen: the inboxes are shared among the live ones."""
+
+    __tablename__ = "worker"
+
+    id: str = Field(primary_key=True, max_length=128)
+    started_at: datetime = _utc()
+    seen_at: datetime = _utc(index=True)

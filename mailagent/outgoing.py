@@ -78,6 +78,8 @@ def queue_mail(
     ``to_addr`` overrides the recipient (an admin).
     """
     assert thread.id is not None
+    # Whichever worker or job writes it, a thread's mail comes from the inbox it arrived at.
+    rt = rt.for_mailbox(thread.mailbox)
     firm = rt.config.settings.firm
     to_addr = to_addr or (thread.guest_email if spec.to_guest else thread.manager_email)
     if not to_addr:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from jinja2.sandbox import SandboxedEnvironment
@@ -31,6 +31,32 @@ class Runtime:
     @property
     def mailbox(self) -> str:
         return self.config.settings.inbox.name
+
+    def for_mailbox(self, name: str) -> Runtime:
+        """This runtime as seen from inbox ``name``: its settings as ``[inbox]`` and its address
+        (when it has one) as the firm's. An inbox no longer configured falls back to this one."""
+        if name == self.mailbox:
+            return self
+        settings = self.config.settings
+        inbox = next((i for i in settings.all_inboxes() if i.name == name), None)
+        if inbox is None:
+            log.warning("inbox %s is not configured (any more); using %s", name, self.mailbox)
+            return self
+        firm = settings.firm
+        if inbox.address:
+            firm = firm.model_copy(update={"address": inbox.address})
+        config = replace(
+            self.config, settings=settings.model_copy(update={"inbox": inbox, "firm": firm})
+        )
+        us = replace(
+            self.us,
+            address=firm.address,
+            msgid_domain=firm.message_id_domain,
+            authserv_id=inbox.authserv_id,
+            spam_header=inbox.spam_header,
+            spam_value=inbox.spam_value,
+        )
+        return replace(self, config=config, us=us)
 
 
 def utcnow() -> datetime:

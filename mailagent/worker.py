@@ -12,7 +12,7 @@ import logging
 import random
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
@@ -22,11 +22,13 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from mailagent import digest, privacy, store
+from mailagent.config import InboxSettings
 from mailagent.delivery import FlushReport, flush
 from mailagent.errors import MailagentError, TransportError
 from mailagent.imap import ImapInbox
-from mailagent.inbox import Inbox, open_inbox
+from mailagent.inbox import Inbox, open_inbox, wait_any
 from mailagent.intake import IntakeReport, intake
+from mailagent.leases import Leases
 from mailagent.models import FAILED, PENDING, Event, Job
 from mailagent.outbox import Sender
 from mailagent.runtime import Runtime, utcnow
@@ -45,7 +47,12 @@ class PassReport:
     intake: IntakeReport = field(default_factory=IntakeReport)
     jobs: int = 0
     outbox: FlushReport = field(default_factory=FlushReport)
-    inbox_error: str = ""
+    # Inbox name -> what failed ("" when the whole pass failed).
+    inbox_errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def inbox_error(self) -> str:
+        return "; ".join(f"{n}: {e}" if n else e for n, e in self.inbox_errors.items())
 
 
 class StopFlag:
@@ -121,19 +128,45 @@ def run_once(
     stopping: Callable[[], bool] = lambda: False,
     sender: Sender | None = None,
 ) -> PassReport:
-    """Exactly one pass at instant ``now``. Transport failures are reported, not raised.
-    ``sender`` replaces the configured outgoing transport (a dry run's)."""
+    """Exactly one pass at instant ``now`` over ``rt``'s inbox. Transport failures are
+    reported, not raised. ``sender`` replaces the configured outgoing transport (a dry run's)."""
+    return run_pass(rt, {rt.mailbox: inbox}, now, stopping, sender)
+
+
+def run_pass(
+    rt: Runtime,
+    inboxes: Mapping[str, Inbox],
+    now: datetime,
+    stopping: Callable[[], bool] = lambda: False,
+    sender: Sender | None = None,
+    holds: Callable[[str], bool] = lambda _name: True,
+) -> PassReport:
+    """One pass: each inbox (by name) in turn, then due jobs, housekeeping and the outbox.
+    An inbox whose lease ``holds`` no longer confirms is left between two messages."""
     report = PassReport()
-    try:
-        report.intake = intake(rt, inbox, now, stopping)
-    except TransportError as exc:
-        report.inbox_error = str(exc)
-        log.warning("inbox %s: %s", rt.mailbox, exc)
+    for name, inbox in inboxes.items():
+        if stopping():
+            break
+        try:
+            report.intake.add(
+                intake(rt.for_mailbox(name), inbox, now, _until(stopping, holds, name))
+            )
+        except TransportError as exc:
+            report.inbox_errors[name] = str(exc)
+            log.warning("inbox %s: %s", name, exc)
     if not stopping():
         report.jobs = run_jobs(rt, now)
         _housekeeping(rt, now)
-        report.outbox = flush(rt, now, sender, sent_lookup=sent_lookup(rt, inbox))
+        primary = inboxes.get(rt.mailbox)
+        lookup = sent_lookup(rt, primary) if primary is not None else None
+        report.outbox = flush(rt, now, sender, sent_lookup=lookup)
     return report
+
+
+def _until(
+    stopping: Callable[[], bool], holds: Callable[[str], bool], name: str
+) -> Callable[[], bool]:
+    return lambda: stopping() or not holds(name)
 
 
 def _housekeeping(rt: Runtime, now: datetime) -> None:
@@ -165,54 +198,89 @@ def sent_lookup(rt: Runtime, inbox: Inbox) -> Callable[[str], bool | None] | Non
 
 
 def run(rt: Runtime, stop: StopFlag, clock: Callable[[], datetime] = utcnow) -> None:
-    """The long-running loop; returns when ``stop`` is set."""
+    """The long-running loop; returns when ``stop`` is set. Each pass starts by renewing this
+    worker's inbox leases and taking its share of the free inboxes."""
     settings = rt.config.settings
-    inbox = open_inbox(settings.inbox)
+    configured = {i.name: i for i in settings.all_inboxes()}
+    leases = Leases(rt.engine, list(configured), settings.worker.lease_seconds)
+    inboxes: dict[str, Inbox] = {}
     scheduler = schedule.Scheduler()
     scheduler.every(max(1, round(settings.worker.jobs_every_seconds))).seconds.do(
         _periodic, rt, clock
     )
     failures = 0
     log.info(
-        "worker started: inbox %s, outbox %s", inbox.describe(), settings.outbox.endpoint.display()
+        "worker started: inboxes %s, outbox %s; worker id %s",
+        ", ".join(f"{n} ({open_inbox(i).describe()})" for n, i in configured.items()),
+        settings.outbox.endpoint.display(),
+        leases.holder,
     )
     try:
         while not stop():
-            report = _guarded_pass(rt, inbox, clock, stop)
+            _hold(inboxes, _guarded_leases(leases), configured)
+            report = _guarded_pass(rt, inboxes, clock, stop, leases.holds)
             _guarded(scheduler.run_pending)
-            if report.inbox_error or report.outbox.error:
+            if report.inbox_errors or report.outbox.error:
                 failures += 1
                 delay = _retry_delay(failures, settings.inbox.backoff_max_seconds)
                 # The failing step has logged what went wrong; this says when we try again.
                 log.info("transport trouble (try %s); next pass in %.1f s", failures, delay)
-                if report.inbox_error:
-                    inbox.close()
-                _sleep(delay, stop)
+                for name in report.inbox_errors:
+                    if name in inboxes:
+                        inboxes[name].close()
+                _sleep(min(delay, leases.renew_every), stop)
                 continue
             failures = 0
-            wait = min(settings.inbox.poll_seconds, max(0.0, scheduler.idle_seconds or 0.0) + 0.05)
+            idle = max(0.0, scheduler.idle_seconds or 0.0) + 0.05
+            wait = min(settings.inbox.poll_seconds, idle, leases.renew_every)
             try:
-                inbox.wait(wait, stop)
+                wait_any(list(inboxes.values()), wait, stop)
             except TransportError as exc:
-                log.warning("inbox %s: %s", rt.mailbox, exc)
+                log.warning("inbox: %s", exc)
                 _sleep(_retry_delay(1, settings.inbox.backoff_max_seconds), stop)
     finally:
-        inbox.close()
-        log.info("worker stopped")
+        for inbox in inboxes.values():
+            inbox.close()
+        _guarded(leases.release_all)
+        log.info("worker stopped (worker id %s)", leases.holder)
+
+
+def _guarded_leases(leases: Leases) -> tuple[str, ...]:
+    """The inboxes this worker holds now; none while the database cannot say."""
+    try:
+        return leases.rebalance()
+    except sa.exc.OperationalError as exc:
+        log.warning("database unavailable (inbox leases): %s", exc.orig)
+        return ()
+
+
+def _hold(
+    inboxes: dict[str, Inbox], held: Sequence[str], configured: Mapping[str, InboxSettings]
+) -> None:
+    """Open the inboxes just taken, close the ones given back or lost."""
+    for name in [n for n in inboxes if n not in held]:
+        inboxes.pop(name).close()
+    for name in held:
+        if name not in inboxes:
+            inboxes[name] = open_inbox(configured[name])
 
 
 def _guarded_pass(
-    rt: Runtime, inbox: Inbox, clock: Callable[[], datetime], stop: StopFlag
+    rt: Runtime,
+    inboxes: Mapping[str, Inbox],
+    clock: Callable[[], datetime],
+    stop: StopFlag,
+    holds: Callable[[str], bool],
 ) -> PassReport:
     """One pass that cannot end the process: any failure is logged and becomes a retry."""
     try:
-        return run_once(rt, inbox, clock(), stop)
+        return run_pass(rt, inboxes, clock(), stop, holds=holds)
     except sa.exc.OperationalError as exc:
         log.warning("database unavailable: %s", exc.orig)
-        return PassReport(inbox_error=f"database: {exc.orig!r}")
+        return PassReport(inbox_errors={"": f"database: {exc.orig!r}"})
     except Exception as exc:
         log.exception("pass failed; retrying with backoff")
-        return PassReport(inbox_error=repr(exc))
+        return PassReport(inbox_errors={"": repr(exc)})
 
 
 def _guarded(step: Callable[[], object]) -> None:

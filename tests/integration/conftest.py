@@ -3,7 +3,8 @@
 - ``dovecot`` (session): a private Dovecot with IMAP and LMTP; ``imap_account`` (function): a
   fresh, empty account on it.
 - ``smtp_server`` / ``smtp_server_factory`` (function): aiosmtpd sinks recording every message.
-- ``pg_url`` (function): an empty PostgreSQL database, dropped afterwards.
+- ``pg_url`` (function): an empty PostgreSQL database, dropped afterwards; ``engine``
+  (function, once per database): a migrated engine on SQLite and on PostgreSQL.
 - ``dovecot_factory`` (function): private Dovecot instances for one test (to halt, resume, or
   run with Sieve); ``mail_system`` (function): a Sieve-enabled Dovecot plus an SMTP relay that
   delivers into it over LMTP and carries what Sieve sends back out.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -34,6 +36,9 @@ from servers import (
     create_database,
     drop_database,
 )
+from sqlalchemy.engine import Engine
+
+from mailagent import store
 
 T = TypeVar("T")
 
@@ -115,6 +120,19 @@ def pg_url() -> Iterator[str]:
         yield url
     finally:
         drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated engine on a fresh database; the test runs once on each kind."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'var' / 'mailagent.db'}"
+    else:
+        url = str(request.getfixturevalue("pg_url"))
+    engine = store.make_engine(url)
+    store.upgrade(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ runs in WAL with BEGIN IMMEDIATE, and claimed work is never handed out twice."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -19,18 +18,6 @@ from mailagent import store
 from mailagent.models import Job, Thread
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'var' / 'mailagent.db'}"
-    else:
-        url = str(request.getfixturevalue("pg_url"))
-    engine = store.make_engine(url)
-    store.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def add_thread(engine: Engine, **fields: object) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from mailagent.config import Settings
+from mailagent.config import InboxSettings, Settings
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = tomllib.loads((REPO / "config" / "mailagent.example.toml").read_text())
@@ -18,9 +18,19 @@ def sections() -> list[tuple[str, type[BaseModel]]]:
     found = []
     for name, field in Settings.model_fields.items():
         annotation = field.annotation
+        if name == "inboxes":
+            continue  # a table of [inbox]-shaped entries, shown by a commented example
         assert isinstance(annotation, type) and issubclass(annotation, BaseModel)
         found.append((name, annotation))
     return found
+
+
+def test_more_inboxes_are_shown_by_an_example_of_inbox_keys() -> None:
+    assert EXAMPLE["inboxes"] == {}
+    text = (REPO / "config" / "mailagent.example.toml").read_text()
+    example = text.split("[inboxes.careers]", 1)[1].split("\n[inboxes]", 1)[0]
+    keys = {line.strip("# ").split(" = ")[0] for line in example.splitlines() if " = " in line}
+    assert keys and keys <= set(InboxSettings.model_fields)
 
 
 @pytest.mark.parametrize(("section", "model"), sections(), ids=[s for s, _ in sections()])
