@@ -1,6 +1,7 @@
 """Scheduler scaling: one pass over 1,000 due jobs among few stored threads, then among many
-(default 10,000 and 200,000), on SQLite. The ratio should stay near 1: due jobs are found by an
-index, never by scanning every thread.
+(default 10,000 and 200,000), on SQLite. Every thread has a questionnaire on record (a Message
+and a sent Outbox row), so the rate-limit lookups each mail makes meet a realistic history. The
+ratio should stay near 1: due jobs and earlier mail are found by indexes, never by scans.
 
     .venv/bin/python bench/scheduler.py [SMALL] [LARGE] [DUE]
 """
@@ -20,7 +21,7 @@ sys.path.insert(0, str(REPO / "tests" / "integration"))
 
 from harness import make_config  # noqa: E402
 
-from mailagent.models import Job, Thread  # noqa: E402
+from mailagent.models import Job, Message, Outbox, Thread  # noqa: E402
 from mailagent.runtime import opened  # noqa: E402
 from mailagent.worker import run_jobs  # noqa: E402
 
@@ -58,6 +59,7 @@ def seed(engine: sa.Engine, threads: int, due: int) -> None:
         for start in range(0, len(rows), 5000):
             conn.execute(sa.insert(Thread), rows[start : start + 5000])
         ids = conn.execute(sa.select(Thread.id).order_by(Thread.id).limit(due)).scalars().all()
+        seed_history(conn, threads, NOW - timedelta(days=1))  # within the limits' lookback
         conn.execute(
             sa.insert(Job),
             [
@@ -69,6 +71,48 @@ def seed(engine: sa.Engine, threads: int, due: int) -> None:
                     "attempts": 0,
                     "payload": {},
                     "last_error": "",
+                }
+                for i in ids
+            ],
+        )
+
+
+def seed_history(conn: sa.Connection, threads: int, at: datetime) -> None:
+    """One sent questionnaire per thread (thread ids are 1..threads in a fresh database)."""
+    for start in range(1, threads + 1, 5000):
+        ids = range(start, min(threads, start + 4999) + 1)
+        conn.execute(
+            sa.insert(Message),
+            [
+                {
+                    "id": i,
+                    "direction": "out",
+                    "mailbox": "inbox",
+                    "message_id": f"q{i}@mailagent.firm.example",
+                    "thread_id": i,
+                    "kind": "questionnaire",
+                    "to_addr": f"guest{i - 1}@example.org",
+                    "at": at,
+                    "raw": b"",
+                    "status": "done",
+                }
+                for i in ids
+            ],
+        )
+        conn.execute(
+            sa.insert(Outbox),
+            [
+                {
+                    "message_id": i,
+                    "thread_id": i,
+                    "kind": "questionnaire",
+                    "recipient": f"guest{i - 1}@example.org",
+                    "recipient_key": f"guest{i - 1}@example.org",
+                    "envelope_from": "interviews+b-x@firm.example",
+                    "status": "sent",
+                    "next_attempt_at": at,
+                    "created_at": at,
+                    "sent_at": at,
                 }
                 for i in ids
             ],
@@ -89,7 +133,11 @@ def one_pass(threads: int, due: int) -> float:
             start = time.perf_counter()
             ran = run_jobs(rt, NOW)
             elapsed = time.perf_counter() - start
-        assert ran == due, (ran, due)
+            with rt.engine.connect() as conn:
+                written = conn.execute(
+                    sa.select(sa.func.count()).select_from(Outbox).where(Outbox.status == "pending")
+                ).scalar_one()
+        assert ran == due and written == due, (ran, written, due)  # every nudge was written
     return elapsed
 
 

@@ -162,7 +162,7 @@ class Outbox(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("thread_id", "kind", "seq", name="uq_outbox_idempotency"),
         sa.Index("ix_outbox_due", "status", "next_attempt_at"),
-        sa.Index("ix_outbox_recipient", "recipient", "created_at"),
+        sa.Index("ix_outbox_recipient_key", "recipient_key", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -172,6 +172,8 @@ class Outbox(SQLModel, table=True):
     kind: str = Field(max_length=32)
     seq: int = 1
     recipient: str = Field(max_length=320)
+    # The recipient in lower case: the rate limits look mail up by it through an index.
+    recipient_key: str = Field(default="", max_length=320)
     envelope_from: str = Field(max_length=320)
     status: str = Field(default=PENDING, max_length=16)
     attempts: int = 0

@@ -49,14 +49,13 @@ def history(
     """Earlier traffic with ``recipient``, as far back as the configured limits look."""
     since = now - limits.lookback(rt.config.settings.limits)
     suppressed = store.suppression_for(session, recipient)
+    earlier = store.outbox_history(session, recipient, since)
     return limits.History(
-        to_recipient=store.outbox_times(session, recipient, since),
-        to_recipient_in_thread=store.outbox_times(session, recipient, since, thread.id),
-        questionnaires_to_recipient=store.outbox_times(
-            session, recipient, since, kind="questionnaire"
-        ),
+        to_recipient=[at for at, _, _ in earlier],
+        to_recipient_in_thread=[at for at, thread_id, _ in earlier if thread_id == thread.id],
+        questionnaires_to_recipient=[at for at, _, kind in earlier if kind == "questionnaire"],
         inbound_from_recipient=store.inbound_times(session, recipient, since),
-        explanations_to_recipient=store.outbox_times(session, recipient, since, kind="not_request"),
+        explanations_to_recipient=[at for at, _, kind in earlier if kind == "not_request"],
         suppressed=(
             f"{suppressed.status or 'bounced'} on {suppressed.at:%Y-%m-%d}" if suppressed else None
         ),
@@ -200,6 +199,7 @@ def _write(
         kind=kind,
         seq=store.next_outbox_seq(session, thread_id, kind),
         recipient=to_addr,
+        recipient_key=to_addr.lower(),
         envelope_from=f"{firm.local_part}+b-{secrets.token_hex(8)}@{firm.domain}",
         status=PENDING,
         next_attempt_at=now,

@@ -1,6 +1,6 @@
 """Engine, migrations and the queries the worker and CLI need.
 
-SQLite: WAL, ``synchronous=NORMAL``, foreign keys, a busy timeout, and every transaction opened with
+SQLite: WAL, ``synchronous=FULL``, foreign keys, a busy timeout, and every transaction opened with
 ``BEGIN IMMEDIATE`` so a read-then-write can never deadlock with another writer (mail-rules E.6).
 PostgreSQL: the same code; work is claimed with ``FOR UPDATE SKIP LOCKED``.
 """
@@ -363,24 +363,17 @@ def thread_outbox(session: Session, thread_id: int) -> list[Outbox]:
 COUNTED = ("pending", "sending", "sent", "uncertain", "bounced")
 
 
-def outbox_times(
-    session: Session,
-    recipient: str,
-    since: datetime,
-    thread_id: int | None = None,
-    kind: str | None = None,
-) -> list[datetime]:
-    """When mails to ``recipient`` were written (rows that count against limits)."""
-    stmt = select(Outbox.created_at).where(
-        sa.func.lower(Outbox.recipient) == recipient.lower(),
-        Outbox.created_at >= since,
+def outbox_history(
+    session: Session, recipient: str, since: datetime
+) -> list[tuple[datetime, int | None, str]]:
+    """When, in which thread and of which kind mails to ``recipient`` were written (the rows
+    that count against limits), by one indexed lookup."""
+    stmt = sa.select(col(Outbox.created_at), col(Outbox.thread_id), col(Outbox.kind)).where(
+        col(Outbox.recipient_key) == recipient.lower(),
+        col(Outbox.created_at) >= since,
         col(Outbox.status).in_(COUNTED),
     )
-    if thread_id is not None:
-        stmt = stmt.where(Outbox.thread_id == thread_id)
-    if kind is not None:
-        stmt = stmt.where(Outbox.kind == kind)
-    return list(session.exec(stmt).all())
+    return [(at, thread_id, kind) for at, thread_id, kind in session.execute(stmt).all()]
 
 
 def inbound_times(session: Session, sender: str, since: datetime) -> list[datetime]:
@@ -555,7 +548,9 @@ def forget_address(session: Session, address: str, now: datetime) -> list[int]:
         .values(raw=b"", subject="", from_addr="", to_addr="", size=0)
     )
     session.execute(
-        sa.update(Outbox).where(in_threads, ~unsent).values(recipient="", envelope_from="")
+        sa.update(Outbox)
+        .where(in_threads, ~unsent)
+        .values(recipient="", recipient_key="", envelope_from="")
     )
     blank = col(Event.thread_id).in_(ids) & (col(Event.what) != FORGOTTEN_KIND)
     session.execute(sa.update(Event).where(blank).values(detail=""))
@@ -577,4 +572,4 @@ def erase_sent_confirmation(session: Session, row: Outbox) -> None:
     message = session.get(Message, row.message_id)
     if message is not None:
         message.raw, message.to_addr, message.subject, message.size = b"", "", "", 0
-    row.recipient, row.envelope_from = "", ""
+    row.recipient, row.recipient_key, row.envelope_from = "", "", ""

@@ -40,6 +40,7 @@ log = logging.getLogger("mailagent.worker")
 JobHandler = Callable[[Runtime, Session, Job, datetime], None]
 STALE_JOB = timedelta(minutes=10)
 JOB_ATTEMPTS = 3
+JOB_BATCH = 20
 
 
 @dataclass
@@ -77,7 +78,7 @@ class StopFlag:
 
 
 def run_jobs(rt: Runtime, now: datetime, handlers: dict[str, JobHandler] | None = None) -> int:
-    """Run due jobs, each claimed alone (never twice, even across workers) and run in its own
+    """Run due jobs, each claimed once (never twice, even across workers) and run in its own
     transaction. A job a dead worker left ``running`` is given back after ``STALE_JOB``; one
     that keeps failing is marked failed after ``JOB_ATTEMPTS`` tries."""
     if handlers is None:
@@ -88,12 +89,15 @@ def run_jobs(rt: Runtime, now: datetime, handlers: dict[str, JobHandler] | None 
         store.release_stale_jobs(session, now - STALE_JOB, JOB_ATTEMPTS)
     count = 0
     while True:
+        # Claimed a few at a time (one commit for the lot); a worker killed with some in hand
+        # leaves them `running` until STALE_JOB gives them back.
         with store.transaction(rt.engine) as session:
-            ids = store.claim_jobs(session, now, 1)
-        if not ids:
+            ids = store.claim_jobs(session, now, JOB_BATCH)
+        for job_id in ids:
+            _run_job(rt, job_id, now, handlers)
+        count += len(ids)
+        if len(ids) < JOB_BATCH:
             return count
-        count += 1
-        _run_job(rt, ids[0], now, handlers)
 
 
 def _run_job(rt: Runtime, job_id: int, now: datetime, handlers: dict[str, JobHandler]) -> None:
