@@ -4,6 +4,7 @@ the templates. Every change to a thread is written to its event log with who did
 from __future__ import annotations
 
 import getpass
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +13,7 @@ import jinja2
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from mailagent import compose, store
+from mailagent import compose, leases, store
 from mailagent.checks import SAMPLE_GUEST, sample_context, template_files
 from mailagent.config import Config
 from mailagent.errors import MailagentError
@@ -232,14 +233,27 @@ def cancel_job(session: Session, job_id: int, now: datetime) -> Job:
     return job
 
 
-def status(session: Session) -> dict[str, Any]:
-    """What a supervisor wants to know: queue depths, the last fetch and send, the pause switch."""
+def status(session: Session, mailboxes: Sequence[str], now: datetime) -> dict[str, Any]:
+    """What a supervisor wants to know: queue depths, when each inbox was last read and which
+    worker holds it, the last send, the pause switch. ``last_fetch`` is the oldest of the
+    inboxes' (None while any was never read), so a health check covers every inbox."""
 
     def count(model: Any, column: Any, value: str) -> int:
         stmt = select(sa.func.count()).select_from(model).where(column == value)
         return int(session.exec(stmt).one())
 
-    last_fetch = session.exec(select(sa.func.max(Watermark.updated_at))).one()
+    marks = {m.mailbox: m.updated_at for m in session.exec(select(Watermark)).all()}
+    held = leases.holders(session, now)
+    inboxes = {
+        name: {
+            "last_fetch": _iso(marks.get(name)),
+            "worker": held[name][0] if name in held else None,
+            "lease_until": _iso(held[name][1]) if name in held else None,
+        }
+        for name in mailboxes
+    }
+    fetched = [marks.get(name) for name in mailboxes]
+    last_fetch = None if None in fetched else min(f for f in fetched if f is not None)
     last_send = session.exec(select(sa.func.max(Outbox.sent_at))).one()
     paused = session.get(Control, "paused")
     return {
@@ -250,6 +264,7 @@ def status(session: Session) -> dict[str, Any]:
         },
         "jobs_pending": count(Job, Job.status, PENDING),
         "last_fetch": _iso(last_fetch),
+        "inboxes": inboxes,
         "last_send": _iso(last_send),
         "paused": paused.value if paused is not None and paused.value else None,
     }

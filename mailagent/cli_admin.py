@@ -281,13 +281,15 @@ def cmd_status(config: Config, args: argparse.Namespace) -> int:
     from mailagent import admin
     from mailagent.runtime import utcnow
 
+    now = utcnow()
+    names = [i.name for i in config.settings.all_inboxes()]
     stack, session = admin_session(config, readonly=True)
     with stack:
-        data = admin.status(session)
+        data = admin.status(session, names, now)
     healthy = True
     if args.max_age is not None:
         last = data["last_fetch"]
-        age = (utcnow() - datetime.fromisoformat(last)).total_seconds() if last else None
+        age = (now - datetime.fromisoformat(last)).total_seconds() if last else None
         healthy = age is not None and age <= args.max_age
         data["healthy"] = healthy
     if args.json:
@@ -300,9 +302,12 @@ def cmd_status(config: Config, args: argparse.Namespace) -> int:
         f"uncertain {out['uncertain']}; jobs pending {data['jobs_pending']}"
     )
     print(f"last fetch {data['last_fetch'] or 'never'}, last send {data['last_send'] or 'never'}")
+    for name, inbox in data["inboxes"].items():
+        holder = f"held by {inbox['worker']}" if inbox["worker"] else "no worker holds it"
+        print(f"inbox {name}: last read {inbox['last_fetch'] or 'never'}, {holder}")
     print(f"sending {data['paused'] or 'active'}")
     if not healthy:
-        print(f"UNHEALTHY: the inbox was not read in the last {args.max_age:g} s")
+        print(f"UNHEALTHY: an inbox was not read in the last {args.max_age:g} s")
     return 0 if healthy else 2
 
 

@@ -3,6 +3,7 @@ answered from the address its request came to, and an inbox a running worker hol
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -84,7 +85,10 @@ def test_an_unknown_inbox_name_is_refused(
 
 
 def test_a_one_off_pass_leaves_an_inbox_a_running_worker_holds(
-    config: Config, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    config: Config,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     inject(config, "", guest_mail(sender="Ana <ana@example.org>"), tmp_path)
     inject(config, "careers", guest_mail(sender="Ben <ben@example.org>", to=CAREERS), tmp_path)
@@ -98,7 +102,16 @@ def test_a_one_off_pass_leaves_an_inbox_a_running_worker_holds(
 
     assert [str(m["To"]) for m in sent_mail(tmp_path)] == ["Ana <ana@example.org>"]
     assert "inbox careers: held by a running worker; left to it" in caplog.text
+    capsys.readouterr()
+    # The health check covers every inbox: careers was never read by this process.
+    assert main(["--config", str(config.path), "status", "--json", "--max-age", "600"]) == 2
+    status = json.loads(capsys.readouterr().out)
+    assert status["inboxes"]["careers"]["worker"] == "other-worker"
+    assert status["inboxes"]["careers"]["last_fetch"] is None
+    assert status["inboxes"]["inbox"]["last_fetch"] is not None
+    assert status["inboxes"]["inbox"]["worker"] is None  # the one-off pass gave it back
     running.release_all()
     engine.dispose()
     run_once(config)
     assert len(sent_mail(tmp_path)) == 2
+    assert main(["--config", str(config.path), "status", "--max-age", "600"]) == 0
