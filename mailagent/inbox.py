@@ -119,11 +119,16 @@ class MaildirInbox:
     UIDs: ``mailagent-uidlist.json`` in the folder maps each file's key to a UID, assigned in
     delivery order; UIDVALIDITY is fixed when the list is created. Losing the list is like an IMAP
     UIDVALIDITY change: everything is read again and Message-IDs catch the repeats.
+
+    Handled mail stays in the folder, so a pass must not cost more as it fills up: directory
+    listings are names only (only new files are stat'ed, for their delivery order), the list is
+    re-read only when another process changed it, and written only when it changed.
     """
 
     def __init__(self, path: Path, settings: InboxSettings) -> None:
         self.path = path
         self.settings = settings
+        self._cached: tuple[tuple[int, int, int], dict[str, Any]] | None = None
 
     def _box(self) -> Any:
         import mailbox
@@ -133,34 +138,73 @@ class MaildirInbox:
 
     @contextlib.contextmanager
     def _uidlist(self) -> Iterator[dict[str, Any]]:
+        """The UID list, locked against other processes; written back if the block changed it."""
         self._box()
         lock_path = self.path / (UIDLIST + ".lock")
         with open(lock_path, "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             path = self.path / UIDLIST
+            data = self._read_uidlist(path)
+            before = (data["next_uid"], len(data["uids"]), data["uidvalidity"])
             try:
-                data = json.loads(path.read_text())
-            except (FileNotFoundError, ValueError):
-                data = {"uidvalidity": int(time.time()), "next_uid": 1, "uids": {}}
-            yield data
+                yield data
+            except BaseException:
+                self._cached = None  # the block may have changed it half-way: read it again
+                raise
+            if self._cached is not None and before == (
+                data["next_uid"],
+                len(data["uids"]),
+                data["uidvalidity"],
+            ):
+                return  # UIDs are only ever added or dropped: the counts tell a change
             tmp = path.with_suffix(".tmp")
             tmp.write_text(json.dumps(data))
             os.replace(tmp, path)
+            self._cached = (_identity(path), data)
 
-    def _files(self) -> dict[str, Path]:
-        """Key -> file for every message in new/ and cur/, in delivery (mtime) order."""
-        found: list[tuple[float, str, Path]] = []
+    def _read_uidlist(self, path: Path) -> dict[str, Any]:
+        try:
+            identity = _identity(path)
+        except FileNotFoundError:
+            self._cached = None
+            return {"uidvalidity": int(time.time()), "next_uid": 1, "uids": {}}
+        if self._cached is not None and self._cached[0] == identity:
+            return self._cached[1]
+        try:
+            data: dict[str, Any] = json.loads(path.read_text())
+        except (FileNotFoundError, ValueError):
+            self._cached = None
+            return {"uidvalidity": int(time.time()), "next_uid": 1, "uids": {}}
+        self._cached = (identity, data)
+        return data
+
+    def _names(self) -> dict[str, Path]:
+        """Key -> file for every message in new/ and cur/ (names only, nothing stat'ed)."""
+        found: dict[str, Path] = {}
         for sub in ("new", "cur"):
             for entry in os.scandir(self.path / sub):
-                if entry.name.startswith("."):
-                    continue
-                try:
-                    mtime = entry.stat().st_mtime
-                except FileNotFoundError:
-                    continue  # renamed right now; seen under its new name next time
-                key = entry.name.split(":", 1)[0]
-                found.append((mtime, key, Path(entry.path)))
-        return {key: path for _, key, path in sorted(found)}
+                if not entry.name.startswith("."):
+                    found[entry.name.split(":", 1)[0]] = Path(entry.path)
+        return found
+
+    def _number(self, data: dict[str, Any], files: dict[str, Path]) -> None:
+        """Give each file not yet in the list the next UID, in delivery (mtime) order, and drop
+        the keys whose files are gone."""
+        uids: dict[str, int] = data["uids"]
+        fresh: list[tuple[float, str]] = []
+        for key, path in files.items():
+            if key in uids:
+                continue
+            try:
+                fresh.append((path.stat().st_mtime, key))
+            except FileNotFoundError:
+                continue  # renamed right now; seen under its new name next time
+        for _, key in sorted(fresh):
+            uids[key] = data["next_uid"]
+            data["next_uid"] += 1
+        if len(uids) > len(files):
+            for key in set(uids) - set(files):
+                del uids[key]
 
     def _read(self, key: str, path: Path) -> tuple[int, bytes | None] | None:
         """Size and bytes of message ``key``, following a rename by another program (new/ ->
@@ -186,16 +230,11 @@ class MaildirInbox:
         return None
 
     def fetch_new(self, after_uid: int, limit: int) -> list[Fetched]:
-        files = self._files()
+        files = self._names()
         with self._uidlist() as data:
+            self._number(data, files)
             uids: dict[str, int] = data["uids"]
-            for key in files:
-                if key not in uids:
-                    uids[key] = data["next_uid"]
-                    data["next_uid"] += 1
-            for key in set(uids) - set(files):
-                del uids[key]
-        wanted = sorted((uid, key) for key, uid in uids.items() if uid > after_uid)[:limit]
+            wanted = sorted((uid, key) for key, uid in uids.items() if uid > after_uid)[:limit]
         out: list[Fetched] = []
         for uid, key in wanted:
             found = self._read(key, files[key])
@@ -205,13 +244,10 @@ class MaildirInbox:
         return out
 
     def highest_uid(self) -> int:
-        files = self._files()
+        files = self._names()
         with self._uidlist() as data:
-            for key in files:
-                if key not in data["uids"]:
-                    data["uids"][key] = data["next_uid"]
-                    data["next_uid"] += 1
-            return max((data["uids"][k] for k in files), default=0)
+            self._number(data, files)
+            return max((data["uids"][k] for k in files if k in data["uids"]), default=0)
 
     def mark_processed(self, uids: Sequence[int]) -> None:
         self._mark(uids, self.settings.processed_folder)
@@ -221,10 +257,12 @@ class MaildirInbox:
 
     def _mark(self, uids: Sequence[int], folder: str) -> None:
         """Move the files to cur/ (keeping their flags) or into Maildir++ folder ``.<folder>``."""
+        if not uids:
+            return
         wanted = set(uids)
         with self._uidlist() as data:
             keys = {key: uid for key, uid in data["uids"].items() if uid in wanted}
-        files = self._files()
+        files = self._names()
         target = self.path / f".{folder}" if folder else self.path
         if folder:
             self._box().add_folder(folder)
@@ -245,3 +283,9 @@ class MaildirInbox:
 
     def describe(self) -> str:
         return f"maildir:{self.path}"
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    """What changes when any process rewrites a file (it is replaced, never edited in place)."""
+    st = path.stat()
+    return st.st_ino, st.st_mtime_ns, st.st_size

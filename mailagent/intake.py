@@ -366,6 +366,7 @@ def _apply(
             state=decision.state,
             mailbox=rt.mailbox,
             guest_email=guest_address(msg.from_email) or msg.from_email,
+            guest_key=(guest_address(msg.from_email) or msg.from_email).lower(),
             guest_name=msg.from_name or answers.signature_name(msg.text),
             language=detect_language(
                 msg.text, rt.languages, rt.config.settings.firm.default_language

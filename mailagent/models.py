@@ -62,6 +62,8 @@ class Thread(SQLModel, table=True):
     state: str = Field(max_length=32, index=True)
     mailbox: str = Field(max_length=64)
     guest_email: str = Field(max_length=320, index=True)
+    # The address in lower case: a guest's threads are found by it through an index.
+    guest_key: str = Field(default="", max_length=320, index=True)
     guest_name: str = Field(default="", max_length=200)
     language: str = Field(default="en", max_length=16)
     timezone: str = Field(default="", max_length=64)
@@ -183,7 +185,7 @@ class Outbox(SQLModel, table=True):
     # known never to have reached DATA and may safely be retried.
     data_at: datetime | None = _utc(default=None)
     last_error: str = Field(default="", max_length=2000)
-    sent_at: datetime | None = _utc(default=None)
+    sent_at: datetime | None = _utc(default=None, index=True)
     created_at: datetime = _utc()
 
 

@@ -43,7 +43,7 @@ def export(session: Session, address: str) -> dict[str, Any]:
     jobs and assignments, mail from it that opened no thread, suppression, talent pool."""
     address = address.strip().lower()
     threads = session.exec(
-        select(Thread).where(sa.func.lower(Thread.guest_email) == address).order_by(col(Thread.id))
+        select(Thread).where(Thread.guest_key == address).order_by(col(Thread.id))
     ).all()
     data: dict[str, Any] = {"email": address, "threads": []}
     for thread in threads:
@@ -101,9 +101,7 @@ def forget(rt: Runtime, session: Session, address: str, now: datetime, who: str)
     address is erased. Returns the thread ids touched."""
     address = address.strip().lower()
     newest = session.exec(
-        select(Thread)
-        .where(sa.func.lower(Thread.guest_email) == address)
-        .order_by(col(Thread.id).desc())
+        select(Thread).where(Thread.guest_key == address).order_by(col(Thread.id).desc())
     ).first()
     if newest is not None:
         effects.apply(rt, session, newest, forget_decision(newest.state), None, now, actor=who)

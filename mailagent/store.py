@@ -249,7 +249,7 @@ def threads_by_message_ids(session: Session, message_ids: Sequence[str]) -> dict
 def open_threads_for(session: Session, mailbox: str, email: str) -> list[int]:
     stmt = select(Thread.id).where(
         Thread.mailbox == mailbox,
-        sa.func.lower(Thread.guest_email) == email.lower(),
+        Thread.guest_key == email.lower(),
         col(Thread.state).in_(OPEN_STATES),
     )
     return [i for i in session.exec(stmt).all() if i is not None]
@@ -521,12 +521,10 @@ def forget_address(session: Session, address: str, now: datetime) -> list[int]:
     sent is cancelled, and any suppression and talent-pool entry of it are dropped. Unsent mail
     of the ``SPARED_KINDS`` is kept until sent. Returns the thread ids touched."""
     address = address.lower()
-    threads = list(
-        session.exec(select(Thread).where(sa.func.lower(Thread.guest_email) == address)).all()
-    )
+    threads = list(session.exec(select(Thread).where(Thread.guest_key == address)).all())
     ids = [t.id for t in threads if t.id is not None]
     for thread in threads:
-        thread.guest_email = f"forgotten-{thread.id}@{FORGOTTEN_DOMAIN}"
+        thread.guest_email = thread.guest_key = f"forgotten-{thread.id}@{FORGOTTEN_DOMAIN}"
         thread.guest_name, thread.timezone = "", ""
         thread.answers, thread.missing = {}, []
         thread.feedback, thread.manager_notes, thread.proposals = "", "", []
