@@ -1,18 +1,18 @@
 """Which worker reads which inbox, when several run on one database.
 
-Each inbox has at most one lease row: its holder and when the lease runs out. A worker renews
-what it holds (at the latest every third of the lease time, and before every message), and
-takes over an inbox whose lease has run out, so a killed worker's inboxes pass on within one
-lease time. Workers also leave a heartbeat; the inboxes are shared out among the live ones, at
-most ``ceil(inboxes / workers)`` each, and a worker holding more than its share gives the rest
-back.
+Each inbox has at most one lease row: its holder and when the lease runs out. A worker checks
+what it holds before every message and renews it every third of the lease time, and takes over
+an inbox whose lease has run out, so a killed worker's inboxes pass on within one lease time.
+Workers also leave a heartbeat; the inboxes are shared out among the live ones, at most
+``ceil(inboxes / workers)`` each, and a worker holding more than its share gives the rest back.
 
 Every change is a single conditional UPDATE or an INSERT that does nothing on conflict, so two
 workers racing for one inbox cannot both win (PostgreSQL re-checks the WHERE clause on the row
-it waited for; SQLite serialises writers with BEGIN IMMEDIATE). Lease times come from the wall
-clock, never from a pass's ``now`` (which ``run --now`` may move): they are about processes
-being alive. The message rows are locked while handled besides, so even two holders at once
-(a holder that stalled past its lease) cannot answer a mail twice.
+it waited for; SQLite serialises writers with BEGIN IMMEDIATE). Lease times come from the
+database server's clock on PostgreSQL (one clock for workers on several hosts) and from this
+host's on SQLite, never from a pass's ``now`` (which ``run --now`` may move): they are about
+processes being alive. The message rows are locked while handled besides, so even two holders
+at once (a holder that stalled past its lease) cannot answer a mail twice.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import secrets
 import socket
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,7 +54,7 @@ class Leases:
         mailboxes: Sequence[str],
         seconds: float,
         holder: str | None = None,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.engine = engine
         self.mailboxes = tuple(mailboxes)
@@ -71,8 +71,8 @@ class Leases:
     def rebalance(self) -> tuple[str, ...]:
         """Beat, renew what is held, give back more than a fair share, take free inboxes up to
         it; returns the inboxes held now."""
-        now = self.clock()
         with store.transaction(self.engine) as session:
+            now = self._now(session)
             _beat(session, self.holder, now)
             live = _live_workers(session, now - self.ttl)
             share = math.ceil(len(self.mailboxes) / max(1, live))
@@ -91,8 +91,8 @@ class Leases:
 
     def take_all(self) -> tuple[str, ...]:
         """Every inbox no live worker holds (one pass of ``run --once``); returns them."""
-        now = self.clock()
         with store.transaction(self.engine) as session:
+            now = self._now(session)
             held = [m for m in self.mailboxes if _take(session, m, self.holder, now, self.ttl)]
         self._note(held)
         return self.held
@@ -105,7 +105,7 @@ class Leases:
         if time.monotonic() - self._renewed.get(mailbox, 0.0) < self.renew_every:
             return True
         with store.transaction(self.engine) as session:
-            kept = _renew(session, mailbox, self.holder, self.clock() + self.ttl)
+            kept = _renew(session, mailbox, self.holder, self._now(session) + self.ttl)
         if kept:
             self._renewed[mailbox] = time.monotonic()
             return True
@@ -120,6 +120,14 @@ class Leases:
             session.execute(sa.delete(Lease).where(col(Lease.holder) == self.holder))
             session.execute(sa.delete(WorkerBeat).where(col(WorkerBeat.id) == self.holder))
         self._note([])
+
+    def _now(self, session: Session) -> datetime:
+        if self.clock is not None:
+            return self.clock()
+        if session.get_bind().dialect.name == "postgresql":
+            server: datetime = session.execute(sa.select(sa.func.now())).scalar_one()
+            return server.astimezone(UTC)
+        return utcnow()
 
     def _note(self, held: Sequence[str]) -> None:
         """``held`` were all just taken or renewed."""
