@@ -178,16 +178,17 @@ class MaildirInbox:
         self._cached = (identity, data)
         return data
 
-    def _names(self) -> dict[str, Path]:
-        """Key -> file for every message in new/ and cur/ (names only, nothing stat'ed)."""
-        found: dict[str, Path] = {}
+    def _names(self) -> dict[str, str]:
+        """Key -> file for every message in new/ and cur/ (names only, nothing stat'ed; plain
+        strings, as a Path per file would intern every name for good)."""
+        found: dict[str, str] = {}
         for sub in ("new", "cur"):
             for entry in os.scandir(self.path / sub):
                 if not entry.name.startswith("."):
-                    found[entry.name.split(":", 1)[0]] = Path(entry.path)
+                    found[entry.name.split(":", 1)[0]] = entry.path
         return found
 
-    def _number(self, data: dict[str, Any], files: dict[str, Path]) -> None:
+    def _number(self, data: dict[str, Any], files: dict[str, str]) -> None:
         """Give each file not yet in the list the next UID, in delivery (mtime) order, and drop
         the keys whose files are gone."""
         uids: dict[str, int] = data["uids"]
@@ -196,7 +197,7 @@ class MaildirInbox:
             if key in uids:
                 continue
             try:
-                fresh.append((path.stat().st_mtime, key))
+                fresh.append((os.stat(path).st_mtime, key))
             except FileNotFoundError:
                 continue  # renamed right now; seen under its new name next time
         for _, key in sorted(fresh):
@@ -206,20 +207,20 @@ class MaildirInbox:
             for key in set(uids) - set(files):
                 del uids[key]
 
-    def _read(self, key: str, path: Path) -> tuple[int, bytes | None] | None:
+    def _read(self, key: str, path: str) -> tuple[int, bytes | None] | None:
         """Size and bytes of message ``key``, following a rename by another program (new/ ->
         cur/, flags changed); None only when it is gone from both folders."""
         for _ in range(3):
             try:
-                size = path.stat().st_size
+                size = os.stat(path).st_size
                 if size > self.settings.max_message_bytes:
                     return size, None
-                return size, path.read_bytes()
+                return size, Path(path).read_bytes()
             except FileNotFoundError:
                 moved = [p for sub in ("new", "cur") for p in (self.path / sub).glob(f"{key}*")]
                 if not moved:
                     return None
-                path = moved[0]
+                path = str(moved[0])
         return None
 
     def open(self) -> int:
@@ -270,7 +271,8 @@ class MaildirInbox:
             path = files.get(key)
             if path is None:
                 continue
-            name = path.name if ":" in path.name else f"{path.name}:2,"
+            base = os.path.basename(path)
+            name = base if ":" in base else f"{base}:2,"
             with contextlib.suppress(FileNotFoundError):
                 os.rename(path, target / "cur" / name)
 
