@@ -13,7 +13,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.mark.parametrize(
     ("script", "args"),
-    [("startup.py", ["2"]), ("scheduler.py", ["50", "500", "10"])],
+    [
+        ("startup.py", ["2"]),
+        ("scheduler.py", ["50", "500", "10"]),
+        ("ingest.py", ["30"]),
+        ("latency.py", ["5"]),
+        ("memory.py", ["300"]),
+    ],
 )
 def test_benchmark_runs_and_prints_its_ratio(script: str, args: list[str]) -> None:
     done = subprocess.run(
@@ -24,5 +30,5 @@ def test_benchmark_runs_and_prints_its_ratio(script: str, args: list[str]) -> No
         check=False,
         cwd=REPO,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
     assert "ratio" in done.stdout
