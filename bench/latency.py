@@ -21,7 +21,6 @@ SIGTERM and must exit with status 0.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import signal
 import statistics
@@ -35,8 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from guests import REPO, addresses, mail_servers, requests, sender
-from harness import make_config
+from guests import addresses, mail_servers, requests, sender
+from harness import make_config, spawn_worker
 from servers import Dovecot, ImapAccount, SmtpServer, _SinkHandler
 
 # The wording around it may change; a line saying the worker stopped is what counts.
@@ -163,19 +162,9 @@ def start_worker(folder: Path, account: ImapAccount, smtp: SmtpServer) -> subpro
         # 60 a minute by default: the breaker would hold mail back and measure the limit.
         limits={"global_per_minute": 100_000},
     )
-    env = {**os.environ, "MAILAGENT_IMAP_PASSWORD": account.password}
-    # The log goes to a file: a pipe nobody drains would stall the worker once it filled up.
-    log = (folder / "worker.log").open("wb")
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-m", "mailagent", "--config", str(config.path), "run"],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    finally:
-        log.close()
+    return spawn_worker(
+        config, {"MAILAGENT_IMAP_PASSWORD": account.password}, folder / "worker.log"
+    )
 
 
 def worker_latencies(

@@ -232,7 +232,7 @@ def run(rt: Runtime, stop: StopFlag, clock: Callable[[], datetime] = utcnow) -> 
                 for name in report.inbox_errors:
                     if name in inboxes:
                         inboxes[name].close()
-                _sleep(min(delay, leases.renew_every), stop)
+                _back_off(delay, leases, stop)
                 continue
             failures = 0
             idle = max(0.0, scheduler.idle_seconds or 0.0) + 0.05
@@ -241,7 +241,7 @@ def run(rt: Runtime, stop: StopFlag, clock: Callable[[], datetime] = utcnow) -> 
                 wait_any(list(inboxes.values()), wait, stop)
             except TransportError as exc:
                 log.warning("inbox: %s", exc)
-                _sleep(_retry_delay(1, settings.inbox.backoff_max_seconds), stop)
+                _back_off(_retry_delay(1, settings.inbox.backoff_max_seconds), leases, stop)
     finally:
         for inbox in inboxes.values():
             inbox.close()
@@ -307,6 +307,15 @@ def _retry_delay(failures: int, cap: float) -> float:
     """Exponential backoff from 1 s, capped, with jitter so restarted fleets do not stampede."""
     base: float = min(cap, 2.0 ** min(failures - 1, 20))
     return base * random.uniform(0.5, 1.0)
+
+
+def _back_off(seconds: float, leases: Leases, stop: Callable[[], bool]) -> None:
+    """Wait out a backoff without letting this worker's leases run out meanwhile."""
+    deadline = time.monotonic() + seconds
+    while not stop() and (left := deadline - time.monotonic()) > 0:
+        _sleep(min(left, leases.renew_every), stop)
+        if time.monotonic() < deadline:
+            _guarded_leases(leases)
 
 
 def _sleep(seconds: float, stop: Callable[[], bool]) -> None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -123,6 +126,21 @@ def reply_to(
 
 def parse(raw: bytes) -> EmailMessage:
     return cast(EmailMessage, email.message_from_bytes(raw, policy=email.policy.default))
+
+
+def spawn_worker(config: Config, env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``mailagent run`` as its own process, with ``env`` added to this one's environment.
+
+    Its output goes to the file ``log``: a pipe nobody drains would stall the worker once full.
+    """
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "mailagent", "--config", str(config.path), "run"],
+            cwd=REPO,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def one_pass(config: Config, now: datetime | None = None) -> PassReport:

@@ -4,16 +4,14 @@ the dead worker's inbox by the worker that took it over."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import sqlalchemy as sa
-from harness import REPO, guest_mail, make_config
+from harness import guest_mail, make_config, spawn_worker
 from servers import Dovecot, ImapAccount, SmtpServer
 
 from mailagent import store
@@ -24,22 +22,12 @@ REQUESTS = 500
 CAREERS = "careers@firm.example"
 
 
-def start(config: Config, accounts: dict[str, ImapAccount], log: Path) -> subprocess.Popen[str]:
+def start(config: Config, accounts: dict[str, ImapAccount], log: Path) -> subprocess.Popen[bytes]:
     env = {
-        **os.environ,
         "MAILAGENT_IMAP_PASSWORD": accounts["inbox"].password,
         "MAILAGENT_CAREERS_PASSWORD": accounts["careers"].password,
     }
-    # Output to a file: a worker writing to a pipe nobody reads would block on a full buffer.
-    with log.open("w") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "mailagent", "--config", str(config.path), "run"],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+    return spawn_worker(config, env, log)
 
 
 def leases(engine: sa.Engine) -> dict[str, str]:
