@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -21,6 +20,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from mailagent import mailpolicy
 from mailagent.config import FirmSettings, Question
 from mailagent.errors import ConfigError
 from mailagent.parse import LOOP_HEADER, sanitize_header_text
@@ -211,7 +211,7 @@ def build_message(
     alternatives text, HTML and ``text/calendar; method=...`` (which calendar clients act on),
     plus the same invite as an ``invite.ics`` attachment for clients that only offer files.
     """
-    msg = EmailMessage()
+    msg = EmailMessage(policy=mailpolicy.DEFAULT)
     msg["Message-ID"] = f"<{envelope.message_id}>"
     msg["Date"] = format_datetime(envelope.date)
     msg["From"] = _address(envelope.from_name, envelope.from_addr)
@@ -234,7 +234,7 @@ def build_message(
     if ics is not None:
         if html is None:
             msg.make_alternative()
-        calendar = EmailMessage()
+        calendar = EmailMessage(policy=mailpolicy.DEFAULT)
         calendar.set_content(ics, maintype="text", subtype="calendar", cte="base64")
         calendar.set_param("charset", "utf-8")
         calendar.set_param("method", method)
@@ -246,14 +246,9 @@ def build_message(
     return msg
 
 
-# RFC 5322 allows 998 characters a line: long Message-IDs (Outlook's are) then fold between ids
-# instead of being turned into encoded words, which would break threading.
-WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
-
-
 def to_bytes(msg: EmailMessage) -> bytes:
     """The message as it goes on the wire (CRLF)."""
-    return msg.as_bytes(policy=WIRE_POLICY)
+    return msg.as_bytes(policy=mailpolicy.WIRE)
 
 
 def _encodable(text: str) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from mailagent import mailpolicy
 from mailagent.htmltext import html_to_text
 
 LOOP_HEADER = "X-Mailagent-Loop"
@@ -198,7 +199,7 @@ def _fallback(raw: bytes, problem: str) -> Inbound:
 
 
 def _parse(raw: bytes, limits: Limits) -> Inbound:
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    msg = email.message_from_bytes(raw, policy=mailpolicy.DEFAULT)
     problems: list[str] = []
     all_headers = _headers(msg, problems)
     headers = _without_control(all_headers)
@@ -358,7 +359,7 @@ def without_attachments(raw: bytes) -> bytes:
     """``raw`` with every attachment replaced by a one-line note of its name, type and size
     (applications are not kept beyond that). Falls back to the header block alone."""
     try:
-        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        msg = email.message_from_bytes(raw, policy=mailpolicy.DEFAULT)
         for part in list(msg.walk()):
             if part.is_multipart():
                 continue

@@ -1,0 +1,63 @@
+"""The policies mailagent reads and writes mail with behave exactly as the stdlib's own; they
+only stop building a new header class for every header."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+
+import pytest
+
+from mailagent import mailpolicy
+
+RAW = (
+    b"Return-Path: <dana@example.org>\r\n"
+    b"Received: from mx.example.org by mail.firm.example; Tue, 24 Nov 2026 09:00:00 +0000\r\n"
+    b"From: =?utf-8?q?Dana_Ru=C3=ADz?= <dana@example.org>\r\n"
+    b'To: "Careers, Firm" <interviews@firm.example>, other@firm.example\r\n'
+    b"Subject: =?utf-8?b?w4RiZXIgTG9naXN0aWs=?= and\r\n more\r\n"
+    b"Date: Tue, 24 Nov 2026 09:00:00 +0000\r\n"
+    b"Message-ID: <req-1@mail.example.org>\r\n"
+    b"References: <a@x> <b@y>\r\n"
+    b"Auto-Submitted: no\r\n"
+    b"X-Odd: \xc3\xa9t\xc3\xa9 =?bogus?= (comment)\r\n"
+    b"MIME-Version: 1.0\r\n"
+    b"Content-Type: text/plain; charset=utf-8; format=flowed\r\n"
+    b"\r\n"
+    b"Hello\r\n"
+)
+
+
+def headers(policy: email.policy.Policy) -> list[tuple[str, str, list[str]]]:
+    msg = email.message_from_bytes(RAW, policy=policy)
+    return [(name, str(value), sorted(map(repr, value.defects))) for name, value in msg.items()]
+
+
+def test_headers_read_the_same_as_with_the_stdlib_policy() -> None:
+    assert headers(mailpolicy.DEFAULT) == headers(email.policy.default)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("Subject", "subject", True),
+        ("X-Anything", "X-Something-Else", True),  # both unstructured
+        ("From", "To", True),  # both address headers
+        ("From", "Subject", False),
+        ("Content-Type", "Subject", False),
+    ],
+)
+def test_a_header_class_is_built_once_per_kind(first: str, second: str, same: bool) -> None:
+    factory = mailpolicy.DEFAULT.header_factory
+    assert (factory[first] is factory[second]) is same
+    assert factory[first] is factory[first]
+
+
+def test_written_mail_is_byte_for_byte_the_stdlib_s() -> None:
+    def written(read: email.policy.Policy, wire: email.policy.Policy) -> bytes:
+        return email.message_from_bytes(RAW, policy=read).as_bytes(policy=wire)
+
+    stdlib_wire = email.policy.SMTP.clone(max_line_length=998)
+    assert written(mailpolicy.DEFAULT, mailpolicy.WIRE) == written(
+        email.policy.default, stdlib_wire
+    )
