@@ -7,11 +7,13 @@ the transport is touched) -> ``sent``; a temporary failure goes back to ``pendin
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 
 from mailagent import store
@@ -30,6 +32,9 @@ SentLookup = Callable[[str], "bool | None"]
 
 
 PAUSED = "paused"
+# Rows claimed per transaction: fewer commits, and a crash strands at most this many (each
+# goes back to pending once stale, never out twice).
+CLAIM_BATCH = 20
 
 
 @dataclass
@@ -69,11 +74,9 @@ def flush(
             return report  # nothing due: do not even connect
     try:
         with sender:
-            # One row claimed at a time (E.6): a crash leaves at most the row in hand `sending`.
-            for _ in range(min(allowance, rt.config.settings.outbox.flush_batch)):
-                work = _claim_one(rt, now)
-                if work is None or not _send_one(rt, *work, now, sender, report):
-                    break
+            _send_due(
+                rt, now, sender, report, min(allowance, rt.config.settings.outbox.flush_batch)
+            )
     except TransportError as exc:  # could not connect, or the server refused the session
         report.error = str(exc)
         log.warning("outbox: %s; mail waits for the next try", exc)
@@ -82,26 +85,58 @@ def flush(
     return report
 
 
-def _claim_one(rt: Runtime, now: datetime) -> tuple[int, int, Outgoing] | None:
+def _send_due(rt: Runtime, now: datetime, sender: Sender, report: FlushReport, budget: int) -> None:
+    """Claim due rows a few at a time and send them until ``budget`` mails were tried, nothing
+    is due or the connection is gone; claimed rows not tried go straight back to ``pending``."""
+    while budget > 0:
+        work = _claim(rt, now, min(budget, CLAIM_BATCH))
+        if not work:
+            return
+        budget -= len(work)
+        for done, (row_id, attempts, kind, mail) in enumerate(work, 1):
+            untried = [w[0] for w in work[done:]]
+            try:
+                keep_going = _send_one(rt, row_id, attempts, kind, mail, now, sender, report)
+            except BaseException:
+                # Best effort: if even this fails, the rows go back once stale (reconcile_stale).
+                with contextlib.suppress(sa.exc.SQLAlchemyError):
+                    _release(rt, untried, now, wait=False)
+                raise
+            if not keep_going:
+                _release(rt, untried, now, wait=False)
+                return
+
+
+def _claim(rt: Runtime, now: datetime, limit: int) -> list[tuple[int, int, str, Outgoing]]:
+    """Up to ``limit`` due rows, claimed (``sending``, attempt counted) in one transaction.
+
+    A crash leaves the rows not yet tried ``sending`` without ``data_at``; reconcile_stale puts
+    them back to ``pending`` once they are stale, so nothing is lost and nothing goes out twice.
+    """
     with store.transaction(rt.engine) as session:
-        ids = store.claim_outbox(session, now, 1)
+        ids = store.claim_outbox(session, now, limit)
         if not ids:
-            return None
-        row, message = session.exec(
+            return []
+        rows = session.exec(
             select(Outbox, Message)
             .join(Message, col(Message.id) == Outbox.message_id)
-            .where(Outbox.id == ids[0])
-        ).one()
-        head = message.raw.split(b"\r\n\r\n", 1)[0]
-        mail = Outgoing(
-            message.message_id,
-            row.envelope_from,
-            row.recipient,
-            message.raw,
-            # RFC 3834 3.3: direct answers ask for no delivery notifications.
-            notify_never=b"\r\nAuto-Submitted: auto-replied" in head,
-        )
-        return ids[0], row.attempts, mail
+            .where(col(Outbox.id).in_(ids))
+            .order_by(col(Outbox.id))
+        ).all()
+        work = []
+        for row, message in rows:
+            assert row.id is not None
+            head = message.raw.split(b"\r\n\r\n", 1)[0]
+            mail = Outgoing(
+                message.message_id,
+                row.envelope_from,
+                row.recipient,
+                message.raw,
+                # RFC 3834 3.3: direct answers ask for no delivery notifications.
+                notify_never=b"\r\nAuto-Submitted: auto-replied" in head,
+            )
+            work.append((row.id, row.attempts, row.kind, mail))
+        return work
 
 
 def _allowance(rt: Runtime, now: datetime) -> tuple[int, str]:
@@ -154,6 +189,7 @@ def _send_one(
     rt: Runtime,
     row_id: int,
     attempts: int,
+    kind: str,
     mail: Outgoing,
     now: datetime,
     sender: Sender,
@@ -199,21 +235,11 @@ def _send_one(
     except Exception as exc:  # a bug or an unsendable row must not take the worker down
         status, error, keep_going = FAILED, repr(exc), sender.alive()
         log.exception("outbox row %s Message-ID <%s>: cannot be sent", row_id, mail.message_id)
-    with store.transaction(rt.engine) as session:
-        row = session.get(Outbox, row_id)
-        assert row is not None
-        row.status, row.last_error = status, error[:2000]
-        if status == SENT:
-            row.sent_at = now
-            if row.kind in store.SPARED_KINDS:
-                store.erase_if_forgotten(session, row)
-            log.info(
-                "outbox row %s Message-ID <%s>: sent to %s", row_id, mail.message_id, mail.recipient
-            )
-        elif status == PENDING:
-            row.next_attempt_at = now + backoff(
-                settings.retry_first_seconds, settings.retry_max_seconds, attempts
-            )
+    _record(rt, row_id, kind, status, error, attempts, now)
+    if status == SENT:
+        log.info(
+            "outbox row %s Message-ID <%s>: sent to %s", row_id, mail.message_id, mail.recipient
+        )
     report.sent += status == SENT
     report.retry += status == PENDING
     report.failed += status == FAILED
@@ -221,23 +247,49 @@ def _send_one(
     return keep_going
 
 
-def _mark_data(rt: Runtime, row_id: int, now: datetime) -> None:
+def _record(
+    rt: Runtime, row_id: int, kind: str, status: str, error: str, attempts: int, now: datetime
+) -> None:
+    """Commit the outcome of one try: one UPDATE, no read of the row."""
+    settings = rt.config.settings.outbox
+    values: dict[str, object] = {"status": status, "last_error": error[:2000]}
+    if status == SENT:
+        values["sent_at"] = now
+    elif status == PENDING:
+        values["next_attempt_at"] = now + backoff(
+            settings.retry_first_seconds, settings.retry_max_seconds, attempts
+        )
+    update = sa.update(Outbox).where(col(Outbox.id) == row_id).values(**values)
+    if not (status == SENT and kind in store.SPARED_KINDS):
+        store.write(rt.engine, update)
+        return
     with store.transaction(rt.engine) as session:
+        session.execute(update)
         row = session.get(Outbox, row_id)
-        if row is not None:
-            row.data_at = now
+        assert row is not None
+        store.erase_if_forgotten(session, row)
 
 
-def _release(rt: Runtime, ids: list[int], now: datetime) -> None:
-    """Put claimed rows that were never tried back to ``pending``, their attempt not counted."""
-    wait = timedelta(seconds=rt.config.settings.outbox.retry_first_seconds)
-    with store.transaction(rt.engine) as session:
-        for row_id in ids:
-            row = session.get(Outbox, row_id)
-            if row is None or row.status != SENDING:
-                continue
-            row.attempts -= 1
-            row.status, row.next_attempt_at = PENDING, now + wait
+def _mark_data(rt: Runtime, row_id: int, now: datetime) -> None:
+    store.write(rt.engine, sa.update(Outbox).where(col(Outbox.id) == row_id).values(data_at=now))
+
+
+def _release(rt: Runtime, ids: list[int], now: datetime, wait: bool = True) -> None:
+    """Put claimed rows that were never tried back to ``pending``, their attempt not counted;
+    ``wait`` delays their next try by the first retry interval."""
+    if not ids:
+        return
+    values: dict[str, object] = {"status": PENDING, "attempts": col(Outbox.attempts) - 1}
+    if wait:
+        values["next_attempt_at"] = now + timedelta(
+            seconds=rt.config.settings.outbox.retry_first_seconds
+        )
+    store.write(
+        rt.engine,
+        sa.update(Outbox)
+        .where(col(Outbox.id).in_(ids), col(Outbox.status) == SENDING)
+        .values(**values),
+    )
 
 
 def reconcile_stale(rt: Runtime, now: datetime, sender: Sender) -> int:

@@ -144,20 +144,45 @@ def _fetch(rt: Runtime, inbox: Inbox, uidvalidity: int, now: datetime) -> int:
 def _handle_received(
     rt: Runtime, now: datetime, stopping: Callable[[], bool], report: IntakeReport
 ) -> None:
+    """Handle the stored batch, one transaction per message.
+
+    Messages never tried before have their attempt counted together, in one commit before any
+    of them is handled. A crash in the middle charges the whole batch one try, so a message
+    that was tried before is counted alone (E.7): a poison message then uses up only its own
+    tries, and its neighbours lose at most one.
+    """
     with store.transaction(rt.engine) as session:
-        ids = store.received_ids(session, rt.mailbox, rt.config.settings.inbox.fetch_batch)
-    for row_id in ids:
+        rows = store.received_attempts(session, rt.mailbox, rt.config.settings.inbox.fetch_batch)
+    fresh = [row_id for row_id, attempts in rows if attempts == 0]
+    _count_attempts(rt, fresh, +1)
+    counted = set(fresh)
+    for done, (row_id, attempts) in enumerate(rows):
         if stopping():
+            # Stopping is not failing: give back the tries counted for messages not reached.
+            _count_attempts(rt, [i for i, _ in rows[done:] if i in counted], -1)
             break
-        outcome = handle_one(rt, row_id, now)
+        if attempts == 0:
+            outcome = _handle_counted(rt, row_id, 1, now)
+        else:
+            outcome = handle_one(rt, row_id, now)
         report.handled += 1
         report.quarantined += outcome == QUARANTINED
         report.duplicates += outcome == DUPLICATE
 
 
+def _count_attempts(rt: Runtime, ids: list[int], step: int) -> None:
+    if not ids:
+        return
+    store.write(
+        rt.engine,
+        sa.update(Message)
+        .where(col(Message.id).in_(ids), col(Message.status) == RECEIVED)
+        .values(attempts=col(Message.attempts) + step),
+    )
+
+
 def handle_one(rt: Runtime, row_id: int, now: datetime) -> str:
     """Handle one stored inbound message; returns its final status. Never raises for bad mail."""
-    max_attempts = rt.config.settings.inbox.max_attempts
     with store.transaction(rt.engine) as session:
         # Counted and committed first: a message that crashes the process still uses up a try.
         attempts = session.execute(
@@ -166,6 +191,12 @@ def handle_one(rt: Runtime, row_id: int, now: datetime) -> str:
             .values(attempts=col(Message.attempts) + 1)
             .returning(col(Message.attempts))
         ).scalar_one()
+    return _handle_counted(rt, row_id, attempts, now)
+
+
+def _handle_counted(rt: Runtime, row_id: int, attempts: int, now: datetime) -> str:
+    """Handle a message whose try number ``attempts`` is already committed."""
+    max_attempts = rt.config.settings.inbox.max_attempts
     if attempts > max_attempts:
         return _quarantine(rt, row_id, f"failed {max_attempts} times")
     try:
@@ -175,12 +206,8 @@ def handle_one(rt: Runtime, row_id: int, now: datetime) -> str:
         return _quarantine(rt, row_id, str(exc))
     except sa.exc.OperationalError:
         # The database, not the message, failed: give the try back and let the worker back off.
-        with contextlib.suppress(sa.exc.SQLAlchemyError), store.transaction(rt.engine) as session:
-            session.execute(
-                sa.update(Message)
-                .where(Message.id == row_id)  # type: ignore[arg-type]
-                .values(attempts=col(Message.attempts) - 1)
-            )
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            _count_attempts(rt, [row_id], -1)
         raise
     except Exception as exc:  # a template that fails on this mail's data lands here too
         log.exception("inbox %s row %s: handling failed (attempt %s)", rt.mailbox, row_id, attempts)
@@ -254,7 +281,11 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
     sender = (guest_address(msg.from_email) or msg.from_email).lower()
     row.from_addr, row.category, row.rule = sender[:320], verdict.category, verdict.rule[:200]
     row.server_action = PROCESSED
-    if store.message_id_seen(session, "in", rt.mailbox, key):
+    # The lookups below do not depend on this row's new values: they are written together
+    # with the rest later, in one UPDATE instead of one per lookup.
+    with session.no_autoflush:
+        seen = store.message_id_seen(session, "in", rt.mailbox, key)
+    if seen:
         row.status = DUPLICATE
         log.info("Message-ID <%s>: already handled; stored as a duplicate", msg.message_id)
         return DUPLICATE
@@ -263,28 +294,37 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
         report = bounces.read_report(row.raw)
         if report is not None:
             return bounce_handling.apply_report(rt, session, row, msg, report, now)
-    match = _match(rt, session, msg)
-    # Locked, so a timer running on another worker cannot act on the thread at the same time.
-    thread = session.get(Thread, match.thread_id, with_for_update=True) if match.thread_id else None
-    view = thread_view(session, thread, now)
-    decision = meeting_mail.decide(rt, msg, verdict, match, view, sender, now)
-    if decision is None:
-        found, command, wants = _read_guest(rt, msg, verdict, thread, view, sender)
-        decision = decide_inbound(
-            view,
-            msg,
-            verdict,
-            match,
-            rt.config.questionnaire.keys,
-            now,
-            found,
-            questions.guest_rules(rt),
-            command,
-            wants.category if wants else intent.REQUEST,
-            wants.explain() if wants else "",
+    with session.no_autoflush:
+        match = _match(rt, session, msg)
+        # Locked, so a timer on another worker cannot act on the thread at the same time.
+        thread = (
+            session.get(Thread, match.thread_id, with_for_update=True) if match.thread_id else None
         )
+        view = thread_view(session, thread, now)
+        decision = meeting_mail.decide(rt, msg, verdict, match, view, sender, now)
+        if decision is None:
+            found, command, wants = _read_guest(rt, msg, verdict, thread, view, sender)
+            decision = decide_inbound(
+                view,
+                msg,
+                verdict,
+                match,
+                rt.config.questionnaire.keys,
+                now,
+                found,
+                questions.guest_rules(rt),
+                command,
+                wants.category if wants else intent.REQUEST,
+                wants.explain() if wants else "",
+            )
     if decision.strip_attachments:
         row.raw = without_attachments(row.raw)
+    # Known before the thread is written, so they go out in the same UPDATE as the rest.
+    if decision.create_thread:
+        row.kind = "request"
+    elif thread is not None and decision.attach:
+        row.kind = "reply" if verdict.is_human else verdict.category
+    row.status = DONE
     thread = _apply(rt, session, row, msg, decision, thread, now)
     if decision.forget and thread is not None:
         touched = store.forget_address(session, sender, now)
@@ -293,11 +333,6 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
             msg.message_id,
             ", ".join(map(str, touched)),
         )
-    if decision.create_thread:
-        row.kind = "request"
-    elif thread is not None:
-        row.kind = "reply" if verdict.is_human else verdict.category
-    row.status = DONE
     # Mail nobody will look at unless told (not for us, unreadable, odd sender) is a warning.
     level = logging.WARNING if verdict.category in ADMIN_CATEGORIES else logging.INFO
     log.log(
@@ -360,7 +395,10 @@ def _apply(
     thread: Thread | None,
     now: datetime,
 ) -> Thread | None:
+    # A new thread's zone is read from this mail as it is made: not read twice.
+    created = False
     if decision.create_thread and decision.state:
+        created = True
         thread = Thread(
             token=new_token(),
             state=decision.state,
@@ -373,6 +411,9 @@ def _apply(
             ),
             timezone=detect_timezone(msg.text) or "",
             missing=list(decision.missing),
+            # Given, not defaulted: pydantic inspects a default_factory on every construction.
+            answers={},
+            proposals=[],
             created_at=now,
             updated_at=now,
         )
@@ -382,7 +423,7 @@ def _apply(
         return None
     assert thread.id is not None
     row.thread_id = thread.id
-    if not thread.timezone and msg.from_email.lower() == thread.guest_email.lower():
+    if not created and not thread.timezone and msg.from_email.lower() == thread.guest_email.lower():
         thread.timezone = detect_timezone(msg.text) or ""
     effects.apply(rt, session, thread, decision, msg, now)
     return thread

@@ -72,4 +72,6 @@ def judge(
 
 def _contains(haystack: str, phrase: str) -> bool:
     """Whole-word containment (so "demo" does not match "democracy")."""
+    if phrase not in haystack:
+        return False  # most phrases are absent: skip building their pattern
     return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", haystack) is not None

@@ -40,7 +40,8 @@ def schedule(session: Session, thread_id: int, decision: Decision, now: datetime
 
 
 def schedule_one(session: Session, thread_id: int, kind: str, due_at: datetime) -> None:
-    session.add(Job(thread_id=thread_id, kind=kind, due_at=due_at))
+    # The payload is given, not defaulted: pydantic inspects a default_factory every time.
+    session.add(Job(thread_id=thread_id, kind=kind, due_at=due_at, payload={}))
 
 
 def history(
@@ -48,16 +49,16 @@ def history(
 ) -> limits.History:
     """Earlier traffic with ``recipient``, as far back as the configured limits look."""
     since = now - limits.lookback(rt.config.settings.limits)
-    suppressed = store.suppression_for(session, recipient)
-    earlier = store.outbox_history(session, recipient, since)
+    traffic = store.recipient_traffic(session, recipient, since)
+    earlier, suppressed = traffic.outbox, traffic.suppressed
     return limits.History(
         to_recipient=[at for at, _, _ in earlier],
         to_recipient_in_thread=[at for at, thread_id, _ in earlier if thread_id == thread.id],
         questionnaires_to_recipient=[at for at, _, kind in earlier if kind == "questionnaire"],
-        inbound_from_recipient=store.inbound_times(session, recipient, since),
+        inbound_from_recipient=traffic.inbound,
         explanations_to_recipient=[at for at, _, kind in earlier if kind == "not_request"],
         suppressed=(
-            f"{suppressed.status or 'bounced'} on {suppressed.at:%Y-%m-%d}" if suppressed else None
+            f"{suppressed[0] or 'bounced'} on {suppressed[1]:%Y-%m-%d}" if suppressed else None
         ),
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,20 @@ def transaction(engine: Engine | sa.Connection, readonly: bool = False) -> Itera
         yield session
 
 
+def write(engine: Engine | sa.Connection, statement: sa.Executable) -> None:
+    """Run one Core statement (an UPDATE of known rows) as a transaction of its own.
+
+    The ORM's session and its bookkeeping are skipped: on the send path they cost more than
+    the statement.
+    """
+    if isinstance(engine, sa.Connection):
+        with engine.begin_nested():  # a dry run's savepoint, as in :func:`transaction`
+            engine.execute(statement)
+        return
+    with engine.begin() as conn:
+        conn.execute(statement)
+
+
 def _alembic_config() -> AlembicConfig:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", "mailagent:migrations")
@@ -203,14 +218,19 @@ def store_fetched(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def received_ids(session: Session, mailbox: str, limit: int) -> list[int]:
+def received_attempts(session: Session, mailbox: str, limit: int) -> list[tuple[int, int]]:
+    """``(id, attempts)`` of the oldest messages of ``mailbox`` still to be handled."""
     stmt = (
-        select(Message.id)
-        .where(Message.direction == "in", Message.mailbox == mailbox, Message.status == RECEIVED)
+        sa.select(col(Message.id), col(Message.attempts))
+        .where(
+            col(Message.direction) == "in",
+            col(Message.mailbox) == mailbox,
+            col(Message.status) == RECEIVED,
+        )
         .order_by(col(Message.id))
         .limit(limit)
     )
-    return [i for i in session.exec(stmt).all() if i is not None]
+    return [(int(i), int(a)) for i, a in session.execute(stmt).all()]
 
 
 def pending_server_actions(session: Session, mailbox: str) -> list[Message]:
@@ -363,24 +383,48 @@ def thread_outbox(session: Session, thread_id: int) -> list[Outbox]:
 COUNTED = ("pending", "sending", "sent", "uncertain", "bounced")
 
 
-def outbox_history(
-    session: Session, recipient: str, since: datetime
-) -> list[tuple[datetime, int | None, str]]:
-    """When, in which thread and of which kind mails to ``recipient`` were written (the rows
-    that count against limits), by one indexed lookup."""
-    stmt = sa.select(col(Outbox.created_at), col(Outbox.thread_id), col(Outbox.kind)).where(
-        col(Outbox.recipient_key) == recipient.lower(),
+@dataclass(frozen=True)
+class Traffic:
+    """What the rate limits need to know of one address, read by :func:`recipient_traffic`."""
+
+    outbox: list[tuple[datetime, int | None, str]]  # (written at, thread id, kind) of our mail
+    inbound: list[datetime]  # when mail from the address arrived
+    suppressed: tuple[str, datetime] | None  # (status, since when) of a suppression
+
+
+def recipient_traffic(session: Session, address: str, since: datetime) -> Traffic:
+    """Mail written to ``address`` that counts against limits and mail received from it since
+    ``since``, and its suppression: one round trip of three indexed lookups."""
+    key = address.lower()
+    no_id = sa.cast(sa.null(), sa.Integer)
+    columns: list[Any] = [
+        sa.literal("out").label("src"),
+        col(Outbox.created_at).label("at"),
+        col(Outbox.thread_id).label("thread_id"),
+        col(Outbox.kind).label("kind"),
+    ]
+    ours = sa.select(*columns).where(
+        col(Outbox.recipient_key) == key,
         col(Outbox.created_at) >= since,
         col(Outbox.status).in_(COUNTED),
     )
-    return [(at, thread_id, kind) for at, thread_id, kind in session.execute(stmt).all()]
-
-
-def inbound_times(session: Session, sender: str, since: datetime) -> list[datetime]:
-    stmt = select(Message.at).where(
-        Message.direction == "in", Message.from_addr == sender.lower(), Message.at >= since
-    )
-    return list(session.exec(stmt).all())
+    theirs = sa.select(
+        sa.literal("in"), col(Message.at), no_id, sa.cast(sa.null(), sa.String)
+    ).where(col(Message.direction) == "in", col(Message.from_addr) == key, col(Message.at) >= since)
+    barred = sa.select(
+        sa.literal("sup"), col(Suppression.at), no_id, col(Suppression.status)
+    ).where(col(Suppression.address) == key)
+    outbox: list[tuple[datetime, int | None, str]] = []
+    inbound: list[datetime] = []
+    suppressed = None
+    for src, at, thread_id, kind in session.execute(sa.union_all(ours, theirs, barred)).all():
+        if src == "out":
+            outbox.append((at, thread_id, kind))
+        elif src == "in":
+            inbound.append(at)
+        else:
+            suppressed = (kind or "", at)
+    return Traffic(outbox, inbound, suppressed)
 
 
 def suppression_for(session: Session, address: str) -> Suppression | None:

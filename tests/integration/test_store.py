@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from mailagent import store
-from mailagent.models import Job, Thread
+from mailagent.models import Job, Message, Outbox, Suppression, Thread
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -131,3 +131,55 @@ def test_due_jobs_are_claimed_once_even_by_concurrent_claimers(engine: Engine) -
         w.join(30)
 
     assert len(claimed) == len(set(claimed)) == 40  # every due job once; the future one not at all
+
+
+def test_a_recipients_traffic_is_read_in_one_go(engine: Engine) -> None:
+    thread_id = add_thread(engine)
+    day = timedelta(days=1)
+
+    def ours(session: Session, kind: str, status: str, at: datetime, to: str) -> None:
+        message = Message(direction="out", mailbox="inbox", message_id=f"{kind}-{at:%d%H}@x")
+        message.at, message.raw = at, b""
+        session.add(message)
+        session.flush()
+        assert message.id is not None
+        session.add(
+            Outbox(
+                message_id=message.id,
+                thread_id=thread_id,
+                kind=kind,
+                recipient=to,
+                recipient_key=to.lower(),
+                envelope_from="b@x",
+                status=status,
+                next_attempt_at=at,
+                created_at=at,
+            )
+        )
+
+    with store.transaction(engine) as session:
+        ours(session, "questionnaire", "sent", NOW - day, "Dana@Example.org")
+        ours(session, "reminder", "pending", NOW, "dana@example.org")
+        ours(session, "nudge_guest", "cancelled", NOW, "dana@example.org")  # never counts
+        ours(session, "thank_you", "sent", NOW - 40 * day, "dana@example.org")  # too old
+        ours(session, "not_request", "sent", NOW, "ben@example.org")  # someone else
+        for at in (NOW - 2 * day, NOW - 50 * day):
+            inbound = Message(direction="in", mailbox="inbox", message_id=f"in-{at:%j}@x")
+            inbound.at, inbound.raw, inbound.from_addr = at, b"", "dana@example.org"
+            session.add(inbound)
+        session.add(
+            Suppression(address="dana@example.org", reason="550", status="5.1.1", at=NOW - day)
+        )
+
+    with store.transaction(engine) as session:
+        traffic = store.recipient_traffic(session, "DANA@example.org", NOW - 30 * day)
+
+    assert sorted(traffic.outbox) == [
+        (NOW - day, thread_id, "questionnaire"),
+        (NOW, thread_id, "reminder"),
+    ]
+    assert traffic.inbound == [NOW - 2 * day]
+    assert traffic.suppressed == ("5.1.1", NOW - day)
+    with store.transaction(engine) as session:
+        nobody = store.recipient_traffic(session, "eve@example.org", NOW - 30 * day)
+    assert (nobody.outbox, nobody.inbound, nobody.suppressed) == ([], [], None)

@@ -1,0 +1,190 @@
+"""Work taken in batches: messages have their first try counted together, outbox rows are
+claimed a batch at a time. Whatever interrupts a batch, no mail is lost, none goes out twice and
+no message is charged tries it did not use."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from harness import guest_mail, make_config, messages, one_pass, outbox_rows
+from servers import SmtpServer
+
+from mailagent import delivery, intake
+from mailagent.config import Config
+from mailagent.inbox import open_inbox
+from mailagent.outbox import Outgoing, SmtpSender
+from mailagent.parse import Inbound, Limits, parse_message
+from mailagent.runtime import Runtime, build_runtime
+from mailagent.worker import PassReport, run_once
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+GUESTS = ["ana", "ben", "cho", "dev", "eli"]
+
+
+class Crash(BaseException):
+    """Stands in for the process dying at this point (nothing after it runs)."""
+
+
+def requests(config: Config, names: list[str] = GUESTS, poison: str = "") -> None:
+    box = open_inbox(config.settings.inbox)
+    for name in names:
+        body = "POISON" if name == poison else "Could we talk about logistics for half an hour?"
+        box.append(guest_mail(sender=f"{name} <{name}@example.org>", body=body))
+
+
+def recipients(server: SmtpServer) -> Counter[str]:
+    return Counter(rcpt for record in server.received for rcpt in record.rcpt_tos)
+
+
+def pass_with(config: Config, now: datetime, sender: SmtpSender) -> PassReport:
+    rt = build_runtime(config)
+    inbox = open_inbox(config.settings.inbox)
+    try:
+        return run_once(rt, inbox, now, sender=sender)
+    finally:
+        inbox.close()
+        rt.engine.dispose()
+
+
+class AfterFirstMail(SmtpSender):
+    """The real SMTP client, with ``then`` run once the first mail was accepted."""
+
+    def __init__(self, config: Config, then: Callable[[], None]) -> None:
+        super().__init__(config.settings.outbox.endpoint, config.settings.outbox)
+        self.then, self.sent = then, 0
+
+    def send(self, mail: Outgoing, before_body: Callable[[], None] = lambda: None) -> None:
+        if self.sent == 1:
+            self.then()
+        super().send(mail, before_body)
+        self.sent += 1
+
+
+def test_untried_mail_goes_back_uncharged_when_the_smtp_server_goes_away(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", smtp_server.url)
+    requests(config)
+
+    report = pass_with(config, NOW, AfterFirstMail(config, smtp_server.stop))
+
+    assert report.outbox.sent == 1 and report.outbox.retry == 1
+    rows = outbox_rows(config)
+    # The first went out, the second was tried and failed, the other three were never tried:
+    # all are pending again, and only the tried one has used up an attempt.
+    assert [(r.status, r.attempts) for r in rows] == [
+        ("sent", 1),
+        ("pending", 1),
+        ("pending", 0),
+        ("pending", 0),
+        ("pending", 0),
+    ]
+    assert [r.next_attempt_at for r in rows[2:]] == [NOW] * 3  # due at once, no backoff
+
+    back = SmtpServer(port=smtp_server.port)
+    back.start()
+    try:
+        later = one_pass(config, NOW + timedelta(minutes=2))
+        assert later.outbox.sent == 4
+        assert recipients(smtp_server) + recipients(back) == Counter(
+            f"{name}@example.org" for name in GUESTS
+        )
+    finally:
+        back.stop()
+
+
+def test_rows_claimed_by_a_process_that_died_are_sent_once_when_stale(
+    tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", smtp_server.url)
+    requests(config)
+
+    def die() -> None:
+        raise Crash
+
+    # A dead process gives nothing back: the rows it claimed but never tried stay claimed.
+    monkeypatch.setattr(delivery, "_release", lambda *args, **kwargs: None)
+    with pytest.raises(Crash):
+        pass_with(config, NOW, AfterFirstMail(config, die))
+    monkeypatch.undo()
+
+    rows = outbox_rows(config)
+    assert [r.status for r in rows] == ["sent"] + ["sending"] * 4
+    assert all(r.data_at is None for r in rows[1:])  # none of them reached DATA
+    # Not yet stale: a live worker's claims are never taken away from it.
+    assert one_pass(config, NOW + timedelta(seconds=30)).outbox.sent == 0
+
+    stale = NOW + timedelta(seconds=2 * config.settings.outbox.timeout + 61)
+    assert one_pass(config, stale).outbox.sent == 4
+    assert recipients(smtp_server) == Counter(f"{name}@example.org" for name in GUESTS)
+    assert {r.status for r in outbox_rows(config)} == {"sent"}
+
+
+def test_a_crash_mid_batch_costs_its_neighbours_at_most_one_try(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
+    requests(config, GUESTS[:4], poison="ben")
+
+    def crashes_on_poison(raw: bytes, limits: Limits) -> Inbound:
+        if b"POISON" in raw:
+            raise Crash  # takes the whole process down, every time it meets this mail
+        return parse_message(raw, limits)
+
+    monkeypatch.setattr(intake, "parse_message", crashes_on_poison)
+    for _ in range(3):
+        with pytest.raises(Crash):
+            one_pass(config, NOW)
+    last = one_pass(config, NOW)
+
+    by_guest = {
+        name: next(
+            m for m in messages(config) if m.direction == "in" and f"<{name}@".encode() in m.raw
+        )
+        for name in GUESTS[:4]
+    }
+    assert last.intake.quarantined == 1
+    # Three tries crashed; the fourth count finds it over the limit and quarantines it unread.
+    assert (by_guest["ben"].status, by_guest["ben"].attempts) == ("quarantined", 4)
+    # Ana came before the crash; Cho and Dev were charged once with the batch, once for real.
+    assert {name: (m.status, m.attempts) for name, m in by_guest.items() if name != "ben"} == {
+        "ana": ("done", 1),
+        "cho": ("done", 2),
+        "dev": ("done", 2),
+    }
+    sent = {str(m.to_addr) for m in messages(config) if m.direction == "out"}
+    assert sent == {"ana@example.org", "cho@example.org", "dev@example.org"}
+
+
+def test_stopping_mid_batch_gives_back_the_tries_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
+    requests(config, GUESTS[:3])
+    handled: list[int] = []
+    handle = intake._handle_counted
+
+    def noting(rt: Runtime, row_id: int, attempts: int, now: datetime) -> str:
+        handled.append(row_id)
+        return handle(rt, row_id, attempts, now)
+
+    monkeypatch.setattr(intake, "_handle_counted", noting)
+    rt = build_runtime(config)
+    inbox = open_inbox(config.settings.inbox)
+    try:
+        # SIGTERM arrives while the first message is handled.
+        run_once(rt, inbox, NOW, stopping=lambda: bool(handled))
+    finally:
+        inbox.close()
+        rt.engine.dispose()
+
+    inbound = [m for m in messages(config) if m.direction == "in"]
+    assert [(m.status, m.attempts) for m in inbound] == [
+        ("done", 1),
+        ("received", 0),
+        ("received", 0),
+    ]
