@@ -12,6 +12,7 @@ import secrets
 from collections import Counter
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from mailagent import outgoing, staffing, store
@@ -84,9 +85,14 @@ def apply(
     _manager(session, thread, decision, now)
     _meeting(rt, thread, decision, now)
     _feedback(rt, session, thread, decision, now)
-    for what, detail in decision.events:
-        session.add(
-            Event(thread_id=thread.id, at=now, what=what, detail=detail[:2000], actor=actor)
+    if decision.events:
+        # One multi-row INSERT: nothing here needs the new rows' ids.
+        session.execute(
+            sa.insert(Event),
+            [
+                dict(thread_id=thread.id, at=now, what=what, detail=detail[:2000], actor=actor)
+                for what, detail in decision.events
+            ],
         )
     for spec in decision.mails:
         if spec.to_admins:

@@ -35,8 +35,15 @@ def schedule(session: Session, thread_id: int, decision: Decision, now: datetime
             )
             .values(status=CANCELLED, last_error=f"cancelled {now:%Y-%m-%d %H:%M} UTC")
         )
-    for job in decision.jobs:
-        schedule_one(session, thread_id, job.kind, job.due_at)
+    if decision.jobs:
+        # One multi-row INSERT: nothing here needs the new rows' ids.
+        session.execute(
+            sa.insert(Job),
+            [
+                {"thread_id": thread_id, "kind": job.kind, "due_at": job.due_at, "payload": {}}
+                for job in decision.jobs
+            ],
+        )
 
 
 def schedule_one(session: Session, thread_id: int, kind: str, due_at: datetime) -> None:
@@ -71,8 +78,9 @@ def queue_mail(
     parent: Inbound | None,
     now: datetime,
     to_addr: str = "",
-) -> Outbox | None:
-    """Write ``spec`` as a Message row plus a pending Outbox row (Message-ID fixed now).
+) -> int | None:
+    """Write ``spec`` as a Message row plus a pending Outbox row (Message-ID fixed now); returns
+    the Outbox row's id.
 
     Returns None, and logs the reason on the thread, when a rate limit or a suppression bites.
     ``to_addr`` overrides the recipient (an admin).
@@ -138,7 +146,7 @@ def queue_mail(
 
 def queue_system_mail(
     rt: Runtime, session: Session, kind: str, context: dict[str, Any], to_addr: str, now: datetime
-) -> Outbox:
+) -> int:
     """A mail about no one conversation (the admins' digest), in the firm's default language.
 
     Auto-generated; its Reply-To is the firm's plain address, whose mail from admins is stored
@@ -172,39 +180,45 @@ def _write(
     to_addr: str,
     data: bytes,
     now: datetime,
-) -> Outbox:
-    """The stored copy (Message) and the row to send (Outbox), Message-ID fixed now."""
+) -> int:
+    """The stored copy (Message) and the row to send (Outbox), Message-ID fixed now; returns
+    the Outbox row's id. Plain INSERTs: the caller never needs them as objects."""
     firm = rt.config.settings.firm
-    out_msg = Message(
-        direction="out",
-        mailbox=rt.mailbox,
-        message_id=message_id,
-        dedupe_key=store.msgid_key(message_id),
-        thread_id=thread_id,
-        kind=kind,
-        category="ours",
-        subject=subject,
-        from_addr=firm.address,
-        to_addr=to_addr,
-        at=now,
-        raw=data,
-        size=len(data),
-        status=DONE,
+    stored = session.execute(
+        sa.insert(Message)
+        .values(
+            direction="out",
+            mailbox=rt.mailbox,
+            message_id=message_id,
+            dedupe_key=store.msgid_key(message_id),
+            thread_id=thread_id,
+            kind=kind,
+            category="ours",
+            subject=subject,
+            from_addr=firm.address,
+            to_addr=to_addr,
+            at=now,
+            raw=data,
+            size=len(data),
+            status=DONE,
+        )
+        .returning(col(Message.id))
+    ).scalar_one()
+    return int(
+        session.execute(
+            sa.insert(Outbox)
+            .values(
+                message_id=stored,
+                thread_id=thread_id,
+                kind=kind,
+                seq=store.next_outbox_seq(session, thread_id, kind),
+                recipient=to_addr,
+                recipient_key=to_addr.lower(),
+                envelope_from=f"{firm.local_part}+b-{secrets.token_hex(8)}@{firm.domain}",
+                status=PENDING,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            .returning(col(Outbox.id))
+        ).scalar_one()
     )
-    session.add(out_msg)
-    session.flush()
-    assert out_msg.id is not None
-    row = Outbox(
-        message_id=out_msg.id,
-        thread_id=thread_id,
-        kind=kind,
-        seq=store.next_outbox_seq(session, thread_id, kind),
-        recipient=to_addr,
-        recipient_key=to_addr.lower(),
-        envelope_from=f"{firm.local_part}+b-{secrets.token_hex(8)}@{firm.domain}",
-        status=PENDING,
-        next_attempt_at=now,
-        created_at=now,
-    )
-    session.add(row)
-    return row
