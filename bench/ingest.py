@@ -6,7 +6,9 @@ and its own SMTP sink, so neither sees the other's work:
 
 - floor: what any program must do at least: IMAP SEARCH, FETCH BODY.PEEK[] in chunks of 500,
   parse each mail with the stdlib, send one pre-built reply per mail over ONE SMTP connection.
-  No database, no flags set on the server.
+  No database, no flags set on the server, so it can run again on the same mails: it runs
+  ``--floor-runs`` times (default 3) and the median counts, because single runs of it vary by
+  half on a shared machine.
 - mailagent: ``run_once`` passes in this process (one runtime, one inbox connection, as the
   long-running worker keeps them) until the sink has accepted all N questionnaires.
 
@@ -16,7 +18,7 @@ the mailagent part under cProfile and prints the top 30 entries by cumulative ti
 by own time, and the package's own top 30 by cumulative time (``--profile-out FILE`` keeps the
 stats for pstats or snakeviz).
 
-    .venv/bin/python bench/ingest.py [N] [--profile [--profile-out FILE]]
+    .venv/bin/python bench/ingest.py [N] [--floor-runs K] [--profile [--profile-out FILE]]
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import email.policy
 import os
 import pstats
 import smtplib
+import statistics
 import sys
 import tempfile
 import time
@@ -133,6 +136,9 @@ def questionnaires(smtp: SmtpServer, expected: set[str]) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", nargs="?", type=int, default=2000)
+    parser.add_argument(
+        "--floor-runs", type=int, default=3, help="runs of the floor; the median counts"
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile the mailagent part")
     parser.add_argument(
         "--profile-out", metavar="FILE", help="with --profile: also dump the stats to FILE"
@@ -153,11 +159,12 @@ def main() -> int:
             preload(floor_account, mails)
             preload(agent_account, mails)
             load = time.perf_counter() - load
-            base = floor(floor_account, floor_sink)
+            floor_runs = [floor(floor_account, floor_sink) for _ in range(max(1, args.floor_runs))]
+            base = statistics.median(floor_runs)
             ours, passes, profiler = mailagent_passes(
                 agent_account, agent_sink, n, Path(tmp), args.profile
             )
-            floor_sent = len(floor_sink.received)
+            floor_sent = len(floor_sink.received) // len(floor_runs)
             answered = questionnaires(agent_sink, addresses(n))
             extra = len(agent_sink.received) - answered
         finally:
@@ -166,11 +173,13 @@ def main() -> int:
     print(f"requests: {n} (preloaded into two INBOXes with MULTIAPPEND in {load:.2f} s)")
     print(
         f"floor:     {base:7.2f} s, {n / base:8,.0f} msgs/s "
-        "(IMAP fetch + stdlib parse + one SMTP connection)"
+        "(IMAP fetch + stdlib parse + one SMTP connection; median of "
+        + ", ".join(f"{t:.2f}" for t in floor_runs)
+        + " s)"
     )
     print(f"mailagent: {ours:7.2f} s, {n / ours:8,.0f} msgs/s ({passes} run_once passes)")
     print(f"ratio mailagent/floor: {base / ours:.2f} (msgs/s over msgs/s)")
-    print(f"floor replies accepted by SMTP: {floor_sent}/{n}")
+    print(f"floor replies accepted by SMTP: {floor_sent}/{n} a run")
     print(f"questionnaires accepted by SMTP: {answered}/{n} (other mails: {extra})")
     if profiler is not None:
         print("\n--- mailagent part, top 30 by cumulative time ---")
@@ -183,7 +192,8 @@ def main() -> int:
         own.print_stats(r"/mailagent/(?!.*site-packages)", 30)
         if args.profile_out:
             profiler.dump_stats(args.profile_out)
-    return 0 if answered == n and extra == 0 and floor_sent == n else 1
+    floor_ok = len(floor_sink.received) == n * len(floor_runs)
+    return 0 if answered == n and extra == 0 and floor_ok else 1
 
 
 if __name__ == "__main__":

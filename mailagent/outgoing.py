@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -182,43 +183,55 @@ def _write(
     now: datetime,
 ) -> int:
     """The stored copy (Message) and the row to send (Outbox), Message-ID fixed now; returns
-    the Outbox row's id. Plain INSERTs: the caller never needs them as objects."""
+    the Outbox row's id.
+
+    Plain INSERTs on the session's connection: nobody needs these rows as objects, and the
+    ORM's bookkeeping cost more than the statements. The sequence lookup comes first, so its
+    autoflush has written everything they refer to (the thread).
+    """
     firm = rt.config.settings.firm
-    stored = session.execute(
-        sa.insert(Message)
-        .values(
-            direction="out",
-            mailbox=rt.mailbox,
-            message_id=message_id,
-            dedupe_key=store.msgid_key(message_id),
-            thread_id=thread_id,
-            kind=kind,
-            category="ours",
-            subject=subject,
-            from_addr=firm.address,
-            to_addr=to_addr,
-            at=now,
-            raw=data,
-            size=len(data),
-            status=DONE,
-        )
-        .returning(col(Message.id))
+    seq = store.next_outbox_seq(session, thread_id, kind)
+    conn = session.connection()
+    stored = conn.execute(
+        _insert_message(),
+        {
+            "direction": "out",
+            "mailbox": rt.mailbox,
+            "message_id": message_id,
+            "dedupe_key": store.msgid_key(message_id),
+            "thread_id": thread_id,
+            "kind": kind,
+            "category": "ours",
+            "subject": subject,
+            "from_addr": firm.address,
+            "to_addr": to_addr,
+            "at": now,
+            "raw": data,
+            "size": len(data),
+            "status": DONE,
+        },
     ).scalar_one()
-    return int(
-        session.execute(
-            sa.insert(Outbox)
-            .values(
-                message_id=stored,
-                thread_id=thread_id,
-                kind=kind,
-                seq=store.next_outbox_seq(session, thread_id, kind),
-                recipient=to_addr,
-                recipient_key=to_addr.lower(),
-                envelope_from=f"{firm.local_part}+b-{secrets.token_hex(8)}@{firm.domain}",
-                status=PENDING,
-                next_attempt_at=now,
-                created_at=now,
-            )
-            .returning(col(Outbox.id))
-        ).scalar_one()
-    )
+    row = {
+        "message_id": stored,
+        "thread_id": thread_id,
+        "kind": kind,
+        "seq": seq,
+        "recipient": to_addr,
+        "recipient_key": to_addr.lower(),
+        "envelope_from": f"{firm.local_part}+b-{secrets.token_hex(8)}@{firm.domain}",
+        "status": PENDING,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    return int(conn.execute(_insert_outbox(), row).scalar_one())
+
+
+# Built once: SQLAlchemy then reuses a statement's cache key instead of computing it each time.
+@cache
+def _insert_message() -> sa.Insert:
+    return sa.insert(Message).returning(col(Message.id))
+
+
+@cache
+def _insert_outbox() -> sa.Insert:
+    return sa.insert(Outbox).returning(col(Outbox.id))
