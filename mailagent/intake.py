@@ -155,19 +155,27 @@ def _handle_received(
         rows = store.received_attempts(session, rt.mailbox, rt.config.settings.inbox.fetch_batch)
     fresh = [row_id for row_id, attempts in rows if attempts == 0]
     _count_attempts(rt, fresh, +1)
-    counted = set(fresh)
-    for done, (row_id, attempts) in enumerate(rows):
-        if stopping():
-            # Stopping is not failing: give back the tries counted for messages not reached.
-            _count_attempts(rt, [i for i, _ in rows[done:] if i in counted], -1)
-            break
-        if attempts == 0:
-            outcome = _handle_counted(rt, row_id, 1, now)
-        else:
-            outcome = handle_one(rt, row_id, now)
-        report.handled += 1
-        report.quarantined += outcome == QUARANTINED
-        report.duplicates += outcome == DUPLICATE
+    unused = dict.fromkeys(fresh)
+    try:
+        for row_id, attempts in rows:
+            if stopping():
+                break
+            unused.pop(row_id, None)
+            if attempts == 0:
+                outcome = _handle_counted(rt, row_id, 1, now)
+            else:
+                outcome = handle_one(rt, row_id, now)
+            report.handled += 1
+            report.quarantined += outcome == QUARANTINED
+            report.duplicates += outcome == DUPLICATE
+    except Exception:
+        # The database failed under us: the messages not reached did not fail, give their
+        # tries back (best effort; only a process that dies keeps them charged).
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            _count_attempts(rt, list(unused), -1)
+        raise
+    # Stopping is not failing either.
+    _count_attempts(rt, list(unused), -1)
 
 
 def _count_attempts(rt: Runtime, ids: list[int], step: int) -> None:

@@ -10,8 +10,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from harness import guest_mail, make_config, messages, one_pass, outbox_rows
 from servers import SmtpServer
+from sqlmodel import Session
 
 from mailagent import delivery, intake
 from mailagent.config import Config
@@ -183,6 +185,35 @@ def test_stopping_mid_batch_gives_back_the_tries_not_used(
         rt.engine.dispose()
 
     inbound = [m for m in messages(config) if m.direction == "in"]
+    assert [(m.status, m.attempts) for m in inbound] == [
+        ("done", 1),
+        ("received", 0),
+        ("received", 0),
+    ]
+
+
+def test_a_database_failure_mid_batch_charges_no_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
+    requests(config, GUESTS[:3])
+    handle = intake._handle
+    calls = 0
+
+    def database_goes_away(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise sa.exc.OperationalError("UPDATE message", {}, Exception("database is locked"))
+        return handle(rt, session, row_id, now)
+
+    monkeypatch.setattr(intake, "_handle", database_goes_away)
+    with pytest.raises(sa.exc.OperationalError):  # the worker loop backs off on this
+        one_pass(config, NOW)
+
+    inbound = [m for m in messages(config) if m.direction == "in"]
+    # The first was answered; the second failed with the database and the third was never
+    # reached: neither has used up a try.
     assert [(m.status, m.attempts) for m in inbound] == [
         ("done", 1),
         ("received", 0),
