@@ -94,16 +94,15 @@ def _send_due(rt: Runtime, now: datetime, sender: Sender, report: FlushReport, b
             return
         budget -= len(work)
         for done, (row_id, attempts, kind, mail) in enumerate(work, 1):
-            untried = [w[0] for w in work[done:]]
             try:
                 keep_going = _send_one(rt, row_id, attempts, kind, mail, now, sender, report)
             except BaseException:
                 # Best effort: if even this fails, the rows go back once stale (reconcile_stale).
                 with contextlib.suppress(sa.exc.SQLAlchemyError):
-                    _release(rt, untried, now, wait=False)
+                    _release(rt, [w[0] for w in work[done:]], now, wait=False)
                 raise
             if not keep_going:
-                _release(rt, untried, now, wait=False)
+                _release(rt, [w[0] for w in work[done:]], now, wait=False)
                 return
 
 

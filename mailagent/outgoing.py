@@ -36,20 +36,23 @@ def schedule(session: Session, thread_id: int, decision: Decision, now: datetime
             )
             .values(status=CANCELLED, last_error=f"cancelled {now:%Y-%m-%d %H:%M} UTC")
         )
-    if decision.jobs:
+    _add_jobs(session, thread_id, [(job.kind, job.due_at) for job in decision.jobs])
+
+
+def schedule_one(session: Session, thread_id: int, kind: str, due_at: datetime) -> None:
+    _add_jobs(session, thread_id, [(kind, due_at)])
+
+
+def _add_jobs(session: Session, thread_id: int, jobs: list[tuple[str, datetime]]) -> None:
+    if jobs:
         # One multi-row INSERT: nothing here needs the new rows' ids.
         session.execute(
             sa.insert(Job),
             [
-                {"thread_id": thread_id, "kind": job.kind, "due_at": job.due_at, "payload": {}}
-                for job in decision.jobs
+                {"thread_id": thread_id, "kind": kind, "due_at": due_at, "payload": {}}
+                for kind, due_at in jobs
             ],
         )
-
-
-def schedule_one(session: Session, thread_id: int, kind: str, due_at: datetime) -> None:
-    # The payload is given, not defaulted: pydantic inspects a default_factory every time.
-    session.add(Job(thread_id=thread_id, kind=kind, due_at=due_at, payload={}))
 
 
 def history(

@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -25,6 +25,7 @@ from mailagent import store
 from mailagent.config import Config, load_config
 from mailagent.inbox import open_inbox
 from mailagent.models import Message, Outbox, Thread
+from mailagent.outbox import Sender
 from mailagent.runtime import build_runtime
 from mailagent.worker import PassReport, run_once
 
@@ -143,12 +144,18 @@ def spawn_worker(config: Config, env: Mapping[str, str], log: Path) -> subproces
         )
 
 
-def one_pass(config: Config, now: datetime | None = None) -> PassReport:
-    """One worker pass as ``mailagent run --once`` does it (fresh runtime, like a new process)."""
+def one_pass(
+    config: Config,
+    now: datetime | None = None,
+    stopping: Callable[[], bool] = lambda: False,
+    sender: Sender | None = None,
+) -> PassReport:
+    """One worker pass as ``mailagent run --once`` does it (fresh runtime, like a new process);
+    ``stopping`` and ``sender`` as for :func:`mailagent.worker.run_once`."""
     rt = build_runtime(config)
     inbox = open_inbox(config.settings.inbox)
     try:
-        return run_once(rt, inbox, now or datetime.now(UTC))
+        return run_once(rt, inbox, now or datetime.now(UTC), stopping, sender)
     finally:
         inbox.close()
         rt.engine.dispose()

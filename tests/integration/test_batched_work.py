@@ -20,8 +20,7 @@ from mailagent.config import Config
 from mailagent.inbox import open_inbox
 from mailagent.outbox import Outgoing, SmtpSender
 from mailagent.parse import Inbound, Limits, parse_message
-from mailagent.runtime import Runtime, build_runtime
-from mailagent.worker import PassReport, run_once
+from mailagent.runtime import Runtime
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 GUESTS = ["ana", "ben", "cho", "dev", "eli"]
@@ -40,16 +39,6 @@ def requests(config: Config, names: list[str] = GUESTS, poison: str = "") -> Non
 
 def recipients(server: SmtpServer) -> Counter[str]:
     return Counter(rcpt for record in server.received for rcpt in record.rcpt_tos)
-
-
-def pass_with(config: Config, now: datetime, sender: SmtpSender) -> PassReport:
-    rt = build_runtime(config)
-    inbox = open_inbox(config.settings.inbox)
-    try:
-        return run_once(rt, inbox, now, sender=sender)
-    finally:
-        inbox.close()
-        rt.engine.dispose()
 
 
 class AfterFirstMail(SmtpSender):
@@ -72,7 +61,7 @@ def test_untried_mail_goes_back_uncharged_when_the_smtp_server_goes_away(
     config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", smtp_server.url)
     requests(config)
 
-    report = pass_with(config, NOW, AfterFirstMail(config, smtp_server.stop))
+    report = one_pass(config, NOW, sender=AfterFirstMail(config, smtp_server.stop))
 
     assert report.outbox.sent == 1 and report.outbox.retry == 1
     rows = outbox_rows(config)
@@ -111,7 +100,7 @@ def test_rows_claimed_by_a_process_that_died_are_sent_once_when_stale(
     # A dead process gives nothing back: the rows it claimed but never tried stay claimed.
     monkeypatch.setattr(delivery, "_release", lambda *args, **kwargs: None)
     with pytest.raises(Crash):
-        pass_with(config, NOW, AfterFirstMail(config, die))
+        one_pass(config, NOW, sender=AfterFirstMail(config, die))
     monkeypatch.undo()
 
     rows = outbox_rows(config)
@@ -175,14 +164,8 @@ def test_stopping_mid_batch_gives_back_the_tries_not_used(
         return handle(rt, row_id, attempts, now)
 
     monkeypatch.setattr(intake, "_handle_counted", noting)
-    rt = build_runtime(config)
-    inbox = open_inbox(config.settings.inbox)
-    try:
-        # SIGTERM arrives while the first message is handled.
-        run_once(rt, inbox, NOW, stopping=lambda: bool(handled))
-    finally:
-        inbox.close()
-        rt.engine.dispose()
+    # SIGTERM arrives while the first message is handled.
+    one_pass(config, NOW, stopping=lambda: bool(handled))
 
     inbound = [m for m in messages(config) if m.direction == "in"]
     assert [(m.status, m.attempts) for m in inbound] == [
