@@ -19,10 +19,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "guest_mails"
 
-from mailagent.answers import Asked, extract, split_reply  # noqa: E402
-from mailagent.config import load_config  # noqa: E402
-from mailagent.intent import Category, judge  # noqa: E402
-from mailagent.parse import parse_message  # noqa: E402
+from mailagent.config.loading import load_config  # noqa: E402
+from mailagent.core.answers import Asked, extract, split_reply  # noqa: E402
+from mailagent.core.intent import Category, judge  # noqa: E402
+from mailagent.core.parse import parse_message  # noqa: E402
 
 
 @dataclass

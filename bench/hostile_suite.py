@@ -33,7 +33,7 @@ from test_hostile_mail import (  # noqa: E402
     run_case,
 )
 
-from mailagent.config import load_config  # noqa: E402
+from mailagent.config.loading import load_config  # noqa: E402
 
 
 def heavy_cases() -> list[Case]:

@@ -43,9 +43,9 @@ from guests import addresses, mail_servers, requests
 from harness import FIRM, make_config
 from servers import ImapAccount, SmtpServer
 
-from mailagent.inbox import open_inbox
-from mailagent.runtime import opened
-from mailagent.worker import run_once
+from mailagent.service.runtime import opened
+from mailagent.service.worker import run_once
+from mailagent.transports.opening import open_inbox
 
 FETCH_CHUNK = 500
 APPEND_CHUNK = 500

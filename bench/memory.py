@@ -27,9 +27,10 @@ from pathlib import Path
 from guests import addresses, request
 from harness import maildir_config
 
-from mailagent.inbox import Inbox, open_inbox
-from mailagent.runtime import Runtime, opened
-from mailagent.worker import run_once
+from mailagent.service.runtime import Runtime, opened
+from mailagent.service.worker import run_once
+from mailagent.transports.inbox import Inbox
+from mailagent.transports.opening import open_inbox
 
 CHUNKS = 10
 

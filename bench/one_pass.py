@@ -23,9 +23,10 @@ sys.path.insert(0, str(REPO / "tests" / "integration"))
 
 from harness import guest_mail, make_config  # noqa: E402
 
-from mailagent.inbox import MaildirInbox, open_inbox  # noqa: E402
-from mailagent.runtime import opened  # noqa: E402
-from mailagent.worker import run_once  # noqa: E402
+from mailagent.service.runtime import opened  # noqa: E402
+from mailagent.service.worker import run_once  # noqa: E402
+from mailagent.transports.maildir import MaildirInbox  # noqa: E402
+from mailagent.transports.opening import open_inbox  # noqa: E402
 
 
 def requests(n: int) -> list[bytes]:

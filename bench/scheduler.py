@@ -21,9 +21,9 @@ sys.path.insert(0, str(REPO / "tests" / "integration"))
 
 from harness import make_config  # noqa: E402
 
-from mailagent.models import Job, Message, Outbox, Thread  # noqa: E402
-from mailagent.runtime import opened  # noqa: E402
-from mailagent.worker import run_jobs  # noqa: E402
+from mailagent.service.runtime import opened  # noqa: E402
+from mailagent.service.worker import run_jobs  # noqa: E402
+from mailagent.store.tables import Job, Message, Outbox, Thread  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 

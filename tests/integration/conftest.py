@@ -38,7 +38,8 @@ from servers import (
 )
 from sqlalchemy.engine import Engine
 
-from mailagent import store
+from mailagent.store.database import make_engine
+from mailagent.store.migrate import upgrade
 
 T = TypeVar("T")
 
@@ -129,8 +130,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         url = f"sqlite:///{tmp_path / 'var' / 'mailagent.db'}"
     else:
         url = str(request.getfixturevalue("pg_url"))
-    engine = store.make_engine(url)
-    store.upgrade(engine)
+    engine = make_engine(url)
+    upgrade(engine)
     yield engine
     engine.dispose()
 

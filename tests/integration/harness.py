@@ -21,13 +21,15 @@ from typing import cast
 
 from sqlmodel import Session, col, select
 
-from mailagent import store
-from mailagent.config import Config, load_config
-from mailagent.inbox import open_inbox
-from mailagent.models import Message, Outbox, Thread
-from mailagent.outbox import Sender
-from mailagent.runtime import build_runtime
-from mailagent.worker import PassReport, run_once
+from mailagent.config.loading import load_config
+from mailagent.config.settings import Config
+from mailagent.service.runtime import build_runtime
+from mailagent.service.worker import PassReport, run_once
+from mailagent.store.database import make_engine, transaction
+from mailagent.store.tables import Message, Outbox, Thread
+from mailagent.store.threads import list_threads, thread_events
+from mailagent.transports.opening import open_inbox
+from mailagent.transports.sender import Sender
 
 REPO = Path(__file__).resolve().parents[2]
 FIRM = "interviews@firm.example"
@@ -164,9 +166,9 @@ def one_pass(
 @contextmanager
 def session_for(config: Config) -> Iterator[Session]:
     """A read-write session on ``config``'s database, closed (and its engine disposed) after."""
-    engine = store.make_engine(config.settings.database.url)
+    engine = make_engine(config.settings.database.url)
     try:
-        with store.transaction(engine) as session:
+        with transaction(engine) as session:
             yield session
     finally:
         engine.dispose()
@@ -174,7 +176,7 @@ def session_for(config: Config) -> Iterator[Session]:
 
 def threads(config: Config) -> list[Thread]:
     with session_for(config) as session:
-        return store.list_threads(session)
+        return list_threads(session)
 
 
 def messages(config: Config, thread_id: int | None = None) -> list[Message]:
@@ -192,7 +194,7 @@ def outbox_rows(config: Config) -> list[Outbox]:
 
 def events(config: Config, thread_id: int) -> list[tuple[str, str]]:
     with session_for(config) as session:
-        return [(e.what, e.detail) for e in store.thread_events(session, thread_id)]
+        return [(e.what, e.detail) for e in thread_events(session, thread_id)]
 
 
 def maildir_config(folder: Path, **sections: Mapping[str, object]) -> Config:

@@ -21,12 +21,14 @@ from harness import (
 from servers import SmtpServer
 from sqlmodel import select
 
-from mailagent import admin, intake, store
-from mailagent.cli import main
-from mailagent.config import Config
-from mailagent.inbox import open_inbox
-from mailagent.models import Job, Suppression
-from mailagent.parse import Inbound, Limits
+from mailagent.cli.app import main
+from mailagent.config.settings import Config
+from mailagent.core.mime import Limits
+from mailagent.core.parse import Inbound
+from mailagent.service import admin, handling
+from mailagent.store.tables import Job, Suppression
+from mailagent.store.threads import thread_events
+from mailagent.transports.opening import open_inbox
 
 
 def cli(config: Config, *args: str) -> int:
@@ -55,7 +57,7 @@ def test_a_quarantined_message_is_listed_shown_retried_and_dropped(
         raise RuntimeError("parser bug")
 
     with monkeypatch.context() as patch:
-        patch.setattr(intake, "parse_message", broken)
+        patch.setattr(handling, "parse_message", broken)
         for _ in range(3):
             one_pass(config)
     capsys.readouterr()
@@ -107,9 +109,7 @@ def test_failed_mail_is_listed_and_retried_or_cancelled(
     assert [r.rcpt_tos for r in smtp_server.wait_for(1)] == [["ana@example.org"]]
     ana_thread = threads(config)[0]
     with session_for(config) as session:
-        [retry] = [
-            e for e in store.thread_events(session, ana_thread.id) if e.what == "outbox_retry"
-        ]
+        [retry] = [e for e in thread_events(session, ana_thread.id) if e.what == "outbox_retry"]
         assert retry.detail == "questionnaire to be sent again"
         assert retry.actor == admin.actor()  # who did it, and when, is on the thread
     capsys.readouterr()
@@ -243,7 +243,7 @@ def test_threads_jobs_and_status_from_the_command_line(
     with session_for(config) as session:
         pending = [j for j in admin.jobs(session, "pending")]
         assert sorted(j.thread_id for j in pending) == [ben, ben]
-        what = [e.what for e in store.thread_events(session, ana)]
+        what = [e.what for e in thread_events(session, ana)]
         assert what[-2:] == ["note", "closed"]
 
     assert cli(config, "status", "--json") == 0
@@ -269,7 +269,7 @@ def test_all_quarantined_mail_is_handled_again_at_once(
         raise RuntimeError("parser bug")
 
     with monkeypatch.context() as patch:
-        patch.setattr(intake, "parse_message", broken)
+        patch.setattr(handling, "parse_message", broken)
         for _ in range(3):
             one_pass(config)
     assert [m.status for m in messages(config)] == ["quarantined"] * 3
@@ -314,9 +314,9 @@ def test_threads_merge_and_list_by_manager(
     assert merged.state == "closed" and kept.state == "awaiting_guest"
     assert {m.thread_id for m in messages(config)} == {first.id}
     with session_for(config) as session:
-        kept_events = [(e.what, e.actor) for e in store.thread_events(session, first.id)]
+        kept_events = [(e.what, e.actor) for e in thread_events(session, first.id)]
         assert ("merged", admin.actor()) in kept_events
-        assert [e.what for e in store.thread_events(session, second.id)] == ["merged"]
+        assert [e.what for e in thread_events(session, second.id)] == ["merged"]
         pending = session.exec(
             select(Job).where(Job.thread_id == second.id, Job.status == "pending")
         ).all()

@@ -32,7 +32,7 @@ import pytest
 from harness import events, make_config, messages, one_pass, outbox_rows, threads
 from servers import Delivery, ImapAccount, MailSystem
 
-from mailagent.config import Config
+from mailagent.config.settings import Config
 
 GUEST = "guest@example.org"
 FIRM_A = "interviews@firm.example"

@@ -15,12 +15,14 @@ from harness import guest_mail, make_config, messages, one_pass, outbox_rows
 from servers import SmtpServer
 from sqlmodel import Session
 
-from mailagent import delivery, intake
-from mailagent.config import Config
-from mailagent.inbox import open_inbox
-from mailagent.outbox import Outgoing, SmtpSender
-from mailagent.parse import Inbound, Limits, parse_message
-from mailagent.runtime import Runtime
+from mailagent.config.settings import Config
+from mailagent.core.mime import Limits
+from mailagent.core.parse import Inbound, parse_message
+from mailagent.service import delivery, handling
+from mailagent.service.runtime import Runtime
+from mailagent.transports.opening import open_inbox
+from mailagent.transports.sender import Outgoing
+from mailagent.transports.smtp import SmtpSender
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 GUESTS = ["ana", "ben", "cho", "dev", "eli"]
@@ -126,7 +128,7 @@ def test_a_crash_mid_batch_costs_its_neighbours_at_most_one_try(
             raise Crash  # takes the whole process down, every time it meets this mail
         return parse_message(raw, limits)
 
-    monkeypatch.setattr(intake, "parse_message", crashes_on_poison)
+    monkeypatch.setattr(handling, "parse_message", crashes_on_poison)
     for _ in range(3):
         with pytest.raises(Crash):
             one_pass(config, NOW)
@@ -157,13 +159,13 @@ def test_stopping_mid_batch_gives_back_the_tries_not_used(
     config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
     requests(config, GUESTS[:3])
     handled: list[int] = []
-    handle = intake._handle_counted
+    handle = handling.handle_counted
 
     def noting(rt: Runtime, row_id: int, attempts: int, now: datetime) -> str:
         handled.append(row_id)
         return handle(rt, row_id, attempts, now)
 
-    monkeypatch.setattr(intake, "_handle_counted", noting)
+    monkeypatch.setattr(handling, "handle_counted", noting)
     # SIGTERM arrives while the first message is handled.
     one_pass(config, NOW, stopping=lambda: bool(handled))
 
@@ -180,7 +182,7 @@ def test_a_database_failure_mid_batch_charges_no_message(
 ) -> None:
     config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
     requests(config, GUESTS[:3])
-    handle = intake._handle
+    handle = handling._handle
     calls = 0
 
     def database_goes_away(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
@@ -190,7 +192,7 @@ def test_a_database_failure_mid_batch_charges_no_message(
             raise sa.exc.OperationalError("UPDATE message", {}, Exception("database is locked"))
         return handle(rt, session, row_id, now)
 
-    monkeypatch.setattr(intake, "_handle", database_goes_away)
+    monkeypatch.setattr(handling, "_handle", database_goes_away)
     with pytest.raises(sa.exc.OperationalError):  # the worker loop backs off on this
         one_pass(config, NOW)
 

@@ -10,7 +10,7 @@ import pytest
 from harness import REPO, make_config, write_config
 from servers import ImapAccount, SmtpServerFactory
 
-from mailagent.cli import main
+from mailagent.cli.app import main
 
 
 def test_check_config_says_what_works(
@@ -61,7 +61,7 @@ def test_now_needs_once(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_help_lists_the_commands_and_needs_no_heavy_imports() -> None:
     probe = (
-        "import sys; from mailagent.cli import main\n"
+        "import sys; from mailagent.cli.app import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = ('sqlalchemy', 'jinja2', 'imapclient', 'sqlmodel')\n"
         "print('HEAVY', [m for m in heavy if m in sys.modules])"

@@ -27,9 +27,9 @@ from harness import (
 )
 from servers import ImapAccount, SmtpServer
 
-from mailagent.cli import main
-from mailagent.config import Config
-from mailagent.models import Thread
+from mailagent.cli.app import main
+from mailagent.config.settings import Config
+from mailagent.store.tables import Thread
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday, 10:00 UTC: the request arrives
 DANA = "dana.ruiz@example.org"

@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 from harness import FIRM, make_config, messages, one_pass, outbox_rows
 
-from mailagent.config import Config
-from mailagent.inbox import open_inbox
+from mailagent.config.settings import Config
+from mailagent.transports.opening import open_inbox
 
 SLOW_SECONDS = 10.0
 CAP = 10_000_000  # the default [inbox] max_message_bytes

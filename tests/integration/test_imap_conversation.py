@@ -23,10 +23,10 @@ from harness import (
 )
 from servers import ImapAccount, SmtpServer
 
-from mailagent import store
-from mailagent.config import Config
-from mailagent.imap import ImapInbox
-from mailagent.matching import tokens_in
+from mailagent.config.settings import Config
+from mailagent.core.matching import tokens_in
+from mailagent.store.inbound import get_watermark
+from mailagent.transports.imap import ImapInbox
 
 PROCESSED = b"$MailagentProcessed"
 
@@ -158,7 +158,7 @@ def test_restarting_never_answers_twice(
     assert one_pass(config).intake.fetched == 0  # a second process start: nothing new
     # Lost progress: the mail is fetched again, but its server identity is already stored.
     with session_for(config) as session:
-        mark = store.get_watermark(session, "inbox")
+        mark = get_watermark(session, "inbox")
         assert mark is not None
         mark.last_uid = 0
     assert one_pass(config).intake.handled == 0

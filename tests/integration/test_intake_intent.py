@@ -18,8 +18,8 @@ from harness import (
     threads,
 )
 
-from mailagent.config import Config
-from mailagent.parse import parse_message
+from mailagent.config.settings import Config
+from mailagent.core.parse import parse_message
 
 
 def setup(tmp_path: Path) -> Config:

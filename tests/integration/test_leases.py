@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from mailagent import leases, store
-from mailagent.leases import Leases
+from mailagent.service import leases
+from mailagent.service.leases import Leases
+from mailagent.store.database import transaction
 
 INBOXES = ("interviews", "careers")
 
@@ -30,7 +31,7 @@ def worker(engine: Engine, name: str, clock: Clock) -> Leases:
 
 
 def holders(engine: Engine, clock: Clock) -> dict[str, str]:
-    with store.transaction(engine, readonly=True) as session:
+    with transaction(engine, readonly=True) as session:
         return {m: h for m, (h, _) in leases.holders(session, clock()).items()}
 
 

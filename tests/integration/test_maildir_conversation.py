@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from harness import REPO, make_config, parse, reply_to
 
-from mailagent.cli import main
+from mailagent.cli.app import main
 
 EXAMPLES = REPO / "examples"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from harness import guest_mail, maildir_config
 
-from mailagent.inbox import UIDLIST, MaildirInbox
+from mailagent.transports.maildir import UIDLIST, MaildirInbox
 
 
 def inbox(folder: Path) -> MaildirInbox:

@@ -19,9 +19,9 @@ from harness import deliver, events, guest_mail, make_config, sent_mail, session
 from icalendar import Calendar
 from sqlmodel import select
 
-from mailagent.cli import main
-from mailagent.config import Config
-from mailagent.models import Message, TalentPool, Thread
+from mailagent.cli.app import main
+from mailagent.config.settings import Config
+from mailagent.store.tables import Message, TalentPool, Thread
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Berlin
 GUEST = "dana.ruiz@example.org"

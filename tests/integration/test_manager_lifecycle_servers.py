@@ -15,8 +15,8 @@ from servers import ImapAccount, SmtpServer
 from sqlmodel import select
 from test_manager_lifecycle import ANSWERS, GUEST, SAM, T0, at, reply
 
-from mailagent.cli import main
-from mailagent.models import Thread
+from mailagent.cli.app import main
+from mailagent.store.tables import Thread
 
 
 def test_the_lifecycle_on_dovecot_aiosmtpd_and_postgresql(

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from harness import REPO, deliver, guest_mail, make_config, sent_mail, threads
 
-from mailagent.cli import main
-from mailagent.config import Config
+from mailagent.cli.app import main
+from mailagent.config.settings import Config
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from harness import guest_mail, make_config, messages, one_pass, threads
 
-from mailagent import intake
-from mailagent.inbox import open_inbox
-from mailagent.parse import Inbound, Limits, parse_message
+from mailagent.core.mime import Limits
+from mailagent.core.parse import Inbound, parse_message
+from mailagent.service import handling
+from mailagent.transports.opening import open_inbox
 
 
 def test_a_failing_message_is_quarantined_after_three_tries(
@@ -25,7 +26,7 @@ def test_a_failing_message_is_quarantined_after_three_tries(
             raise RuntimeError("parser bug")
         return parse_message(raw, limits)
 
-    monkeypatch.setattr(intake, "parse_message", fragile)
+    monkeypatch.setattr(handling, "parse_message", fragile)
     box = open_inbox(config.settings.inbox)
     box.append(guest_mail(sender="Ana <ana@example.org>", body="POISON", message_id="<p@x.org>"))
     box.append(guest_mail(sender="Ben <ben@example.org>"))

@@ -5,16 +5,17 @@ person; the daily retention job blanks exactly what has outlived its period."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from harness import guest_mail, session_for
 from sqlmodel import select
 from test_manager_lifecycle import GUEST, SAM, T0, Conversation, at, reply, to
 
-from mailagent.cli import main
-from mailagent.models import Event, Message, Outbox, TalentPool, Thread
+from mailagent.cli.app import main
+from mailagent.store.tables import Event, Message, Outbox, TalentPool, Thread
 
 OTHER = "lee.other@example.net"
 
@@ -58,9 +59,12 @@ def test_export_holds_everything_about_the_person_and_nothing_else(
 def test_forget_erases_exactly_that_person(
     talk: Conversation, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli(talk, "privacy", "forget", GUEST) == 0
+    # The admin acts an hour after Lee's request, on the conversation's own clock (on the wall
+    # clock, days later, Lee's nudges would be due too and go out in the same pass).
+    with time_machine.travel(at(1, 2), tick=False):
+        assert cli(talk, "privacy", "forget", GUEST) == 0
     assert "confirmation queued" in capsys.readouterr().out
-    sent = talk.step(datetime.now(UTC) + timedelta(minutes=1))
+    sent = talk.step(at(1, 2) + timedelta(minutes=1))
     assert sorted(to(m) for m in sent) == [GUEST, SAM]  # her confirmation, his cancellation
 
     with session_for(talk.config) as session:

@@ -22,11 +22,12 @@ from harness import (
     threads,
 )
 
-from mailagent import intake
-from mailagent.cli import main
-from mailagent.config import Config
-from mailagent.models import Thread
-from mailagent.parse import Inbound, Limits, parse_message
+from mailagent.cli.app import main
+from mailagent.config.settings import Config
+from mailagent.core.mime import Limits
+from mailagent.core.parse import Inbound, parse_message
+from mailagent.service import handling
+from mailagent.store.tables import Thread
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -164,7 +165,7 @@ def test_a_message_over_the_time_budget_is_quarantined_at_once(
             time.sleep(5)
         return parse_message(raw, limits)
 
-    monkeypatch.setattr(intake, "parse_message", slow)
+    monkeypatch.setattr(handling, "parse_message", slow)
     deliver(config, guest_mail(body="SLOW"), guest_mail(sender="Ben <ben@example.org>"))
 
     started = time.monotonic()

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from harness import FIRM, guest_mail, maildir_config, messages, reply_to, sent_mail, threads
 
-from mailagent import store
-from mailagent.cli import main
-from mailagent.config import Config
-from mailagent.leases import Leases
+from mailagent.cli.app import main
+from mailagent.config.settings import Config
+from mailagent.service.leases import Leases
+from mailagent.store.database import make_engine
+from mailagent.store.migrate import upgrade
 
 CAREERS = "careers@firm.example"
 NOW = "2026-11-26T09:00:00+00:00"
@@ -93,8 +94,8 @@ def test_a_one_off_pass_leaves_an_inbox_a_running_worker_holds(
 ) -> None:
     inject(config, "", guest_mail(sender="Ana <ana@example.org>"), tmp_path)
     inject(config, "careers", guest_mail(sender="Ben <ben@example.org>", to=CAREERS), tmp_path)
-    engine = store.make_engine(config.settings.database.url)
-    store.upgrade(engine)
+    engine = make_engine(config.settings.database.url)
+    upgrade(engine)
     running = Leases(engine, ["careers"], seconds=60, holder="other-worker")
     assert running.take_all() == ("careers",)
 

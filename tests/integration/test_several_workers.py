@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from harness import guest_mail, make_config, spawn_worker
 from servers import Dovecot, ImapAccount, SmtpServer
 
-from mailagent import store
-from mailagent.config import Config
-from mailagent.models import UNCERTAIN, Lease, Outbox
+from mailagent.config.settings import Config
+from mailagent.store.database import make_engine, transaction
+from mailagent.store.migrate import upgrade
+from mailagent.store.tables import UNCERTAIN, Lease, Outbox
 
 REQUESTS = 500
 CAREERS = "careers@firm.example"
@@ -31,7 +32,7 @@ def start(config: Config, accounts: dict[str, ImapAccount], log: Path) -> subpro
 
 
 def leases(engine: sa.Engine) -> dict[str, str]:
-    with store.transaction(engine, readonly=True) as session:
+    with transaction(engine, readonly=True) as session:
         return {row.mailbox: row.holder for row in session.exec(sa.select(Lease)).scalars()}
 
 
@@ -75,8 +76,8 @@ def test_three_workers_two_inboxes_one_killed(
             }
         },
     )
-    engine = store.make_engine(pg_url)
-    store.upgrade(engine)
+    engine = make_engine(pg_url)
+    upgrade(engine)
     workers = [start(config, accounts, tmp_path / f"worker{i}.log") for i in range(3)]
     try:
         wait_until(lambda: len(leases(engine)) == 2, 30, "both inboxes held")
@@ -101,7 +102,7 @@ def test_three_workers_two_inboxes_one_killed(
         )
 
         def answered() -> bool:
-            with store.transaction(engine, readonly=True) as session:
+            with transaction(engine, readonly=True) as session:
                 uncertain = session.exec(
                     sa.select(sa.func.count()).where(Outbox.status == UNCERTAIN)
                 ).scalar_one()
@@ -121,7 +122,7 @@ def test_three_workers_two_inboxes_one_killed(
     # worker was handing over at the instant it died is `uncertain` (the server may or may not
     # have it) and waits for an admin; it is never sent a second time.
     per_guest = Counter(r.rcpt_tos[0] for r in smtp_server.received)
-    with store.transaction(engine, readonly=True) as session:
+    with transaction(engine, readonly=True) as session:
         uncertain = list(
             session.exec(sa.select(Outbox).where(Outbox.status == UNCERTAIN)).scalars()
         )

@@ -33,8 +33,8 @@ import sqlalchemy as sa
 from harness import REPO, guest_mail, make_config, messages, outbox_rows, parse, reply_to, threads
 from servers import ImapAccount, SmtpServer
 
-from mailagent.config import Config
-from mailagent.models import (
+from mailagent.config.settings import Config
+from mailagent.store.tables import (
     DONE,
     PENDING,
     QUARANTINED,

@@ -11,7 +11,7 @@ import pytest
 from harness import guest_mail
 from test_manager_lifecycle import GUEST, SAM, T0, Conversation, at, reply, text_of, to
 
-from mailagent.cli import main
+from mailagent.cli.app import main
 
 ADMIN = "ops@firm.example"
 

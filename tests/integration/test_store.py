@@ -14,8 +14,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-from mailagent import store
-from mailagent.models import Job, Message, Outbox, Suppression, Thread
+from mailagent.store.claims import claim_jobs
+from mailagent.store.database import make_engine, transaction
+from mailagent.store.migrate import current_revision, head_revision, upgrade
+from mailagent.store.tables import Job, Message, Outbox, Suppression, Thread
+from mailagent.store.traffic import recipient_traffic
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -30,7 +33,7 @@ def add_thread(engine: Engine, **fields: object) -> int:
         "updated_at": NOW,
     }
     values.update(fields)
-    with store.transaction(engine) as session:
+    with transaction(engine) as session:
         thread = Thread(**values)  # type: ignore[arg-type]
         session.add(thread)
         session.flush()
@@ -42,14 +45,14 @@ def test_migrations_create_exactly_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
-    assert store.current_revision(engine) == store.head_revision()
-    assert store.upgrade(engine) == store.head_revision()  # running again is harmless
+    assert current_revision(engine) == head_revision()
+    assert upgrade(engine) == head_revision()  # running again is harmless
 
 
 def test_times_come_back_aware_utc(engine: Engine) -> None:
     berlin = timezone(timedelta(hours=1))
     thread_id = add_thread(engine, created_at=datetime(2026, 11, 25, 13, 0, tzinfo=berlin))
-    with store.transaction(engine) as session:
+    with transaction(engine) as session:
         thread = session.get(Thread, thread_id)
         assert thread is not None
         assert thread.created_at == datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -62,7 +65,7 @@ def test_naive_times_are_refused(engine: Engine) -> None:
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
-    engine = store.make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
     try:
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -74,15 +77,15 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
 def test_sqlite_writers_queue_instead_of_deadlocking(tmp_path: Path) -> None:
     # Two transactions that read and then write: with deferred BEGIN the second writer can get
     # SQLITE_BUSY at once; with BEGIN IMMEDIATE it waits for the first and both succeed.
-    engine = store.make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    store.upgrade(engine)
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    upgrade(engine)
     thread_id = add_thread(engine)
     in_first = threading.Event()
     errors: list[BaseException] = []
 
     def first() -> None:
         try:
-            with store.transaction(engine) as session:
+            with transaction(engine) as session:
                 thread = session.get(Thread, thread_id)
                 assert thread is not None
                 in_first.set()
@@ -94,12 +97,12 @@ def test_sqlite_writers_queue_instead_of_deadlocking(tmp_path: Path) -> None:
     worker = threading.Thread(target=first)
     worker.start()
     in_first.wait(5)
-    with store.transaction(engine) as session:
+    with transaction(engine) as session:
         thread = session.get(Thread, thread_id)
         assert thread is not None
         thread.guest_name = thread.guest_name + "+second"
     worker.join(10)
-    with store.transaction(engine) as session:
+    with transaction(engine) as session:
         thread = session.get(Thread, thread_id)
         assert thread is not None and thread.guest_name == "first+second"
     engine.dispose()
@@ -108,7 +111,7 @@ def test_sqlite_writers_queue_instead_of_deadlocking(tmp_path: Path) -> None:
 
 def test_due_jobs_are_claimed_once_even_by_concurrent_claimers(engine: Engine) -> None:
     thread_id = add_thread(engine)
-    with store.transaction(engine) as session:
+    with transaction(engine) as session:
         for n in range(40):
             session.add(
                 Job(thread_id=thread_id, kind="nudge_guest", due_at=NOW - timedelta(minutes=n))
@@ -119,8 +122,8 @@ def test_due_jobs_are_claimed_once_even_by_concurrent_claimers(engine: Engine) -
 
     def claim() -> None:
         for _ in range(10):
-            with store.transaction(engine) as session:
-                ids = store.claim_jobs(session, NOW, 3)
+            with transaction(engine) as session:
+                ids = claim_jobs(session, NOW, 3)
             with lock:
                 claimed.extend(ids)
 
@@ -157,7 +160,7 @@ def test_a_recipients_traffic_is_read_in_one_go(engine: Engine) -> None:
             )
         )
 
-    with store.transaction(engine) as session:
+    with transaction(engine) as session:
         ours(session, "questionnaire", "sent", NOW - day, "Dana@Example.org")
         ours(session, "reminder", "pending", NOW, "dana@example.org")
         ours(session, "nudge_guest", "cancelled", NOW, "dana@example.org")  # never counts
@@ -171,8 +174,8 @@ def test_a_recipients_traffic_is_read_in_one_go(engine: Engine) -> None:
             Suppression(address="dana@example.org", reason="550", status="5.1.1", at=NOW - day)
         )
 
-    with store.transaction(engine) as session:
-        traffic = store.recipient_traffic(session, "DANA@example.org", NOW - 30 * day)
+    with transaction(engine) as session:
+        traffic = recipient_traffic(session, "DANA@example.org", NOW - 30 * day)
 
     assert sorted(traffic.outbox) == [
         (NOW - day, thread_id, "questionnaire"),
@@ -180,6 +183,6 @@ def test_a_recipients_traffic_is_read_in_one_go(engine: Engine) -> None:
     ]
     assert traffic.inbound == [NOW - 2 * day]
     assert traffic.suppressed == ("5.1.1", NOW - day)
-    with store.transaction(engine) as session:
-        nobody = store.recipient_traffic(session, "eve@example.org", NOW - 30 * day)
+    with transaction(engine) as session:
+        nobody = recipient_traffic(session, "eve@example.org", NOW - 30 * day)
     assert (nobody.outbox, nobody.inbound, nobody.suppressed) == ([], [], None)

@@ -40,7 +40,7 @@ from servers import (
     SmtpStage,
 )
 
-from mailagent.config import Config
+from mailagent.config.settings import Config
 
 PROCESSED = b"$MailagentProcessed"
 DEADLINE = 60.0  # generous: how long a wait may take before the test gives up

@@ -14,8 +14,8 @@ from harness import guest_mail, make_config, one_pass, outbox_rows, session_for
 from servers import ImapAccount, SmtpServer, free_port
 from sqlmodel import select
 
-from mailagent.config import Config
-from mailagent.models import Outbox
+from mailagent.config.settings import Config
+from mailagent.store.tables import Outbox
 
 
 class DropsAfterData:

@@ -15,7 +15,7 @@ import pytest
 from harness import REPO, guest_mail, make_config, threads
 from servers import ImapAccount, SmtpServer
 
-from mailagent.config import Config
+from mailagent.config.settings import Config
 
 
 def start_worker(config: Config, password: str, *args: str) -> subprocess.Popen[str]:

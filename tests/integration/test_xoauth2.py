@@ -15,9 +15,9 @@ import pytest
 from harness import guest_mail, make_config, one_pass, threads
 from servers import DovecotFactory, SmtpServerFactory
 
-from mailagent.cli import main
+from mailagent.cli.app import main
 from mailagent.errors import SessionRefused
-from mailagent.imap import ImapInbox
+from mailagent.transports.imap import ImapInbox
 
 USER = "agent"
 VALID = "ya29.valid-token"

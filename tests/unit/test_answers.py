@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailagent.answers import Asked, extract, signature_name
+from mailagent.core.answers import Asked, extract, signature_name
 
 ASKED = (
     Asked(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailagent.answers import Asked, extract, extract_labeled, signature_name
+from mailagent.core.answers import Asked, extract, extract_labeled, signature_name
 
 ASKED = [
     Asked("background", "Who are you? Your current field and your experience so far.", ("work",)),

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from mailagent.classify import Us, classify
-from mailagent.parse import parse_message
+from mailagent.core.classify import Us, classify
+from mailagent.core.parse import parse_message
 
 US = Us(
     address="interviews@firm.example",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailagent.commands import FORGET, WITHDRAW, guest_command
+from mailagent.core.commands import FORGET, WITHDRAW, guest_command
 
 
 @pytest.mark.parametrize(

@@ -13,19 +13,14 @@ from typing import Any
 
 import pytest
 
-from mailagent.classify import Us, classify
-from mailagent.compose import (
-    Envelope,
-    build_message,
-    mail_context,
-    make_environment,
-    render,
-    reply_subject,
-    thread_headers,
-)
-from mailagent.config import FirmSettings, Question
+from mailagent.compose.context import mail_context
+from mailagent.compose.environment import make_environment, render
+from mailagent.compose.message import Envelope, build_message, reply_subject, thread_headers
+from mailagent.config.files import Question
+from mailagent.config.sections import FirmSettings
+from mailagent.core.classify import Us, classify
+from mailagent.core.parse import parse_message
 from mailagent.errors import ConfigError
-from mailagent.parse import parse_message
 
 # --- thread_headers ------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mailagent.config import load_config
+from mailagent.config.loading import load_config
 from mailagent.errors import ConfigError
 
 FIRM = '[firm]\nname = "Example Firm"\naddress = "interviews@firm.example"\n'

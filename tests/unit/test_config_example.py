@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from mailagent.config import InboxSettings, Settings
+from mailagent.config.settings import Settings
+from mailagent.config.transport import InboxSettings
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = tomllib.loads((REPO / "config" / "mailagent.example.toml").read_text())
@@ -40,7 +41,7 @@ def test_every_key_is_documented_with_its_default(section: str, model: type[Base
     for key, field in model.model_fields.items():
         if field.is_required():
             continue
-        default = field.default
+        default = field.get_default(call_default_factory=True)
         value = documented[key]
         if isinstance(default, tuple):
             value = tuple(tuple(v) if isinstance(v, list) else v for v in value)

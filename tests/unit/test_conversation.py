@@ -9,16 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailagent.classify import Us, classify
-from mailagent.conversation import (
-    GuestRules,
-    MailSpec,
-    ThreadView,
-    decide_inbound,
-    out_of_quiet_hours,
-)
-from mailagent.matching import Match
-from mailagent.parse import parse_message
+from mailagent.core.classify import Us, classify
+from mailagent.core.conversation import decide_inbound, out_of_quiet_hours
+from mailagent.core.decision import GuestRules, MailSpec, ThreadView
+from mailagent.core.matching import Match
+from mailagent.core.parse import parse_message
 
 US = Us(
     address="interviews@firm.example",

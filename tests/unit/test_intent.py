@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mailagent.intent import Category, judge
-from mailagent.parse import Attachment
+from mailagent.core.intent import Category, judge
+from mailagent.core.mime import Attachment
 
 REPO = Path(__file__).resolve().parents[2]
 CATEGORIES = tuple(

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar, Event
 
-from mailagent.invites import CANCEL, REQUEST, Meeting, invite
-from mailagent.times import find_slots
+from mailagent.core.invites import CANCEL, REQUEST, Meeting, invite
+from mailagent.core.times import find_slots
 
 BERLIN = "Europe/Berlin"
 STAMP = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from mailagent.compose import mail_context, make_environment, render
-from mailagent.config import Config, load_config
-from mailagent.language import detect_language, detect_timezone, own_text
+from mailagent.compose.context import mail_context
+from mailagent.compose.environment import make_environment, render
+from mailagent.config.loading import load_config
+from mailagent.config.settings import Config
+from mailagent.core.language import detect_language, own_text
+from mailagent.core.zones import detect_timezone
 
 REPO = Path(__file__).resolve().parents[2]
 GERMAN_TEMPLATES = REPO / "templates" / "de"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mailagent.config import LimitsSettings
-from mailagent.limits import History, lookback, refusal
+from mailagent.config.sections import LimitsSettings
+from mailagent.core.limits import History, lookback, refusal
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 LIMITS = LimitsSettings()

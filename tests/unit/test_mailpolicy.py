@@ -8,7 +8,7 @@ import email.policy
 
 import pytest
 
-from mailagent import mailpolicy
+from mailagent.core import mailpolicy
 
 RAW = (
     b"Return-Path: <dana@example.org>\r\n"

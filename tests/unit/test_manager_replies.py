@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailagent import manager_replies as mr
-from mailagent.answers import split_reply
-from mailagent.times import NONE_FITS, pick_slot
+from mailagent.core import manager_replies as mr
+from mailagent.core.answers import split_reply
+from mailagent.core.slot_choice import NONE_FITS, pick_slot
 
 BERLIN = "Europe/Berlin"
 NEW_YORK = "America/New_York"

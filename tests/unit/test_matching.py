@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from mailagent.matching import Match, match_thread, tokens_in
-from mailagent.parse import parse_message
+from mailagent.core.matching import Match, match_thread, tokens_in
+from mailagent.core.parse import parse_message
 
 US = "interviews@firm.example"
 TOK = "abcdefghijklmnopqrstuvwxyz"  # 26 characters of the base32 alphabet a-z

@@ -10,11 +10,26 @@ from typing import Any
 
 import pytest
 
-from mailagent import manager_replies as mr
-from mailagent.commands import WITHDRAW
-from mailagent.conversation import (
+from mailagent.core import manager_replies as mr
+from mailagent.core.commands import WITHDRAW
+from mailagent.core.decision import (
     AUTO_GENERATED,
     AUTO_REPLIED,
+    Assign,
+    Decision,
+    JobSpec,
+    ThreadView,
+)
+from mailagent.core.guest_meeting import decide_guest_mail
+from mailagent.core.invites import CANCEL, REQUEST
+from mailagent.core.managers import Manager
+from mailagent.core.meeting import MeetingRules, manager_timers, meeting_timers
+from mailagent.core.meeting_flow import decide_impostor, decide_manager_mail
+from mailagent.core.meeting_routing import decide_routing
+from mailagent.core.meeting_timers import decide_meeting_timer
+from mailagent.core.routing import Routing, route
+from mailagent.core.slot_choice import NONE_FITS
+from mailagent.core.states import (
     AWAITING_MANAGER,
     AWAITING_SLOT,
     CANCELLED,
@@ -24,25 +39,7 @@ from mailagent.conversation import (
     MATCHING,
     SCHEDULED,
     WITHDRAWN,
-    Assign,
-    Decision,
-    JobSpec,
-    ThreadView,
 )
-from mailagent.invites import CANCEL, REQUEST
-from mailagent.managers import Manager
-from mailagent.meeting_flow import (
-    MeetingRules,
-    decide_guest_mail,
-    decide_impostor,
-    decide_manager_mail,
-    manager_timers,
-    meeting_timers,
-)
-from mailagent.meeting_routing import decide_routing
-from mailagent.meeting_timers import decide_meeting_timer
-from mailagent.routing import Routing, route
-from mailagent.times import NONE_FITS
 
 ZONE = "Europe/Berlin"
 RULES = MeetingRules()  # 30 minutes, reminders 24 h before, 'held' 2 h after the end

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from mailagent.parse import MAX_DEPTH, MAX_PARTS, guest_address, parse_message, raw_message_id
+from mailagent.core.headers import guest_address, raw_message_id
+from mailagent.core.mime import MAX_DEPTH, MAX_PARTS
+from mailagent.core.parse import parse_message
 
 # --- Subject -------------------------------------------------------------------------------------
 

@@ -16,11 +16,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from mailagent import classify as classify_module
-from mailagent.classify import Us, classify
-from mailagent.compose import Envelope, build_message, mail_context, make_environment, render
-from mailagent.config import FirmSettings, Question
-from mailagent.parse import parse_message
+from mailagent.compose.context import mail_context
+from mailagent.compose.environment import make_environment, render
+from mailagent.compose.message import Envelope, build_message
+from mailagent.config.files import Question
+from mailagent.config.sections import FirmSettings
+from mailagent.core import classify as classify_module
+from mailagent.core.classify import Us, classify
+from mailagent.core.parse import parse_message
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = make_environment(REPO / "templates")

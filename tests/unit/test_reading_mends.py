@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailagent import manager_replies as mr
-from mailagent.times import find_slots, pick_slot
+from mailagent.core import manager_replies as mr
+from mailagent.core.slot_choice import pick_slot
+from mailagent.core.times import find_slots
 
 BERLIN = "Europe/Berlin"
 SENT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Monday, 10:00 in Berlin

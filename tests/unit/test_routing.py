@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from mailagent.managers import Absence, Manager
-from mailagent.routing import matched_tags, route
+from mailagent.core.managers import Absence, Manager
+from mailagent.core.routing import matched_tags, route
 
 # A Tuesday in the middle of November 2026.
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SOURCES = ("conversation.py", "meeting_flow.py", "meeting_routing.py", "meeting_timers.py")
+CORE = REPO / "mailagent" / "core"  # the state machines decide every mail we write
 
 
 def kinds_sent() -> set[str]:
     found: set[str] = set()
-    for name in SOURCES:
-        text = (REPO / "mailagent" / name).read_text(encoding="utf-8")
+    for path in sorted(CORE.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
         found |= set(re.findall(r'(?:MailSpec|to_guest|to_manager)\(\s*"([a-z_]+)"', text))
     return found
 

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mailagent import compose
-from mailagent.config import Config, load_config
+from mailagent.compose.context import mail_context
+from mailagent.compose.environment import make_environment, render, template_name
+from mailagent.config.loading import load_config
+from mailagent.config.settings import Config
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "templates"
@@ -29,7 +31,7 @@ def _context(
     request_subject: str = "Informationsgespräch",
     applications: str = "jobs@firm.example",
 ) -> dict[str, object]:
-    context = compose.mail_context(
+    context = mail_context(
         config.settings.firm,
         guest_name=guest_name,
         guest_email="jonas@example.org",
@@ -44,9 +46,9 @@ def _context(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_german_template_is_used(kind: str) -> None:
-    env = compose.make_environment(TEMPLATES)
-    assert compose.template_name(env, kind, "de", ".txt.j2") == f"de/{kind}.txt.j2"
-    assert compose.template_name(env, kind, "de", ".html.j2") == f"de/{kind}.html.j2"
+    env = make_environment(TEMPLATES)
+    assert template_name(env, kind, "de", ".txt.j2") == f"de/{kind}.txt.j2"
+    assert template_name(env, kind, "de", ".html.j2") == f"de/{kind}.html.j2"
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -61,8 +63,8 @@ def test_source_lines_are_short(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_renders_in_german(config: Config, kind: str) -> None:
-    env = compose.make_environment(TEMPLATES)
-    rendered = compose.render(env, kind, "de", _context(config))
+    env = make_environment(TEMPLATES)
+    rendered = render(env, kind, "de", _context(config))
 
     assert "\n" not in rendered.subject and "\r" not in rendered.subject
     assert 0 < len(rendered.subject) < 78
@@ -79,24 +81,24 @@ def test_renders_in_german(config: Config, kind: str) -> None:
 
 @pytest.mark.parametrize("kind", ["withdrawn", "not_request"])
 def test_reply_subject_and_new_subject(config: Config, kind: str) -> None:
-    env = compose.make_environment(TEMPLATES)
-    reply = compose.render(env, kind, "de", _context(config))
+    env = make_environment(TEMPLATES)
+    reply = render(env, kind, "de", _context(config))
     assert reply.subject == "Re: Informationsgespräch"
-    new = compose.render(env, kind, "de", _context(config, request_subject=""))
+    new = render(env, kind, "de", _context(config, request_subject=""))
     assert not new.subject.startswith("Re:")
     assert "\n" not in new.subject and 0 < len(new.subject) < 78
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_anonymous_greeting(config: Config, kind: str) -> None:
-    env = compose.make_environment(TEMPLATES)
-    rendered = compose.render(env, kind, "de", _context(config, guest_name=""))
+    env = make_environment(TEMPLATES)
+    rendered = render(env, kind, "de", _context(config, guest_name=""))
     assert rendered.text.startswith("Guten Tag,\n\n")
 
 
 def test_nudge_lists_the_german_questions(config: Config) -> None:
-    env = compose.make_environment(TEMPLATES)
-    rendered = compose.render(env, "nudge_guest", "de", _context(config))
+    env = make_environment(TEMPLATES)
+    rendered = render(env, "nudge_guest", "de", _context(config))
     assert rendered.html is not None
     for number, question in enumerate(config.questionnaire.questions, 1):
         wording = question.wording("de")
@@ -106,19 +108,19 @@ def test_nudge_lists_the_german_questions(config: Config) -> None:
 
 
 def test_not_request_applications_branch(config: Config) -> None:
-    env = compose.make_environment(TEMPLATES)
-    with_address = compose.render(env, "not_request", "de", _context(config))
+    env = make_environment(TEMPLATES)
+    with_address = render(env, "not_request", "de", _context(config))
     assert "wenden Sie sich bitte an jobs@firm.example.\n\nFalls Sie" in with_address.text
     assert with_address.html is not None and "jobs@firm.example" in with_address.html
-    without = compose.render(env, "not_request", "de", _context(config, applications=""))
+    without = render(env, "not_request", "de", _context(config, applications=""))
     assert "Karrierebereich unserer Website.\n\nFalls Sie" in without.text
     assert "jobs@" not in without.text
     assert without.html is not None and "Karrierebereich" in without.html
 
 
 def test_html_is_escaped(config: Config) -> None:
-    env = compose.make_environment(TEMPLATES)
+    env = make_environment(TEMPLATES)
     context = _context(config, applications="<b>jobs</b>@firm.example")
-    rendered = compose.render(env, "not_request", "de", context)
+    rendered = render(env, "not_request", "de", context)
     assert rendered.html is not None
     assert "<b>" not in rendered.html and "&lt;b&gt;" in rendered.html

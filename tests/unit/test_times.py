@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mailagent.times import NONE_FITS, add_working_days, describe, find_slots, pick_slot
+from mailagent.core.dates import add_working_days, describe
+from mailagent.core.slot_choice import NONE_FITS, pick_slot
+from mailagent.core.times import find_slots
 
 BERLIN = "Europe/Berlin"
 NEW_YORK = "America/New_York"

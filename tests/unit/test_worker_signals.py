@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-from mailagent.worker import StopFlag, _retry_delay
+from mailagent.service.worker import StopFlag, _retry_delay
 
 
 def test_first_signal_asks_to_stop_second_exits_at_once() -> None:

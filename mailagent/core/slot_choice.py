@@ -1,0 +1,68 @@
+"""PURE: which of the offered times a guest's reply picks ("2", "the second",
+"Tuesday works"), or that none fits; never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from mailagent.core.times import WEEKDAY_WORDS, WEEKDAYS, find_slots, without_negated
+
+NONE_FITS = -1
+
+
+_ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "erste": 1,
+    "ersten": 1,
+    "zweite": 2,
+    "zweiten": 2,
+    "dritte": 3,
+    "dritten": 3,
+    "vierte": 4,
+    "fünfte": 5,
+}
+
+
+_NONE = re.compile(
+    r"\b(none of (them|these|those)|neither|no time (fits|works)|"
+    r"(doesn't|does not|don't|do not) (work|suit|fit)|can't make (any|either)|"
+    r"keine?r? (der|davon|passt)|passt (mir )?(leider )?nicht|geht (bei mir )?(leider )?nicht)",
+    re.IGNORECASE,
+)
+
+
+def pick_slot(text: str, slots: Sequence[datetime], timezone: str, sent: datetime) -> int | None:
+    """Which of the offered ``slots`` a guest's reply picks: its index, NONE_FITS, or None when
+    the reply does not say (it is then asked once more, never guessed)."""
+    head = "\n".join(line for line in text.splitlines()[:8] if line.strip())[:400]
+    low = "\n".join(without_negated(line) for line in head.lower().splitlines())
+    # A digit that is a clock time ("2 pm on Tuesday", "2 Uhr") is no option number.
+    not_clock = r"\b(?![.:]\d)(?!\s*(?:[ap]\.?m|uhr|h\b|o'?clock))"
+    number = re.match(rf"\s*(\d){not_clock}", low) or re.search(
+        rf"\b(?:option|nr\.?|no\.?|number|nummer|#)\s*(\d){not_clock}", low
+    )
+    if number and 1 <= int(number.group(1)) <= len(slots):
+        return int(number.group(1)) - 1
+    for word, n in _ORDINALS.items():
+        if re.search(rf"\b{word}\b", low) and n <= len(slots):
+            return n - 1
+    zone = ZoneInfo(timezone)
+    written = find_slots(low, timezone, sent)
+    same = [i for i, s in enumerate(slots) if s in written]
+    if len(same) == 1:
+        return same[0]
+    days = {WEEKDAYS[w] for w in re.findall(rf"\b({WEEKDAY_WORDS})\b", low)}
+    on_day = [i for i, s in enumerate(slots) if s.astimezone(zone).weekday() in days]
+    if len(on_day) == 1:
+        return on_day[0]
+    if _NONE.search(head):
+        return NONE_FITS
+    return None

@@ -1,0 +1,332 @@
+"""Flushing the outbox: pending rows go out through the configured sender, each outcome committed.
+
+Row states (mail-rules E.3): ``pending`` -> ``sending`` (claimed, attempt counted, committed before
+the transport is touched) -> ``sent``; a temporary failure goes back to ``pending`` with backoff; a
+5xx is ``failed``; a failure after the body went out is ``uncertain`` and is never resent blindly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from mailagent.errors import (
+    PermanentSendError,
+    SessionRefused,
+    TransportError,
+    UncertainSendError,
+)
+from mailagent.service.runtime import Runtime
+from mailagent.store.claims import claim_outbox
+from mailagent.store.control import get_control
+from mailagent.store.database import transaction, write
+from mailagent.store.erasure import SPARED_KINDS, erase_if_forgotten
+from mailagent.store.outbox import count_due, sent_since, uncertain_rows
+from mailagent.store.tables import FAILED, PENDING, SENDING, SENT, UNCERTAIN, Message, Outbox
+from mailagent.transports.opening import open_sender
+from mailagent.transports.sender import Outgoing, Sender
+
+log = logging.getLogger("mailagent.delivery")
+SentLookup = Callable[[str], "bool | None"]
+
+
+PAUSED = "paused"
+# Rows claimed per transaction: fewer commits, and a crash strands at most this many (each
+# goes back to pending once stale, never out twice).
+CLAIM_BATCH = 20
+
+
+@dataclass
+class FlushReport:
+    sent: int = 0
+    retry: int = 0
+    failed: int = 0
+    uncertain: int = 0
+    reconciled: int = 0
+    error: str = ""
+    held: str = ""
+
+
+def backoff(settings_first: float, settings_max: float, attempts: int) -> timedelta:
+    """Exponential retry delay after ``attempts`` tries, capped."""
+    return timedelta(seconds=min(settings_max, settings_first * 2 ** max(0, attempts - 1)))
+
+
+def flush(
+    rt: Runtime,
+    now: datetime,
+    sender: Sender | None = None,
+    sent_lookup: SentLookup | None = None,
+) -> FlushReport:
+    """Send every due pending row (in batches), unless sending is paused or the global circuit
+    breaker holds it. ``sent_lookup`` answers whether a Message-ID is in the Sent folder."""
+    report = FlushReport()
+    sender = sender or open_sender(rt.config.settings.outbox)
+    reconcile_stale(rt, now, sender)
+    if sent_lookup is not None:
+        report.reconciled = reconcile_uncertain(rt, sent_lookup)
+    allowance, report.held = _allowance(rt, now)
+    if allowance <= 0:
+        return report
+    with transaction(rt.engine, readonly=True) as session:
+        if not count_due(session, now):
+            return report  # nothing due: do not even connect
+    try:
+        with sender:
+            _send_due(
+                rt, now, sender, report, min(allowance, rt.config.settings.outbox.flush_batch)
+            )
+    except TransportError as exc:  # could not connect, or the server refused the session
+        report.error = str(exc)
+        log.warning("outbox: %s; mail waits for the next try", exc)
+    if not report.error:
+        report.held = _allowance(rt, now)[1]  # say so when the breaker stopped this flush
+    return report
+
+
+def _send_due(rt: Runtime, now: datetime, sender: Sender, report: FlushReport, budget: int) -> None:
+    """Claim due rows a few at a time and send them until ``budget`` mails were tried, nothing
+    is due or the connection is gone; claimed rows not tried go straight back to ``pending``."""
+    while budget > 0:
+        work = _claim(rt, now, min(budget, CLAIM_BATCH))
+        if not work:
+            return
+        budget -= len(work)
+        for done, (row_id, attempts, kind, mail) in enumerate(work, 1):
+            try:
+                keep_going = _send_one(rt, row_id, attempts, kind, mail, now, sender, report)
+            except BaseException:
+                # Best effort: if even this fails, the rows go back once stale (reconcile_stale).
+                with contextlib.suppress(sa.exc.SQLAlchemyError):
+                    _release(rt, [w[0] for w in work[done:]], now, wait=False)
+                raise
+            if not keep_going:
+                _release(rt, [w[0] for w in work[done:]], now, wait=False)
+                return
+
+
+def _claim(rt: Runtime, now: datetime, limit: int) -> list[tuple[int, int, str, Outgoing]]:
+    """Up to ``limit`` due rows, claimed (``sending``, attempt counted) in one transaction.
+
+    A crash leaves the rows not yet tried ``sending`` without ``data_at``; reconcile_stale puts
+    them back to ``pending`` once they are stale, so nothing is lost and nothing goes out twice.
+    """
+    with transaction(rt.engine) as session:
+        ids = claim_outbox(session, now, limit)
+        if not ids:
+            return []
+        rows = session.exec(
+            select(Outbox, Message)
+            .join(Message, col(Message.id) == Outbox.message_id)
+            .where(col(Outbox.id).in_(ids))
+            .order_by(col(Outbox.id))
+        ).all()
+        work = []
+        for row, message in rows:
+            assert row.id is not None
+            head = message.raw.split(b"\r\n\r\n", 1)[0]
+            mail = Outgoing(
+                message.message_id,
+                row.envelope_from,
+                row.recipient,
+                message.raw,
+                # RFC 3834 3.3: direct answers ask for no delivery notifications.
+                notify_never=b"\r\nAuto-Submitted: auto-replied" in head,
+            )
+            work.append((row.id, row.attempts, row.kind, mail))
+        return work
+
+
+def _allowance(rt: Runtime, now: datetime) -> tuple[int, str]:
+    """How many mails may go out now, and why none may when it is zero."""
+    limit = rt.config.settings.limits.global_per_minute
+    with transaction(rt.engine) as session:
+        paused = get_control(session, PAUSED)
+        if paused is not None and paused.value:
+            return (
+                0,
+                f"paused by {paused.actor or 'an admin'} at {paused.updated_at:%Y-%m-%d %H:%M} UTC",
+            )
+        recent = sent_since(session, now - timedelta(minutes=1))
+        pending = count_due(session, now)
+    if recent >= limit and pending:
+        held = f"circuit breaker: {recent} mails in the last minute (limit {limit})"
+        log.error("outbox: %s; %s mail(s) wait", held, pending)
+        return 0, held
+    return limit - recent, ""
+
+
+def reconcile_uncertain(rt: Runtime, sent_lookup: SentLookup) -> int:
+    """Settle ``uncertain`` rows whose Message-ID is found in the Sent folder; returns how many.
+
+    A row that is not found stays ``uncertain`` for an admin: absence proves nothing when the
+    provider does not file sent mail.
+    """
+    with transaction(rt.engine) as session:
+        rows = uncertain_rows(session, limit=50)
+    settled = 0
+    for row_id, message_id in rows:
+        found = sent_lookup(message_id)
+        if found is None:
+            break  # the folder cannot be searched now; do not wait on it once per row
+        if not found:
+            continue
+        with transaction(rt.engine) as session:
+            row = session.get(Outbox, row_id)
+            if row is not None and row.status == UNCERTAIN:
+                row.status, row.sent_at = SENT, row.claimed_at
+                row.last_error = "found in the Sent folder"
+                settled += 1
+        log.info(
+            "outbox row %s Message-ID <%s>: found in the Sent folder; sent", row_id, message_id
+        )
+    return settled
+
+
+def _send_one(
+    rt: Runtime,
+    row_id: int,
+    attempts: int,
+    kind: str,
+    mail: Outgoing,
+    now: datetime,
+    sender: Sender,
+    report: FlushReport,
+) -> bool:
+    """Send one row and commit its outcome; False when the connection is gone."""
+    settings = rt.config.settings.outbox
+    status, error, keep_going = SENT, "", True
+    try:
+        sender.send(mail, lambda: _mark_data(rt, row_id, now))
+    except SessionRefused:
+        _release(rt, [row_id], now)
+        raise
+    except PermanentSendError as exc:
+        status, error = FAILED, str(exc)
+        log.error(
+            "outbox row %s Message-ID <%s>: permanently refused: %s", row_id, mail.message_id, exc
+        )
+    except UncertainSendError as exc:
+        status, error, keep_going = UNCERTAIN, str(exc), False
+        log.error(
+            "outbox row %s Message-ID <%s>: delivery uncertain, not resent automatically: %s",
+            row_id,
+            mail.message_id,
+            exc,
+        )
+    except TransportError as exc:
+        status, error = PENDING, str(exc)
+        keep_going = sender.alive()
+        if attempts >= settings.max_attempts:
+            status = FAILED
+            log.error(
+                "outbox row %s Message-ID <%s>: gave up after %s tries: %s",
+                row_id,
+                mail.message_id,
+                attempts,
+                exc,
+            )
+        else:
+            log.warning(
+                "outbox row %s Message-ID <%s>: will retry: %s", row_id, mail.message_id, exc
+            )
+    except Exception as exc:  # a bug or an unsendable row must not take the worker down
+        status, error, keep_going = FAILED, repr(exc), sender.alive()
+        log.exception("outbox row %s Message-ID <%s>: cannot be sent", row_id, mail.message_id)
+    _record(rt, row_id, kind, status, error, attempts, now)
+    if status == SENT:
+        log.info(
+            "outbox row %s Message-ID <%s>: sent to %s", row_id, mail.message_id, mail.recipient
+        )
+    report.sent += status == SENT
+    report.retry += status == PENDING
+    report.failed += status == FAILED
+    report.uncertain += status == UNCERTAIN
+    return keep_going
+
+
+def _record(
+    rt: Runtime, row_id: int, kind: str, status: str, error: str, attempts: int, now: datetime
+) -> None:
+    """Commit the outcome of one try: one UPDATE, no read of the row."""
+    settings = rt.config.settings.outbox
+    values: dict[str, object] = {"status": status, "last_error": error[:2000]}
+    if status == SENT:
+        values["sent_at"] = now
+    elif status == PENDING:
+        values["next_attempt_at"] = now + backoff(
+            settings.retry_first_seconds, settings.retry_max_seconds, attempts
+        )
+    update = sa.update(Outbox).where(col(Outbox.id) == row_id).values(**values)
+    if not (status == SENT and kind in SPARED_KINDS):
+        write(rt.engine, update)
+        return
+    with transaction(rt.engine) as session:
+        session.execute(update)
+        row = session.get(Outbox, row_id)
+        assert row is not None
+        erase_if_forgotten(session, row)
+
+
+def _mark_data(rt: Runtime, row_id: int, now: datetime) -> None:
+    write(rt.engine, sa.update(Outbox).where(col(Outbox.id) == row_id).values(data_at=now))
+
+
+def _release(rt: Runtime, ids: list[int], now: datetime, wait: bool = True) -> None:
+    """Put claimed rows that were never tried back to ``pending``, their attempt not counted;
+    ``wait`` delays their next try by the first retry interval."""
+    if not ids:
+        return
+    values: dict[str, object] = {"status": PENDING, "attempts": col(Outbox.attempts) - 1}
+    if wait:
+        values["next_attempt_at"] = now + timedelta(
+            seconds=rt.config.settings.outbox.retry_first_seconds
+        )
+    write(
+        rt.engine,
+        sa.update(Outbox)
+        .where(col(Outbox.id).in_(ids), col(Outbox.status) == SENDING)
+        .values(**values),
+    )
+
+
+def reconcile_stale(rt: Runtime, now: datetime, sender: Sender) -> int:
+    """Rows left ``sending`` by a process that died: resolve them or mark them ``uncertain``.
+
+    A row counts as abandoned once it has been ``sending`` for twice the SMTP timeout plus a
+    minute, so a live worker's rows are never touched. A row that never reached DATA goes back to
+    ``pending``; where the transport can tell (the Maildir pickup folder) a row found there is
+    ``sent``; anything else is ``uncertain`` for an admin.
+    """
+    settings = rt.config.settings.outbox
+    cutoff = now - timedelta(seconds=2 * settings.timeout + 60)
+    with transaction(rt.engine) as session:
+        stmt = (
+            select(Outbox, Message.message_id)
+            .join(Message, col(Message.id) == Outbox.message_id)
+            .where(Outbox.status == SENDING, col(Outbox.claimed_at) < cutoff)
+        )
+        rows = list(session.exec(stmt).all())
+        for row, message_id in rows:
+            known = sender.already_sent(message_id)
+            if known is True:
+                row.status, row.sent_at = SENT, row.claimed_at
+            elif known is False or row.data_at is None:
+                # Gone, or stopped before DATA: the server cannot have the mail; send it again.
+                row.status, row.next_attempt_at = PENDING, now
+            else:
+                row.status = UNCERTAIN
+                row.last_error = "the sending process stopped mid-send; check the recipient's copy"
+            log.warning(
+                "outbox row %s Message-ID <%s>: found abandoned while sending; now %s",
+                row.id,
+                message_id,
+                row.status,
+            )
+    return len(rows)

@@ -1,0 +1,124 @@
+"""The admins' weekly digest: the week's funnel, stalled conversations, bounces, quarantined
+mail and what guests told the firm about itself.
+
+Sent once a week (``[digest] weekday`` and ``hour`` in ``timezone``) to ``[managers] admins``.
+Whether this week's digest went out is kept in the shared ``control`` table and written in the
+same transaction as the digest's outbox rows, so it goes out once even with several workers.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from mailagent.core.insights import group
+from mailagent.core.states import OPEN_STATES
+from mailagent.core.stats import funnel as tally_funnel
+from mailagent.service import outgoing
+from mailagent.service.reports import collect_remarks, collect_stories
+from mailagent.service.runtime import Runtime
+from mailagent.store.control import set_control
+from mailagent.store.tables import QUARANTINED, Control, Message, Suppression, Thread
+
+log = logging.getLogger("mailagent.digest")
+DIGEST_KEY = "digest_last_sent"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+LIST_CAP = 50
+
+
+def slot(now: datetime, weekday: str, hour: int, timezone: str) -> datetime:
+    """The latest digest time at or before ``now``: this week's (or last week's) weekday/hour."""
+    local = now.astimezone(ZoneInfo(timezone))
+    day = local.date() - timedelta(days=(local.weekday() - WEEKDAYS.index(weekday)) % 7)
+    at = datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(timezone))
+    if at > local:
+        at -= timedelta(days=7)
+    return at.astimezone(now.tzinfo)
+
+
+def due(rt: Runtime, session: Session, now: datetime) -> datetime | None:
+    """This week's digest time when its digest has not gone out yet, else None."""
+    settings = rt.config.settings.digest
+    if not settings.enabled or not rt.config.settings.managers.admins:
+        return None
+    at = slot(now, settings.weekday, settings.hour, settings.timezone)
+    # Locked: a second worker waits here and then finds this week's digest already queued.
+    last = session.get(Control, DIGEST_KEY, with_for_update=True)
+    if last is None or not last.value:
+        # The first week starts now: a digest needs a week to report on.
+        set_control(session, DIGEST_KEY, at.isoformat(), "mailagent", now)
+        return None
+    if datetime.fromisoformat(last.value) >= at:
+        return None
+    return at
+
+
+def context(rt: Runtime, session: Session, now: datetime) -> dict[str, Any]:
+    """The digest's template variables for the week up to ``now``."""
+    since = now - timedelta(days=7)
+    stories, assignments = collect_stories(session, since, now)
+    funnel = tally_funnel(stories, assignments, since, now)
+    stalled_before = now - timedelta(days=rt.config.settings.digest.stalled_days)
+    stalled = session.exec(
+        select(Thread)
+        .where(col(Thread.state).in_(OPEN_STATES), col(Thread.updated_at) < stalled_before)
+        .order_by(col(Thread.updated_at))
+        .limit(LIST_CAP)
+    ).all()
+    bounces = session.exec(
+        select(Suppression).where(col(Suppression.at) >= since).limit(LIST_CAP)
+    ).all()
+    quarantined = session.exec(
+        select(Message)
+        .where(Message.status == QUARANTINED, col(Message.at) >= since)
+        .limit(LIST_CAP)
+    ).all()
+    grouped = group(collect_remarks(session, since, now), rt.config.settings.insights.themes)
+    firm = rt.config.settings.firm
+    return {
+        "firm": {"name": firm.name, "address": firm.address, "sender_name": firm.sender_name},
+        "week": {"since": f"{since:%Y-%m-%d}", "until": f"{now:%Y-%m-%d}"},
+        "funnel": [{"step": k, "count": v} for k, v in funnel.counts.items()],
+        "median_days": [
+            {"step": k, "days": "-" if v is None else f"{v:.1f}"}
+            for k, v in funnel.median_days.items()
+        ],
+        "managers": [{"name": name, **counts} for name, counts in sorted(funnel.managers.items())],
+        "stalled": [
+            {
+                "id": t.id,
+                "state": t.state,
+                "since": f"{t.updated_at:%Y-%m-%d}",
+                "manager": t.manager_name,
+            }
+            for t in stalled
+        ],
+        "bounces": [
+            {"address": b.address, "status": b.status, "reason": b.reason[:200]} for b in bounces
+        ],
+        "quarantined": [
+            {"id": m.id, "message_id": m.message_id, "reason": m.last_error[:200]}
+            for m in quarantined
+        ],
+        "insights": [
+            {"theme": theme, "remarks": [" ".join(r.text.split())[:300] for r in items]}
+            for theme, items in grouped.items()
+        ],
+    }
+
+
+def send_if_due(rt: Runtime, session: Session, now: datetime) -> int:
+    """Queue this week's digest to every admin when it is due; returns the mails queued."""
+    at = due(rt, session, now)
+    if at is None:
+        return 0
+    data = context(rt, session, now)
+    for address in rt.config.settings.managers.admins:
+        outgoing.queue_system_mail(rt, session, "digest", data, address, now)
+    set_control(session, DIGEST_KEY, at.isoformat(), "mailagent", now)
+    log.info("weekly digest queued for %s admin(s)", len(rt.config.settings.managers.admins))
+    return len(rt.config.settings.managers.admins)

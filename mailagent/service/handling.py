@@ -1,0 +1,322 @@
+"""One stored inbound message, in one transaction: parse, classify, match a thread,
+read the guest's or manager's words, decide, apply (outbox rows, jobs, events).
+
+Its try is counted and committed before it is handled, so a message that crashes the process
+still uses up its tries and is quarantined after ``max_attempts``; a message that takes longer
+than ``message_seconds`` is quarantined at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import signal
+import threading
+from base64 import b32encode
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from mailagent.core import answers, bounces, intent
+from mailagent.core.classify import (
+    BAD_SENDER,
+    BOUNCE,
+    MALFORMED,
+    NOT_TO_US,
+    SOFT_AUTO,
+    Classification,
+    classify,
+)
+from mailagent.core.commands import guest_command
+from mailagent.core.conversation import decide_inbound
+from mailagent.core.decision import Decision, ThreadView
+from mailagent.core.headers import guest_address
+from mailagent.core.language import detect_language
+from mailagent.core.matching import Match, match_thread, tokens_in
+from mailagent.core.mime import Limits, without_attachments
+from mailagent.core.parse import Inbound, parse_message
+from mailagent.core.states import AWAITING_GUEST, EXPIRED, NOT_REQUEST
+from mailagent.core.zones import detect_timezone
+from mailagent.service import bounce_handling, effects, meeting_mail, questions
+from mailagent.service.effects import thread_view
+from mailagent.service.runtime import Runtime
+from mailagent.store.database import transaction, write
+from mailagent.store.erasure import forget_address
+from mailagent.store.inbound import message_id_seen, msgid_key
+from mailagent.store.tables import DONE, DUPLICATE, QUARANTINED, RECEIVED, Message, Thread
+from mailagent.store.threads import open_threads_for, thread_by_token, threads_by_message_ids
+
+log = logging.getLogger("mailagent.intake")
+PROCESSED = "processed"
+
+
+ADMIN_CATEGORIES = frozenset({NOT_TO_US, MALFORMED, BAD_SENDER, SOFT_AUTO})
+
+
+def new_token() -> str:
+    """A reply token: 26 lower-case base32 characters (130 random bits)."""
+    return b32encode(secrets.token_bytes(17)).decode().lower()[:26]
+
+
+def count_attempts(rt: Runtime, ids: list[int], step: int) -> None:
+    """Add ``step`` to the tries of those of ``ids`` still to be handled, in one commit."""
+    if not ids:
+        return
+    write(
+        rt.engine,
+        sa.update(Message)
+        .where(col(Message.id).in_(ids), col(Message.status) == RECEIVED)
+        .values(attempts=col(Message.attempts) + step),
+    )
+
+
+def handle_one(rt: Runtime, row_id: int, now: datetime) -> str:
+    """Handle one stored inbound message; returns its final status. Never raises for bad mail."""
+    with transaction(rt.engine) as session:
+        # Counted and committed first: a message that crashes the process still uses up a try.
+        attempts = session.execute(
+            sa.update(Message)
+            .where(Message.id == row_id)  # type: ignore[arg-type]
+            .values(attempts=col(Message.attempts) + 1)
+            .returning(col(Message.attempts))
+        ).scalar_one()
+    return handle_counted(rt, row_id, attempts, now)
+
+
+def handle_counted(rt: Runtime, row_id: int, attempts: int, now: datetime) -> str:
+    """Handle a message whose try number ``attempts`` is already committed."""
+    max_attempts = rt.config.settings.inbox.max_attempts
+    if attempts > max_attempts:
+        return _quarantine(rt, row_id, f"failed {max_attempts} times")
+    try:
+        with transaction(rt.engine) as session:
+            return _handle(rt, session, row_id, now)
+    except OverBudget as exc:
+        return _quarantine(rt, row_id, str(exc))
+    except sa.exc.OperationalError:
+        # The database, not the message, failed: give the try back and let the worker back off.
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            count_attempts(rt, [row_id], -1)
+        raise
+    except Exception as exc:  # a template that fails on this mail's data lands here too
+        log.exception("inbox %s row %s: handling failed (attempt %s)", rt.mailbox, row_id, attempts)
+        with transaction(rt.engine) as session:
+            row = session.get(Message, row_id)
+            if row is not None:
+                row.last_error = repr(exc)[:2000]
+        if attempts >= max_attempts:
+            return _quarantine(rt, row_id, f"failed {attempts} times: {exc!r}")
+        return RECEIVED
+
+
+class OverBudget(BaseException):
+    """Handling one message took longer than ``[inbox] message_seconds``.
+
+    A BaseException, so the parser's own "never raise" net (``except Exception``) cannot
+    swallow it and call the message merely malformed.
+    """
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` with OverBudget (main thread only, via SIGALRM).
+
+    Elsewhere (a worker thread) the block runs unbounded: signals reach the main thread only.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise OverBudget(f"took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _quarantine(rt: Runtime, row_id: int, why: str) -> str:
+    with transaction(rt.engine) as session:
+        row = session.get(Message, row_id)
+        if row is None:
+            return QUARANTINED
+        row.status, row.server_action = QUARANTINED, QUARANTINED
+        row.last_error = why[:2000]
+        log.error(
+            "inbox %s uid %s Message-ID <%s>: quarantined: %s",
+            row.mailbox,
+            row.uid,
+            row.message_id or "unknown",
+            why,
+        )
+    return QUARANTINED
+
+
+def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
+    # Locked for this transaction, so a second worker cannot handle the same row at once.
+    row = session.get(Message, row_id, with_for_update=True)
+    if row is None or row.status != RECEIVED:
+        return row.status if row else DONE
+    inbox = rt.config.settings.inbox
+    with time_budget(inbox.message_seconds):
+        msg = parse_message(row.raw, Limits(max_parts=inbox.max_parts, max_depth=inbox.max_depth))
+        verdict = classify(msg, rt.us)
+    key = msgid_key(msg.message_id)
+    row.message_id, row.subject = msg.message_id[:998], msg.subject[:400]
+    sender = (guest_address(msg.from_email) or msg.from_email).lower()
+    row.from_addr, row.category, row.rule = sender[:320], verdict.category, verdict.rule[:200]
+    row.server_action = PROCESSED
+    # The lookups below do not depend on this row's new values: they are written together
+    # with the rest later, in one UPDATE instead of one per lookup.
+    with session.no_autoflush:
+        seen = message_id_seen(session, "in", rt.mailbox, key)
+    if seen:
+        row.status = DUPLICATE
+        log.info("Message-ID <%s>: already handled; stored as a duplicate", msg.message_id)
+        return DUPLICATE
+    row.dedupe_key = key
+    if verdict.category == BOUNCE:
+        report = bounces.read_report(row.raw)
+        if report is not None:
+            return bounce_handling.apply_report(rt, session, row, msg, report, now)
+    with session.no_autoflush:
+        match = _match(rt, session, msg)
+        # Locked, so a timer on another worker cannot act on the thread at the same time.
+        thread = (
+            session.get(Thread, match.thread_id, with_for_update=True) if match.thread_id else None
+        )
+        view = thread_view(session, thread, now)
+        decision = meeting_mail.decide(rt, msg, verdict, match, view, sender, now)
+        if decision is None:
+            found, command, wants = _read_guest(rt, msg, verdict, thread, view, sender)
+            decision = decide_inbound(
+                view,
+                msg,
+                verdict,
+                match,
+                rt.config.questionnaire.keys,
+                now,
+                found,
+                questions.guest_rules(rt),
+                command,
+                wants.category if wants else intent.REQUEST,
+                wants.explain() if wants else "",
+            )
+    if decision.strip_attachments:
+        row.raw = without_attachments(row.raw)
+    # Known before the thread is written, so they go out in the same UPDATE as the rest.
+    if decision.create_thread:
+        row.kind = "request"
+    elif thread is not None and decision.attach:
+        row.kind = "reply" if verdict.is_human else verdict.category
+    row.status = DONE
+    thread = _apply(rt, session, row, msg, decision, thread, now)
+    if decision.forget and thread is not None:
+        touched = forget_address(session, sender, now)
+        log.warning(
+            "Message-ID <%s>: personal data erased at the guest's request [threads %s]",
+            msg.message_id,
+            ", ".join(map(str, touched)),
+        )
+    # Mail nobody will look at unless told (not for us, unreadable, odd sender) is a warning.
+    level = logging.WARNING if verdict.category in ADMIN_CATEGORIES else logging.INFO
+    log.log(
+        level,
+        "Message-ID <%s> from %s: %s%s",
+        msg.message_id,
+        msg.from_email or "(no sender)",
+        decision.log,
+        f" [thread {thread.id}]" if thread else "",
+    )
+    return DONE
+
+
+def _read_guest(
+    rt: Runtime,
+    msg: Inbound,
+    verdict: Classification,
+    thread: Thread | None,
+    view: ThreadView | None,
+    sender: str,
+) -> tuple[dict[str, str], str | None, intent.Intent | None]:
+    """Answers, a plain-words command and the intent in a guest's mail (where they apply)."""
+    if not verdict.is_human:
+        return {}, None, None
+    # Split once: the answers, the command and the intent all read the guest's own text.
+    language = thread.language if thread is not None else "en"
+    own_text, quoted = answers.split_reply(msg.text, questions.languages_for(language))
+    found: dict[str, str] = {}
+    if thread is not None and thread.state in (AWAITING_GUEST, EXPIRED) and msg.text.strip():
+        found = answers.extract_split(own_text, quoted or msg.text, questions.asked(rt, thread))
+    if view is not None and sender != view.guest_email.lower():
+        return found, None, None
+    wants = None
+    if view is None or view.state == NOT_REQUEST:
+        wants = intent.judge(msg.subject, own_text, msg.attachments, rt.intent_categories)
+        if view is None:
+            found = answers.extract_labeled(own_text, questions.first_asked(rt))
+    return found, guest_command(own_text), wants
+
+
+def _match(rt: Runtime, session: Session, msg: Inbound) -> Match:
+    token_threads: dict[str, int] = {}
+    for token in tokens_in([*msg.recipients, *msg.delivered_to], rt.us.address):
+        found = thread_by_token(session, token)
+        if found is not None and found.id is not None:
+            token_threads[token] = found.id
+    ids = [*msg.in_reply_to, *msg.references]
+    msgid_threads = threads_by_message_ids(session, ids)
+    sender = guest_address(msg.from_email) if msg.from_email else None
+    open_threads = open_threads_for(session, rt.mailbox, sender) if sender else []
+    return match_thread(msg, token_threads, msgid_threads, open_threads)
+
+
+def _apply(
+    rt: Runtime,
+    session: Session,
+    row: Message,
+    msg: Inbound,
+    decision: Decision,
+    thread: Thread | None,
+    now: datetime,
+) -> Thread | None:
+    # A new thread's zone is read from this mail as it is made: not read twice.
+    created = False
+    if decision.create_thread and decision.state:
+        created = True
+        thread = Thread(
+            token=new_token(),
+            state=decision.state,
+            mailbox=rt.mailbox,
+            guest_email=guest_address(msg.from_email) or msg.from_email,
+            guest_key=(guest_address(msg.from_email) or msg.from_email).lower(),
+            guest_name=msg.from_name or answers.signature_name(msg.text),
+            language=detect_language(
+                msg.text, rt.languages, rt.config.settings.firm.default_language
+            ),
+            timezone=detect_timezone(msg.text) or "",
+            missing=list(decision.missing),
+            # Given, not defaulted: pydantic inspects a default_factory on every construction.
+            answers={},
+            proposals=[],
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(thread)
+        session.flush()
+    if thread is None or not decision.attach:
+        return None
+    assert thread.id is not None
+    row.thread_id = thread.id
+    if not created and not thread.timezone and msg.from_email.lower() == thread.guest_email.lower():
+        thread.timezone = detect_timezone(msg.text) or ""
+    effects.apply(rt, session, thread, decision, msg, now)
+    return thread

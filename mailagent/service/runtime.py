@@ -1,0 +1,105 @@
+"""What a pass needs, built once at start-up and passed in (no module-level state)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy.engine import Engine
+
+from mailagent.compose.environment import languages_with, make_environment
+from mailagent.config.settings import Config
+from mailagent.core.classify import Us
+from mailagent.core.intent import Category
+from mailagent.store.database import make_engine
+from mailagent.store.migrate import upgrade
+
+log = logging.getLogger("mailagent")
+
+
+@dataclass(frozen=True)
+class Runtime:
+    config: Config
+    engine: Engine
+    templates: SandboxedEnvironment
+    us: Us
+    languages: tuple[str, ...] = ("en",)
+    intent_categories: tuple[Category, ...] = ()
+
+    @property
+    def mailbox(self) -> str:
+        return self.config.settings.inbox.name
+
+    def for_mailbox(self, name: str) -> Runtime:
+        """This runtime as seen from inbox ``name``: its settings as ``[inbox]`` and its address
+        (when it has one) as the firm's. An inbox no longer configured falls back to this one."""
+        if name == self.mailbox:
+            return self
+        settings = self.config.settings
+        inbox = next((i for i in settings.all_inboxes() if i.name == name), None)
+        if inbox is None:
+            log.warning("inbox %s is not configured (any more); using %s", name, self.mailbox)
+            return self
+        firm = settings.firm
+        if inbox.address:
+            firm = firm.model_copy(update={"address": inbox.address})
+        config = replace(
+            self.config, settings=settings.model_copy(update={"inbox": inbox, "firm": firm})
+        )
+        us = replace(
+            self.us,
+            address=firm.address,
+            msgid_domain=firm.message_id_domain,
+            authserv_id=inbox.authserv_id,
+            spam_header=inbox.spam_header,
+            spam_value=inbox.spam_value,
+        )
+        return replace(self, config=config, us=us)
+
+
+def utcnow() -> datetime:
+    """The clock: the worker reads it once per pass and hands ``now`` down."""
+    return datetime.now(UTC)
+
+
+def build_runtime(config: Config, migrate: bool = True) -> Runtime:
+    """Engine (migrated unless ``migrate`` is False) and template environment for ``config``."""
+    settings = config.settings
+    engine = make_engine(settings.database.url)
+    if migrate:
+        upgrade(engine)
+    firm = settings.firm
+    templates = make_environment(settings.templates.dir)
+    return Runtime(
+        config=config,
+        engine=engine,
+        templates=templates,
+        # A guest is answered in their language when the questionnaire exists in it.
+        languages=languages_with(templates, "questionnaire"),
+        intent_categories=tuple(
+            Category(c.name, dict(c.phrases), c.attachment_words)
+            for c in (config.intent.categories if config.intent else ())
+        ),
+        us=Us(
+            address=firm.address,
+            msgid_domain=firm.message_id_domain,
+            instance_id=firm.instance_id,
+            authserv_id=settings.inbox.authserv_id,
+            spam_header=settings.inbox.spam_header,
+            spam_value=settings.inbox.spam_value,
+        ),
+    )
+
+
+@contextmanager
+def opened(config: Config, migrate: bool = True) -> Iterator[Runtime]:
+    """A runtime whose database connections are closed when the block ends."""
+    rt = build_runtime(config, migrate)
+    try:
+        yield rt
+    finally:
+        rt.engine.dispose()

@@ -1,0 +1,95 @@
+"""The engine and transactions.
+
+SQLite: WAL, ``synchronous=FULL``, foreign keys, a busy timeout, and every transaction opened with
+``BEGIN IMMEDIATE`` so a read-then-write can never deadlock with another writer (mail-rules E.6).
+PostgreSQL: the same code; work is claimed with ``FOR UPDATE SKIP LOCKED``
+(:mod:`mailagent.store.claims`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+READONLY = "mailagent_readonly"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with mailagent's SQLite discipline; creates a SQLite file's folder."""
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return sa.create_engine(
+        url,
+        pool_pre_ping=True,
+        # Fail fast instead of hanging when the server is away or a lock is held too long.
+        connect_args={"connect_timeout": 10, "options": "-c lock_timeout=30000"},
+    )
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take BEGIN away from the driver so that _sqlite_begin decides how transactions start.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        # FULL: a commit survives power loss, so mail marked on the server after it is never
+        # lost and mail sent after it never goes out twice (mail-rules E.2).
+        "synchronous=FULL",
+        "foreign_keys=ON",
+        "busy_timeout=30000",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    # Readers (the CLI's listings) must not take the write lock the worker needs.
+    readonly = conn.get_execution_options().get(READONLY, False)
+    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+@contextmanager
+def transaction(engine: Engine | sa.Connection, readonly: bool = False) -> Iterator[Session]:
+    """One unit of work: commits when the block ends, rolls back if it raises.
+
+    ``readonly`` opens a plain (deferred) transaction on SQLite, which never blocks the worker.
+    """
+    if isinstance(engine, sa.Connection):
+        # A dry run's one connection: each unit of work is a savepoint inside its transaction.
+        with (
+            Session(
+                engine, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            ) as session,
+            session.begin(),
+        ):
+            yield session
+        return
+    bind = engine.execution_options(**{READONLY: True}) if readonly else engine
+    with Session(bind, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def write(engine: Engine | sa.Connection, statement: sa.Executable) -> None:
+    """Run one Core statement (an UPDATE of known rows) as a transaction of its own.
+
+    The ORM's session and its bookkeeping are skipped: on the send path they cost more than
+    the statement.
+    """
+    if isinstance(engine, sa.Connection):
+        with engine.begin_nested():  # a dry run's savepoint, as in :func:`transaction`
+            engine.execute(statement)
+        return
+    with engine.begin() as conn:
+        conn.execute(statement)

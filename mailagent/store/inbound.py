@@ -1,0 +1,128 @@
+"""Received mail: the per-mailbox watermark (UIDVALIDITY, last UID), fetched bytes
+stored before anything else is tried, what is still to be handled or marked on the server, and the
+Message-ID dedupe key (mail-rules D2, E.1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from mailagent.store.tables import (
+    QUARANTINED,
+    RECEIVED,
+    Message,
+    Watermark,
+)
+
+
+def msgid_key(message_id: str) -> str:
+    """The dedupe key of a normalised Message-ID (fixed length, so it indexes well)."""
+    return hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def get_watermark(session: Session, mailbox: str) -> Watermark | None:
+    return session.get(Watermark, mailbox)
+
+
+def set_watermark(
+    session: Session, mailbox: str, uidvalidity: int, last_uid: int, now: datetime
+) -> None:
+    mark = session.get(Watermark, mailbox)
+    if mark is None:
+        session.add(
+            Watermark(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=last_uid, updated_at=now)
+        )
+    else:
+        mark.uidvalidity, mark.last_uid, mark.updated_at = uidvalidity, last_uid, now
+        session.add(mark)
+
+
+def store_fetched(
+    session: Session,
+    mailbox: str,
+    uidvalidity: int,
+    items: Iterable[tuple[int, int, bytes | None]],
+    now: datetime,
+) -> int:
+    """Insert fetched mail (uid, size, raw) as ``received`` rows, skipping known server identities.
+
+    Mail over the size cap (``raw`` None) is stored without its bytes and quarantined at once.
+    """
+    rows = [
+        {
+            "direction": "in",
+            "mailbox": mailbox,
+            "uidvalidity": uidvalidity,
+            "uid": uid,
+            "message_id": "",
+            "raw": raw if raw is not None else b"",
+            "size": size,
+            "at": now,
+            "status": RECEIVED if raw is not None else QUARANTINED,
+            "attempts": 0,
+            "kind": "",
+            "category": "",
+            "rule": "",
+            "subject": "",
+            "from_addr": "",
+            "to_addr": "",
+            "last_error": "" if raw is not None else f"over the size cap ({size} bytes)",
+            "server_action": "" if raw is not None else QUARANTINED,
+        }
+        for uid, size, raw in items
+    ]
+    if not rows:
+        return 0
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(Message).on_conflict_do_nothing(index_elements=["mailbox", "uidvalidity", "uid"])
+    result = session.execute(stmt, rows)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def received_attempts(session: Session, mailbox: str, limit: int) -> list[tuple[int, int]]:
+    """``(id, attempts)`` of the oldest messages of ``mailbox`` still to be handled."""
+    stmt = (
+        sa.select(col(Message.id), col(Message.attempts))
+        .where(
+            col(Message.direction) == "in",
+            col(Message.mailbox) == mailbox,
+            col(Message.status) == RECEIVED,
+        )
+        .order_by(col(Message.id))
+        .limit(limit)
+    )
+    return [(int(i), int(a)) for i, a in session.execute(stmt).all()]
+
+
+def pending_server_actions(session: Session, mailbox: str) -> list[Message]:
+    stmt = (
+        select(Message)
+        .where(Message.direction == "in", Message.mailbox == mailbox, Message.server_action != "")
+        .order_by(col(Message.id))
+    )
+    return list(session.exec(stmt).all())
+
+
+def message_id_seen(session: Session, direction: str, mailbox: str, key: str) -> bool:
+    params = {"direction": direction, "mailbox": mailbox, "key": key}
+    return session.execute(_seen_query(), params).first() is not None
+
+
+@cache
+def _seen_query() -> sa.Select[Any]:
+    # Hot statements are built once with bound parameters: SQLAlchemy then reuses their cache
+    # key instead of computing it on every call (a few percent of the time spent on a mail).
+    return sa.select(col(Message.id)).where(
+        col(Message.direction) == sa.bindparam("direction"),
+        col(Message.mailbox) == sa.bindparam("mailbox"),
+        col(Message.dedupe_key) == sa.bindparam("key"),
+    )

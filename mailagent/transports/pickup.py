@@ -1,0 +1,68 @@
+"""The Maildir pickup outbox: each sent mail written as a file, for the embedded default
+and for MTAs that collect mail from a folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from mailagent.errors import (
+    TransportError,
+)
+from mailagent.transports.sender import Outgoing, nothing_yet
+
+
+class MaildirSender:
+    """Writes each mail into ``<path>/new`` under a name derived from its Message-ID.
+
+    The name is deterministic, so writing the same row twice leaves one file: the folder itself
+    tells whether a row was sent.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> MaildirSender:
+        try:
+            for sub in ("tmp", "new", "cur"):
+                (self.path / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TransportError(f"maildir:{self.path}: {exc.strerror or exc}") from exc
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    @staticmethod
+    def file_name(message_id: str) -> str:
+        return hashlib.sha256(message_id.encode()).hexdigest()[:32] + ".mailagent.eml"
+
+    def send(self, mail: Outgoing, before_body: Callable[[], None] = nothing_yet) -> None:
+        before_body()
+        name = self.file_name(mail.message_id)
+        tmp = self.path / "tmp" / name
+        try:
+            # Maildir readers expect local line endings.
+            tmp.write_bytes(mail.data.replace(b"\r\n", b"\n"))
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path / "new" / name)
+        except OSError as exc:
+            raise TransportError(f"maildir:{self.path}: {exc.strerror or exc}") from exc
+
+    def alive(self) -> bool:
+        return True
+
+    def already_sent(self, message_id: str) -> bool | None:
+        """True when the file is there (under any flags); None when absent, because the
+        program collecting the mail may have taken it away."""
+        stem = self.file_name(message_id)
+        if any(any((self.path / sub).glob(f"{stem}*")) for sub in ("new", "cur")):
+            return True
+        return None

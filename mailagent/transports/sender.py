@@ -1,0 +1,49 @@
+"""The interface every outbound adapter offers (SMTP, Maildir pickup).
+
+An adapter sends one prepared mail and reports how it went by raising one of three errors:
+:class:`TransportError` (nothing was accepted: retry later), :class:`PermanentSendError` (5xx) or
+:class:`UncertainSendError` (the link failed after the body went out: it may have been delivered,
+so it must not be resent blindly; mail-rules E.4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One mail as it goes on the wire: CRLF bytes, envelope sender and its one recipient."""
+
+    message_id: str
+    envelope_from: str
+    recipient: str
+    data: bytes
+    notify_never: bool = False
+
+
+def nothing_yet() -> None:
+    return None
+
+
+class Sender(Protocol):
+    """A connection to the outgoing transport, used for one flush."""
+
+    def __enter__(self) -> Sender: ...
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def send(self, mail: Outgoing, before_body: Callable[[], None] = nothing_yet) -> None:
+        """Deliver ``mail``; ``before_body`` runs just before the body goes out (after that a
+        failure is uncertain)."""
+
+    def alive(self) -> bool:
+        """False once the connection is gone (the rest of the flush waits for the next try)."""
+
+    def already_sent(self, message_id: str) -> bool | None:
+        """True/False when the transport can tell whether ``message_id`` went out; None if not."""
