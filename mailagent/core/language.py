@@ -1,89 +1,37 @@
-"""PURE: which language a guest writes in, and which time zone they state.
+"""PURE: which language a guest writes in.
 
-Both readers are transparent heuristics over the guest's own text, stdlib only, no I/O beyond
-the system's time zone database (read once, cached).
+Lingua (``lingua-language-detector``), restricted to the languages the firm ships templates
+for, reads each sentence of the guest's own text (quoted history, attribution lines, signatures
+and forwarded mail removed). A sentence counts only when Lingua is confident about it, and a
+language wins only with enough words and a clear majority of the confident ones: short, mixed or
+unclear text gives the caller's default. A name with an umlaut or a German disclaimer under an
+English mail does not make it German.
 
-Language: count stopwords. Each language has a short list of very frequent function words
-("the", "and", "und", "nicht", ...) that are *not* ordinary words in the other languages we ship,
-plus letters that mark it (umlauts and ß for German). The language with clearly the most hits
-wins; too little evidence means the caller's default. To add a language, add its word list to
-``STOPWORDS`` (and optionally its letters to ``MARK_LETTERS``) and pass its code in
-``supported``. Words that end up in the lists of two supported languages are ignored
-automatically, so overlaps ("de" in Spanish and French) cannot tip the balance; false friends that
-are only in one list ("was", "will", "am", "an", "im") must be left out by hand.
-
-Time zone: an IANA name written in the text ("Europe/Lisbon"), a UTC/GMT offset ("UTC+2"),
-a common abbreviation ("CET", "EST") or a few spelled-out names and city phrases ("Eastern
-time", "Berlin time", "deutscher Zeit"). Whole words only.
+Lingua loads its models for a language the first time it reads text in it (about 0.6 s for
+English and German together), so commands that never read a guest's words never pay for them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
 
-#: Function words per language code. Left out on purpose because they are also common words in
-#: another shipped language: in, so, also, an, am, im ("im interested"), man, was, will, kind,
-#: art, do ("Di/Do" for Tuesday/Thursday). German "die", "war", "bin", "hat" stay: rare in English
-#: mail.
-def _word_list(words: str) -> frozenset[str]:
-    """A word list written as one whitespace-separated string (easy to read and to extend)."""
-    return frozenset(words.split())
-
-
-STOPWORDS: Mapping[str, frozenset[str]] = {
-    "en": _word_list(
-        """
-        the a and or but not of to for from with without at by on about into out up than then
-        is are were be been being have has had does did done can could would should shall
-        may might must i i'm i've i'd i'll me my mine myself you you're you've your yours we
-        we're our ours us they they're their them he she it it's its this that these those
-        there here what which who whom whose when where why how if because as very more most
-        some any each just only own such too much many other again like hope looking forward
-        thank thanks please dear hello regards sincerely best
-        """
-    ),
-    "de": _word_list(
-        """
-        und oder aber nicht kein keine keinen der die den dem des das dass daß ein eine einen
-        einem einer eines ich mich mir mein meine meinen meinem meiner wir uns unser unsere
-        ihr ihre ihren ihrem ihnen sie er es ist sind bin war sein seine habe haben hat hatte
-        hätte werde werden wird wurde würde würden kann können könnte möchte möchten mit für
-        auf aus bei von vom zu zum zur um nach über unter auch noch sehr gerne gern wenn weil
-        wie wo welche welcher welches diese dieser dieses dies hier jetzt schon nur seit
-        derzeit bereits bitte danke dank vielen herzlichen freundlichen grüße grüßen gruß
-        liebe lieber geehrte geehrter hallo herr frau ja nein etwas mehr sich
-        """
-    ),
-    # To add a language: "es": _word_list("el la los las y que ..."), then pass "es" in
-    # `supported` (and ship templates/es/ and text.es in the questionnaire).
-}
-
-
-#: Letters that count as one hit each (once per word) for a language when a word contains them
-#: and is not already one of its stopwords.
-MARK_LETTERS: Mapping[str, str] = {"de": "äöüß"}
-
-
-MIN_HITS = 3
-
-
-"""The winner needs at least this many hits ..."""
-
-
-MARGIN = 2.0
-
-
-"""... and at least this many times the hits of the runner-up."""
-
+#: A sentence counts for a language only when Lingua gives it at least this confidence.
+SENTENCE_CONFIDENCE = 0.75
+#: The winner needs at least this many words in confident sentences ...
+MIN_WORDS = 3
+#: ... and at least this share of all words in confident sentences.
+MAJORITY = 2 / 3
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
-
-
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
 _SIGNATURE_RE = re.compile(r"^--\s*$")
-
-
 _SEPARATOR_RE = re.compile(r"^\s*-{3,}\s*[^-\s][^-]*?\s*-{3,}\s*$")  # -----Original Message-----
 
 
@@ -105,46 +53,51 @@ def own_text(text: str) -> str:
     return "\n".join(kept)
 
 
-def language_hits(text: str, languages: Sequence[str]) -> dict[str, int]:
-    """Evidence per language in ``languages``: stopwords found (each occurrence counts) plus
-    words with the language's mark letters. Words listed for two of ``languages`` count for
-    neither. A language without a word list gets 0. Quoted lines are *not* removed here."""
-    lists = {lang: STOPWORDS.get(lang, frozenset()) for lang in dict.fromkeys(languages)}
-    hits = dict.fromkeys(lists, 0)
-    for word in _WORD_RE.findall(text.replace("’", "'").lower()):
-        owners = [lang for lang, words in lists.items() if word in words]
-        if len(owners) == 1:
-            hits[owners[0]] += 1
-            continue
-        if owners:
-            continue
-        for lang in lists:
-            letters = MARK_LETTERS.get(lang, "")
-            if letters and any(ch in letters for ch in word):
-                hits[lang] += 1
-    return hits
-
-
 def detect_language(text: str, supported: Sequence[str] = ("en", "de"), default: str = "en") -> str:
-    """The language of ``text`` among ``supported`` (codes such as "en", "de"), else ``default``.
+    """The language of ``text`` among ``supported`` (ISO 639-1 codes such as "en", "de"), else
+    ``default``.
 
     Contract:
 
     - only the guest's own text is read (see :func:`own_text`: quoted ``>`` lines, the
       attribution line above them, signatures and forwarded history are ignored);
-    - returns a code from ``supported`` only when it has at least ``MIN_HITS`` hits and at least
-      ``MARGIN`` times the hits of any other supported language; otherwise ``default``, which is
-      returned as given (it need not be in ``supported``);
-    - a supported code without a word list in ``STOPWORDS`` is never returned (except as
-      ``default``);
+    - returns a code from ``supported`` only when its confident sentences hold at least
+      ``MIN_WORDS`` words and at least ``MAJORITY`` of the words of all confident sentences;
+      otherwise ``default``, returned as given (it need not be in ``supported``);
+    - a code Lingua does not know is never returned (except as ``default``);
     - never raises for any string; empty or very short text gives ``default``.
     """
-    if not supported:
+    detector = _detector(tuple(sorted(set(supported))))
+    if detector is None:
         return default
-    hits = language_hits(own_text(text), supported)
-    ranked = sorted(hits.items(), key=lambda item: item[1], reverse=True)
-    best_lang, best = ranked[0]
-    runner_up = ranked[1][1] if len(ranked) > 1 else 0
-    if best < MIN_HITS or best < MARGIN * runner_up:
+    words: Counter[str] = Counter()
+    for sentence in _SENTENCE_RE.split(own_text(text)):
+        count = len(_WORD_RE.findall(sentence))
+        if not count:
+            continue
+        best = detector.compute_language_confidence_values(sentence)[0]
+        if best.value >= SENTENCE_CONFIDENCE:
+            words[best.language.iso_code_639_1.name.lower()] += count
+    if not words:
         return default
-    return best_lang
+    language, count = words.most_common(1)[0]
+    if count < MIN_WORDS or count < MAJORITY * sum(words.values()):
+        return default
+    return language
+
+
+@cache
+def _detector(codes: tuple[str, ...]) -> LanguageDetector | None:
+    """One detector per set of languages (building it is cheap; its models load on first use)."""
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+    known = []
+    for code in codes:
+        try:
+            known.append(Language.from_iso_code_639_1(IsoCode639_1.from_str(code)))
+        except ValueError:
+            continue  # a language Lingua does not know is never detected
+    if len(known) < 2:
+        # One candidate is no choice: with only "en" supported every text is the default.
+        return None
+    return LanguageDetectorBuilder.from_languages(*known).build()
