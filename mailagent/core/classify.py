@@ -241,8 +241,8 @@ def _not_to_us(msg: Inbound, us: Us) -> Classification | None:
 
 
 def _malformed(msg: Inbound, _us: Us) -> Classification | None:
-    if not msg.has_header("content-type"):
-        return Classification(MALFORMED, "A10 no Content-Type")
+    # A missing Content-Type is text/plain; charset=us-ascii (RFC 2045 section 5.2, mail-rules
+    # A10): the parser already reads such a body as plain text.
     top = msg.content_types[0] if msg.content_types else ""
     if not top.startswith(("text/", "multipart/")):
         return Classification(MALFORMED, f"A10 top-level type {top or 'unknown'}")

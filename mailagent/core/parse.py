@@ -13,6 +13,7 @@ import email.policy
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import errors
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -175,7 +176,7 @@ def _headers(msg: Message, problems: list[str]) -> list[tuple[str, str]]:
     values: list[tuple[str, str]] = []
     for name, raw_value in msg.raw_items():
         try:
-            value = str(msg.policy.header_fetch_parse(name, raw_value))
+            value = str(msg.policy.header_fetch_parse(name, utf8_header(raw_value)))
         except Exception:
             problems.append(f"unreadable header {sanitize_header_text(name, 60)}")
             value = str(raw_value)
@@ -183,15 +184,32 @@ def _headers(msg: Message, problems: list[str]) -> list[tuple[str, str]]:
     return values
 
 
-def _sender(msg: Message, problems: list[str]) -> tuple[str, str, int]:
+def utf8_header(raw_value: str) -> str:
+    """A raw header value as text. RFC 6532 allows UTF-8 in headers (``From: Dr. Hans Müller
+    <...>``, common in practice); the stdlib reads such bytes as undecodable (surrogates), so
+    they are decoded as UTF-8 here, and left as they are when they are not UTF-8."""
+    if raw_value.isascii():
+        return raw_value
     try:
-        header = msg.get_all("from") or []
-    except Exception:
-        problems.append("unreadable From")
-        return "", "", 0
+        return raw_value.encode("ascii", "surrogateescape").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return raw_value
+
+
+def _sender(msg: Message, problems: list[str]) -> tuple[str, str, int]:
     mailboxes: list[Any] = []
-    for value in header:
-        if getattr(value, "defects", None):
+    for name, raw_value in msg.raw_items():
+        if name.lower() != "from":
+            continue
+        try:
+            value = msg.policy.header_fetch_parse(name, utf8_header(raw_value))
+        except Exception:
+            problems.append("unreadable From")
+            return "", "", 0
+        # Obsolete syntax ("Dr. Hans Müller" unquoted) must be accepted when reading (RFC 5322
+        # section 4); any other defect makes the sender too doubtful to answer (mail-rules F.2).
+        defects = getattr(value, "defects", ())
+        if any(not isinstance(d, errors.ObsoleteHeaderDefect) for d in defects):
             problems.append("From has defects")
         mailboxes.extend(getattr(value, "addresses", ()))
     if len(mailboxes) != 1:

@@ -255,7 +255,16 @@ ROWS = [
         X_Original_To="interviews@firm.example",
     ),
     # --- A10 malformed ---
-    row("A10 no Content-Type", "malformed", "A10", Content_Type=None),
+    # RFC 2045 section 5.2: no Content-Type means text/plain; charset=us-ascii (old clients,
+    # scripts and web forms send exactly that), so a person wrote it.
+    row("A10 no Content-Type is plain text", "human", "", Content_Type=None),
+    row(
+        "A10 no Content-Type and no text",
+        "malformed",
+        "A10",
+        Content_Type=None,
+        body="\r\n  \r\n",
+    ),
     row(
         "A10 application/pdf top level",
         "malformed",

@@ -265,6 +265,22 @@ def test_message_ids(
             "unreadable From",
             id="encoded name with CRLF is unreadable",
         ),
+        pytest.param(
+            "Dr. Hans Müller <hans@example.org>",
+            "hans@example.org",
+            "Dr. Hans Müller",
+            1,
+            None,
+            id="raw UTF-8 name (RFC 6532) with an unquoted period (obsolete syntax)",
+        ),
+        pytest.param(
+            "Jürgen Weiß <j.weiss@example.org>",
+            "j.weiss@example.org",
+            "Jürgen Weiß",
+            1,
+            None,
+            id="raw UTF-8 name",
+        ),
         pytest.param("dana@example.org, fox@example.org", "", "", 2, None, id="two mailboxes"),
         pytest.param("a@b@c", "", "", 1, "From has defects", id="CVE-2019-16056 a@b@c"),
         pytest.param(
