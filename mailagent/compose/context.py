@@ -4,7 +4,7 @@ guest, the questions and what was understood so far, each a plain, capped value.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mailagent.compose.message import encodable, reply_subject
@@ -25,13 +25,26 @@ def mail_context(
     request_subject: str,
     understood: Sequence[tuple[str, str]] = (),
     applications: str = "",
+    numbers: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """The variables every template sees (documented in templates/README.md)."""
+    """The variables every template sees (documented in templates/README.md).
+
+    ``numbers``: each question's number in the whole questionnaire. A re-ask lists only the
+    missing questions under their first numbers, so a guest who answers "3." means question 3;
+    without ``numbers`` the questions are numbered as listed.
+    """
+    numbers = numbers or {q.key: i for i, q in enumerate(questions, 1)}
     return {
         "firm": {"name": firm.name, "address": firm.address, "sender_name": firm.sender_name},
         "guest": {"name": sanitize_header_text(guest_name, 100), "email": guest_email},
         "questions": [
-            {"key": q.key, "text": q.wording(language), "required": q.required} for q in questions
+            {
+                "key": q.key,
+                "number": numbers.get(q.key, i),
+                "text": q.wording(language),
+                "required": q.required,
+            }
+            for i, q in enumerate(questions, 1)
         ],
         "request_subject": reply_subject(request_subject),
         # What the guest told us so far, echoed so they can correct it (capped: it is their text).

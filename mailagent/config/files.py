@@ -38,11 +38,14 @@ class IntentFile(Section):
 
 
 class Question(Section):
-    """One questionnaire item: a stable key and its wording per language."""
+    """One questionnaire item: a stable key, its wording per language, the labels people give
+    it in their replies (``labels``, per language) and words that suggest a sentence answers
+    it (``hints``, per language)."""
 
     key: str
     required: bool = True
     text: dict[str, str]
+    labels: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     hints: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
     @field_validator("key")
@@ -63,8 +66,18 @@ class Question(Section):
         return self.text.get(language) or self.text["en"]
 
     def hint_words(self, language: str) -> tuple[str, ...]:
-        """Words that suggest a sentence answers this question (for answers in one paragraph)."""
-        return tuple(dict.fromkeys((*self.hints.get(language, ()), *self.hints.get("en", ()))))
+        """Words that suggest a sentence answers this question (for answers in prose): the
+        thread language's first, then every other language's (guests answer in theirs)."""
+        rest = (h for lang, words in self.hints.items() if lang != language for h in words)
+        return tuple(dict.fromkeys((*self.hints.get(language, ()), *rest)))
+
+    def all_labels(self) -> tuple[str, ...]:
+        """The labels in every language: a German guest labels an English thread in German."""
+        return tuple(dict.fromkeys(label for labels in self.labels.values() for label in labels))
+
+    def all_texts(self) -> tuple[str, ...]:
+        """The wording in every language (a guest may quote or copy either)."""
+        return tuple(dict.fromkeys(self.text.values()))
 
 
 class Questionnaire(Section):

@@ -39,6 +39,7 @@ from mailagent.core.language import detect_language
 from mailagent.core.matching import Match, match_thread, tokens_in
 from mailagent.core.mime import Limits, without_attachments
 from mailagent.core.parse import Inbound, parse_message
+from mailagent.core.reply_text import name_words
 from mailagent.core.states import AWAITING_GUEST, EXPIRED, NOT_REQUEST
 from mailagent.core.zones import detect_timezone
 from mailagent.service import bounce_handling, effects, meeting_mail, questions
@@ -196,7 +197,7 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
         view = thread_view(session, thread, now)
         decision = meeting_mail.decide(rt, msg, verdict, match, view, sender, now)
         if decision is None:
-            found, command, wants = _read_guest(rt, msg, verdict, thread, view, sender)
+            found, command, wants = _read_guest(rt, session, msg, verdict, thread, view, sender)
             decision = decide_inbound(
                 view,
                 msg,
@@ -241,6 +242,7 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
 
 def _read_guest(
     rt: Runtime,
+    session: Session,
     msg: Inbound,
     verdict: Classification,
     thread: Thread | None,
@@ -250,12 +252,21 @@ def _read_guest(
     """Answers, a plain-words command and the intent in a guest's mail (where they apply)."""
     if not verdict.is_human:
         return {}, None, None
-    # Split once: the answers, the command and the intent all read the guest's own text.
+    # The command and the intent read the guest's own text; the answers are read below.
     language = thread.language if thread is not None else "en"
-    own_text, quoted = answers.split_reply(msg.text, questions.languages_for(language))
+    own_text, _ = answers.split_reply(msg.text, questions.languages_for(language))
     found: dict[str, str] = {}
     if thread is not None and thread.state in (AWAITING_GUEST, EXPIRED) and msg.text.strip():
-        found = answers.extract_split(own_text, quoted or msg.text, questions.asked(rt, thread))
+        # The questionnaire or re-ask being answered: its lines are never the guest's words,
+        # however their client quotes them.
+        ours = questions.last_mail_text(session, thread)
+        found = answers.extract(
+            msg.text,
+            questions.asked(rt, thread),
+            questions.languages_for(language),
+            ours,
+            name_words(msg.from_name, msg.from_email),
+        )
     if view is not None and sender != view.guest_email.lower():
         return found, None, None
     wants = None

@@ -64,6 +64,7 @@ def build(
         request_subject=parent.subject if parent else "",
         understood=[(q.wording(thread.language), thread.answers[q.key]) for q in answered],
         applications=rt.config.settings.intent.applications,
+        numbers={q.key: i for i, q in enumerate(questions, 1)},
     )
     give_back = next((q for q in questions if q.key == "give_back"), None)
     manager = rt.config.managers.by_address(thread.manager_email)

@@ -113,6 +113,22 @@ def last_mail_to(session: Session, thread_id: int, address: str) -> str:
     return session.exec(stmt).first() or ""
 
 
+def last_mail_raw(session: Session, thread_id: int, address: str) -> bytes:
+    """The bytes of the last mail written to ``address`` in the thread, or b"" (also once
+    retention has blanked them)."""
+    stmt = (
+        select(Message.raw)
+        .where(
+            Message.thread_id == thread_id,
+            Message.direction == "out",
+            sa.func.lower(Message.to_addr) == address.lower(),
+        )
+        .order_by(col(Message.id).desc())
+        .limit(1)
+    )
+    return session.exec(stmt).first() or b""
+
+
 def end_assignments(session: Session, thread_id: int, status: str) -> None:
     """Close the thread's open assignment (a manager still asked) with ``status``."""
     session.execute(

@@ -48,12 +48,14 @@ def test_a_partial_answer_is_re_asked_once_then_completed(tmp_path: Path) -> Non
     reask = sent_mail(tmp_path)[1]
     text = reask.get_body(("plain",)).get_content()
     assert "I have managed a retail store for 8 years." in text  # echoed, so it can be corrected
-    assert "1. What could we learn from you in return?" in text
-    assert "2. Which days and times suit you" in text
+    # The missing questions keep their numbers, so "4." in a reply means question 4.
+    assert "4. What could we learn from you in return?" in text
+    assert "5. Which days and times suit you" in text
     assert "Who are you?" in text and "1. Who are you?" not in text  # asked no more
     assert reask["Auto-Submitted"] == "auto-replied"
     assert reask["In-Reply-To"] != questionnaire["In-Reply-To"]  # it answers the guest's reply
 
+    # Numbered from 1 again rather than 4 and 5: read by position, since each fits its question.
     rest = (
         "1. An honest view of your careers page.\n2. Tuesday or Thursday mornings, CET.\n\n"
         + quoted(reask)
@@ -83,7 +85,7 @@ def test_a_second_partial_answer_is_not_re_asked_again(tmp_path: Path) -> None:
     one_pass(config)
     reask = sent_mail(tmp_path)[1]
 
-    deliver(config, reply_to(reask, body="1. Curious about planning.\n\n" + quoted(reask)))
+    deliver(config, reply_to(reask, body="2. Curious about planning.\n\n" + quoted(reask)))
     one_pass(config)
 
     assert len(sent_mail(tmp_path)) == 2

@@ -216,16 +216,17 @@ def test_a_partial_answer_gets_one_threaded_reask_then_the_rest_completes(
     assert her_id in reask_mail["References"].split()
     assert reask_mail["Auto-Submitted"] == "auto-replied"
     text = plain(reask_mail)
-    # Only the missing questions are asked (numbered); what she told us is echoed, not asked.
-    assert f"1. {EN_QUESTIONS['give_back']}" in text
-    assert f"2. {EN_QUESTIONS['availability']}" in text
-    assert "3. " not in text
+    # Only the missing questions are asked, under their own numbers; what she told us is echoed,
+    # not asked.
+    assert f"4. {EN_QUESTIONS['give_back']}" in text
+    assert f"5. {EN_QUESTIONS['availability']}" in text
+    assert "1. " not in text and "3. " not in text
     for key in ("background", "learn_goals", "questions_for_us"):
         assert f". {EN_QUESTIONS[key]}" not in text, f"{key} asked again"
     assert "I have managed a retail store for 8 years." in text
 
-    # She sends the rest.
-    rest = "1. An honest view of your careers page.\n2. Tuesday or Thursday mornings, CET."
+    # She sends the rest, under the numbers the re-ask showed.
+    rest = "4. An honest view of your careers page.\n5. Tuesday or Thursday mornings, CET."
     inbox(imap_account, reply_to(reask_mail, body=rest + quoted(reask_mail)))
     worker_pass(config, at(hours=5))
 

@@ -74,7 +74,7 @@ def test_a_request_is_answered_with_the_questionnaire(
     html = " ".join(mail.get_body(("html",)).get_content().split())
     assert "Dear Dana Ruiz" in text and "not a job interview" in text
     assert "What could we learn from you in return?" in text
-    assert "<li>What could we learn from you in return?" in html
+    assert '<li value="4">What could we learn from you in return?' in html
     assert "It is not a job interview</strong>" in html
     # The guest's mail is marked, never \Seen, never deleted.
     [(_, flags, raw)] = imap_account.messages()

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from mailagent.config.loading import load_config
 from mailagent.core.answers import Asked, extract, signature_name
+from mailagent.service.questions import asked_in
+
+REPO = Path(__file__).resolve().parents[2]
 
 ASKED = (
     Asked(
@@ -122,3 +128,110 @@ def test_extract(text: str, expected: dict[str, str]) -> None:
 )
 def test_signature_name(text: str, expected: str) -> None:
     assert signature_name(text) == expected
+
+
+# --- The shipped questionnaire, as guests really answer it ---------------------------------------
+
+QUESTIONNAIRE = load_config(REPO / "config" / "mailagent.toml").questionnaire
+ALL = tuple(QUESTIONNAIRE.keys)
+
+
+def asked(*keys: str, language: str = "en") -> list[Asked]:
+    return asked_in(QUESTIONNAIRE, language, set(keys or ALL))
+
+
+def quoted_questionnaire(language: str = "en", attribution: bool = True) -> str:
+    lines = ["Dear Dana,", ""] + [
+        f"{i}. {q.wording(language)}" for i, q in enumerate(QUESTIONNAIRE.questions, 1)
+    ]
+    head = [QUOTE_HEADER] if attribution else []
+    return "\n".join(head + [f"> {line}" for line in lines])
+
+
+@pytest.mark.parametrize(
+    ("text", "keys", "language", "expected"),
+    [
+        pytest.param(
+            "Hi,\n\nPlease find my answers below:\n\n"
+            "About me: ten years in retail operations, now moving into logistics.\n"
+            "What I hope to learn: what a logistics manager actually does all week.\n"
+            "Things I'd like to ask: how do you plan for peak season?\n"
+            "In return: your careers page never says what a day looks like.\n"
+            "When I'm free: Tuesdays after 2pm CET.\n\nThanks!\nDana\n\n"
+            "From: Example Firm <interviews@firm.example>\nSent: Monday, November 30, 2026\n"
+            "To: Dana\nSubject: Re: Informational interview\n\n"
+            + "\n".join(
+                f"{i}. {q.wording('en')}" for i, q in enumerate(QUESTIONNAIRE.questions, 1)
+            ),
+            ALL,
+            "en",
+            {
+                "background": "ten years in retail operations, now moving into logistics.",
+                "learn_goals": "what a logistics manager actually does all week.",
+                "questions_for_us": "how do you plan for peak season?",
+                "give_back": "your careers page never says what a day looks like.",
+                "availability": "Tuesdays after 2pm CET.",
+            },
+            id="Outlook top-post, labels paraphrasing the questions, preamble and sign-off",
+        ),
+        pytest.param(
+            "Zu meiner Person: Filialleiterin seit acht Jahren.\n"
+            "Was ich lernen möchte: wie die Tourenplanung funktioniert.\n"
+            "Meine Fragen: Wie planen Sie das Weihnachtsgeschäft?\n"
+            "Im Gegenzug: Ihre Website wirkt sehr technisch.\n"
+            "Zeitlich: Di und Do ab 14 Uhr MEZ.\n\nViele Grüße\nPetra\n\n"
+            + quoted_questionnaire("en"),
+            ALL,
+            "en",
+            {
+                "background": "Filialleiterin seit acht Jahren.",
+                "learn_goals": "wie die Tourenplanung funktioniert.",
+                "questions_for_us": "Wie planen Sie das Weihnachtsgeschäft?",
+                "give_back": "Ihre Website wirkt sehr technisch.",
+                "availability": "Di und Do ab 14 Uhr MEZ.",
+            },
+            id="German labels in an English thread, each label on its own answer",
+        ),
+        pytest.param(
+            "1. I taught maths for twelve years.\n2. How a planning team decides.\n\nDana\n\n"
+            + quoted_questionnaire("en", attribution=False),
+            ALL,
+            "en",
+            {
+                "background": "I taught maths for twelve years.",
+                "learn_goals": "How a planning team decides.",
+            },
+            id="two answers, a bare name, then the questionnaire quoted without 'wrote:'",
+        ),
+        pytest.param(
+            "3. Do you hire career changers into planning?\n"
+            "4. Your LinkedIn posts are all about awards.\n"
+            "5. Weekday mornings before 10, London time.\n\nBest regards,\nDana Ruiz\n"
+            "Senior Analyst | ACME Retail\n+44 20 7946 0000\n",
+            ("questions_for_us", "give_back", "availability"),
+            "en",
+            {
+                "questions_for_us": "Do you hire career changers into planning?",
+                "give_back": "Your LinkedIn posts are all about awards.",
+                "availability": "Weekday mornings before 10, London time.",
+            },
+            id="a re-ask answered with its original numbers 3-5, over a signature block",
+        ),
+        pytest.param(
+            "Happy to answer!\n\nI worked eight years in hospital nursing.\n\nThanks!\nDana",
+            ("background",),
+            "en",
+            {"background": "I worked eight years in hospital nursing."},
+            id="preamble and 'Thanks!' with the name stay out of the answer",
+        ),
+    ],
+)
+def test_answers_as_people_write_them(
+    text: str, keys: tuple[str, ...], language: str, expected: dict[str, str]
+) -> None:
+    assert (
+        extract(
+            text, asked(*keys, language=language), ("en", "de"), names=("dana", "ruiz", "petra")
+        )
+        == expected
+    )

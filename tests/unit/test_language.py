@@ -274,6 +274,6 @@ def test_german_templates_render(
         assert wording != question.wording("en")
         assert f"\n{number}. {wording}\n" in body
         assert rendered.html is not None
-        assert f"<li>{html.escape(wording)}</li>" in rendered.html
+        assert f'<li value="{number}">{html.escape(wording)}</li>' in rendered.html
     assert rendered.html is not None
     assert '<html lang="de">' in rendered.html

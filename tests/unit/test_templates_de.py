@@ -103,7 +103,7 @@ def test_nudge_lists_the_german_questions(config: Config) -> None:
     for number, question in enumerate(config.questionnaire.questions, 1):
         wording = question.wording("de")
         assert f"\n{number}. {wording}\n" in rendered.text
-        assert f"<li>{html.escape(wording)}</li>" in rendered.html
+        assert f'<li value="{number}">{html.escape(wording)}</li>' in rendered.html
     assert "„bitte absagen“" in rendered.text
 
 

@@ -1,0 +1,270 @@
+"""PURE: the forms a guest answers in, each read into scored candidates (question, text, how
+sure). :mod:`mailagent.core.answers` merges them.
+
+Scores (0-1) say how surely a text answers its question: an answer under a question the guest
+quoted or copied, or under its own number, is nearly certain; one under a label as sure as the
+label fits; a paragraph taken in the order asked, or sentences sorted by their words, only
+when what they say agrees with the question they would answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mailagent.core.labels import ECHO, Asked, Marker, label_marker, number_marker
+from mailagent.core.reply_text import CLOSING_RE, GREETING_RE, PREAMBLE_RE, normal, words
+
+INLINE = "inline"
+NUMBERED = "numbered"
+LABELLED = "labelled"
+IN_ORDER = "in_order"
+PROSE = "prose"
+
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[^\W\d_])")
+_AMPM_RE = re.compile(r"\b\d{1,2}(?::[0-5]\d)?\s*([ap])\.?m\b", re.IGNORECASE)
+_CLOCK_RE = re.compile(r"\b\d{1,2}[:.][0-5]\d\b|\b\d{1,2}\s*uhr\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    key: str
+    text: str
+    score: float
+    form: str
+
+
+# --- inline: answers written under the questions the guest quotes -------------------------------
+
+
+def inline(quoted: str, asked: Sequence[Asked], ours: str = "") -> list[Candidate]:
+    """Unquoted lines under a quoted block that holds a question answer the last question in it.
+    A quoted block that holds no question ends the answer before it."""
+    found: dict[str, list[str]] = {}
+    current: str | None = None
+    block: list[str] = []
+    mine = {normal(line) for line in ours.splitlines() if len(normal(line).split()) >= 4}
+    for line in quoted.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(">") or (mine and normal(stripped) in mine):
+            block.append(stripped.lstrip("> "))
+            continue
+        if block:
+            current = _last_question(" ".join(block), asked) or (
+                current if not _ends_answers(block) else None
+            )
+            block = []
+        if current is not None and stripped:
+            found.setdefault(current, []).append(stripped)
+    return [Candidate(k, "\n".join(v), 0.9, INLINE) for k, v in found.items()]
+
+
+def _ends_answers(block: list[str]) -> bool:
+    """A quoted block of several lines with no question in it (our closing paragraph, the
+    next mail of the history) ends whatever was being answered."""
+    return len(" ".join(block).split()) >= 8
+
+
+def _last_question(block: str, asked: Sequence[Asked]) -> str | None:
+    positions = [(max(_mentions(block, w) for w in q.wordings()), q.key) for q in asked]
+    hits = [(pos, key) for pos, key in positions if pos >= 0]
+    return max(hits)[1] if hits else None
+
+
+def _mentions(block: str, question: str) -> int:
+    """Where ``question`` appears in ``block`` (word position), or -1.
+
+    Tolerant of what mail clients do to quoted text (re-wrapping, even inside a word, dropped
+    punctuation): 70% of the question's words must appear within a window starting at one of
+    its first three words.
+    """
+    found, wanted = words(block), question.split()
+    if not wanted:
+        return -1
+    needed = min(max(1, round(len(wanted) * 0.7)), len(set(wanted)))
+    starts = set(wanted[:3])
+    span = len(wanted) + 5
+    for i, word in enumerate(found):
+        if word in starts and len(set(found[i : i + span]) & set(wanted)) >= needed:
+            return i
+    return -1
+
+
+# --- marked: answers under numbers, labels or copies of the questions ---------------------------
+
+
+@dataclass
+class _Segment:
+    marker: Marker
+    key: str
+    score: float
+    lines: list[str]
+
+
+def marked(own: str, asked: Sequence[Asked]) -> list[Candidate]:
+    """Answers that follow a marker line: "3.", "Q3:", "About me:", a copy of the question.
+
+    Numbers are the questions' own numbers (a re-ask keeps them). A guest who numbers a
+    re-ask's questions from 1 instead is read by position, less surely. A number lower than the
+    one before it is a list inside an answer ("1. How ..., 2. Why ..."), not a new answer.
+    """
+    segments: list[_Segment] = []
+    last_number = 0
+    used: set[str] = set()
+    for line in own.splitlines():
+        marker = number_marker(line, asked)
+        if marker is not None and marker.number <= last_number:
+            marker = None
+        if marker is None:
+            marker = label_marker(line, asked)
+            if marker is not None and marker.best()[0] in used:
+                marker = None
+        if marker is None:
+            if segments and line.strip():
+                segments[-1].lines.append(line.strip())
+            elif segments and not line.strip():
+                segments[-1].lines.append("")
+            continue
+        if marker.number:
+            last_number = marker.number
+        key, score = marker.best()
+        rest = marker.rest
+        if marker.kind != ECHO:
+            echo = label_marker(rest, asked) if rest else None
+            if echo is not None and echo.kind == ECHO and echo.best()[0] in ("", key):
+                rest = echo.rest  # "3. Which questions...? My question is ..."
+        used.add(key)
+        segments.append(_Segment(marker, key, score, [rest] if rest else []))
+    _by_position(segments, asked)
+    return [
+        Candidate(s.key, "\n".join(s.lines).strip(), s.score, _form(s.marker))
+        for s in segments
+        if s.key
+    ]
+
+
+def _form(marker: Marker) -> str:
+    return NUMBERED if marker.number else LABELLED
+
+
+def _by_position(segments: list[_Segment], asked: Sequence[Asked]) -> None:
+    """Numbers that name no asked question ("1. 2. 3." under a re-ask that showed 3, 4, 5):
+    read by position when they count exactly the questions asked, and only if what each says
+    agrees with its question."""
+    numbered = [s for s in segments if s.marker.number]
+    if not numbered or any(s.key for s in numbered):
+        return
+    if [s.marker.number for s in numbered] != list(range(1, len(asked) + 1)):
+        return
+    for segment, question in zip(numbered, asked, strict=True):
+        text = "\n".join(segment.lines)
+        if agrees(text, question, asked):
+            segment.key, segment.score = question.key, 0.7
+
+
+# --- in order: one paragraph per question ------------------------------------------------------
+
+
+def paragraphs(own: str, asked: Sequence[Asked]) -> list[Candidate]:
+    """One paragraph per question, in the order asked, when the count matches exactly; each is
+    kept only if what it says does not point at another question."""
+    blocks = _blocks(own)
+    if len(asked) < 2 or len(blocks) != len(asked):
+        return []
+    found = []
+    for block, question in zip(blocks, asked, strict=True):
+        if any(
+            number_marker(line, asked) or label_marker(line, asked) for line in block.split("\n")
+        ):
+            return []  # a marked reply: the marked form reads it
+        if agrees(block, question, asked):
+            found.append(Candidate(question.key, block, 0.7, IN_ORDER))
+    return found
+
+
+def _blocks(own: str) -> list[str]:
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", own) if b.strip()]
+    return [b for b in blocks if not _is_frame(b)]
+
+
+def _is_frame(block: str) -> bool:
+    first = block.splitlines()[0].strip()
+    short = len(words(block)) <= 12
+    return short and bool(
+        GREETING_RE.match(first) or PREAMBLE_RE.match(first) or CLOSING_RE.match(first)
+    )
+
+
+# --- prose: sentences sorted by what they say --------------------------------------------------
+
+
+def prose(own: str, asked: Sequence[Asked]) -> list[Candidate]:
+    """Everything in one or two paragraphs: each sentence goes to the question whose hint words
+    it uses clearly most; a sentence without any stays with the one before it. A question is
+    answered this way only with enough evidence, and never surely."""
+    blocks = _blocks(own)
+    if not blocks or len(blocks) > 2:
+        return []
+    found: dict[str, list[str]] = {}
+    evidence: dict[str, int] = {}
+    carried: dict[str, int] = {}  # sentences kept for a question without a hint of their own
+    current: str | None = None
+    for sentence in _SENTENCE_RE.split(" ".join(" ".join(b.split()) for b in blocks)):
+        scores = hits(sentence, asked)
+        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+        top, second = ranked[0] if ranked else ("", 0), ranked[1][1] if len(ranked) > 1 else 0
+        if top[1] > second:
+            current = top[0]
+            evidence[current] = evidence.get(current, 0) + top[1]
+        elif top[1] and top[1] == second:
+            current = None  # a sentence about two things is nobody's answer
+            continue
+        elif current is not None:
+            carried[current] = carried.get(current, 0) + 1
+        if current is not None:
+            found.setdefault(current, []).append(sentence.strip())
+    return [
+        Candidate(
+            key, " ".join(parts), _prose_score(evidence.get(key, 0), carried.get(key, 0)), PROSE
+        )
+        for key, parts in found.items()
+    ]
+
+
+def _prose_score(evidence: int, carried: int) -> float:
+    """Two hint words make a prose answer; one does when every sentence of it has its own."""
+    if evidence >= 2:
+        return 0.65
+    return 0.6 if evidence == 1 and not carried else 0.45
+
+
+# --- what a text says --------------------------------------------------------------------------
+
+
+def hits(text: str, asked: Sequence[Asked]) -> dict[str, int]:
+    """Per question, how many of its hint words ``text`` uses (a clock time counts as "am",
+    "pm", "uhr" and "time"; a sentence ending in "?" as the hint "?")."""
+    tokens = set(words(text))
+    for m in _AMPM_RE.finditer(text):
+        tokens |= {m.group(1).lower() + "m", "time"}
+    if _CLOCK_RE.search(text):
+        tokens |= {"uhr", "time", "pm"}
+    asks = "?" in text
+    found = {}
+    for q in asked:
+        hint_words = {h.casefold() for h in q.hints}
+        phrases = [h for h in hint_words if " " in h]
+        score = len(tokens & hint_words) + sum(1 for p in phrases if p in normal(text))
+        if asks and "?" in hint_words:
+            score += 1
+        found[q.key] = score
+    return found
+
+
+def agrees(text: str, question: Asked, asked: Sequence[Asked]) -> bool:
+    """Whether what ``text`` says fits ``question`` at least as well as any other asked one
+    (a text that says nothing either way agrees)."""
+    scores = hits(text, asked)
+    own = scores.get(question.key, 0)
+    return all(own + 1 >= other for key, other in scores.items() if key != question.key)

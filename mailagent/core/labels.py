@@ -1,0 +1,175 @@
+"""PURE: which question a line of a reply says it answers: by number ("3.", "Q3:", "Frage 3"),
+by a label that means the question ("About me:", "Zu meiner Person:", "When I'm free -"), or by
+a copy of the question itself ("Who are you? ...").
+
+Labels are matched by meaning, not spelling: each question carries label synonyms in every
+shipped language (``labels`` in config/questionnaire.toml) besides its wording, and a label is
+compared with all of them after normalisation, with rapidfuzz's fuzzy ratios. A label that fits
+two questions about as well fits neither.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from mailagent.core.reply_text import normal
+
+NUMBER = "number"
+LABEL = "label"
+ECHO = "echo"
+
+#: A label must fit its question at least this well (0-1) ...
+LABEL_MIN = 0.82
+#: ... and this much better than any other question.
+LABEL_MARGIN = 0.08
+
+_NUMBER_RE = re.compile(
+    r"^\s*[*_]*(?:(?:q|question|frage|zu|ad|re|antwort|answer)\s*\.?\s*)?[(#]?(\d{1,2})"
+    r"(?:\s*[.):]|\s+[-–—]\s|\s*(?=[*_]+\s))[*_]*\s*(.*)$",
+    re.IGNORECASE,
+)
+_LABEL_SPLIT_RE = re.compile(r"^\s*[*_]*([^\W\d_][^:\n]{0,60}?)[*_]*\s*(?::|\s[-–—]\s|\?)\s*(.*)$")
+_BARE_LABEL_RE = re.compile(r"^\s*[*_#]*\s*([^\W\d_][^.!\n]{0,60}?)\s*[*_]*\s*[:?]?\s*[*_]*\s*$")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question as the guest saw it.
+
+    ``key`` is stable; ``text`` its wording in the thread's language; ``hints`` words that
+    suggest a sentence answers it; ``number`` its number in the whole questionnaire (kept in a
+    re-ask; 0: its place among those asked); ``labels`` what people call it, in every shipped
+    language; ``texts`` its wording in every shipped language (a guest may quote or copy
+    either).
+    """
+
+    key: str
+    text: str
+    hints: tuple[str, ...] = ()
+    number: int = 0
+    labels: tuple[str, ...] = ()
+    texts: tuple[str, ...] = field(default=())
+
+    def names(self) -> tuple[str, ...]:
+        """Every normalised way to name this question: labels, the key, each sentence of its
+        wording in every language."""
+        sentences = [
+            s for t in (self.text, *self.texts) for s in re.split(r"(?<=[?.:])\s+", t) if s
+        ]
+        found = [normal(n) for n in (*self.labels, self.key.replace("_", " "), *sentences)]
+        return tuple(dict.fromkeys(n for n in found if n))
+
+    def wordings(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(normal(t) for t in (self.text, *self.texts) if t))
+
+
+@dataclass(frozen=True)
+class Marker:
+    """``scores``: question key -> how sure (0-1) the line names it; ``rest``: the text after
+    the marker on the same line (often the start of the answer)."""
+
+    kind: str
+    scores: dict[str, float]
+    rest: str
+    number: int = 0
+
+    def best(self) -> tuple[str, float]:
+        ranked = sorted(self.scores.items(), key=lambda kv: kv[1], reverse=True)
+        if not ranked:
+            return "", 0.0
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        key, score = ranked[0]
+        return (key, score) if score - second >= LABEL_MARGIN else ("", 0.0)
+
+
+def number_marker(line: str, asked: Sequence[Asked]) -> Marker | None:
+    """ "3. ...", "3) ...", "(3) ...", "Q3: ...", "Frage 3: ..." at the start of ``line``."""
+    m = _NUMBER_RE.match(line)
+    if m is None:
+        return None
+    number = int(m.group(1))
+    if not 1 <= number <= 20 or re.match(r"\s*(?:[:.]\d|\d|h\b|uhr|am\b|pm\b)", line[m.end(1) :]):
+        return None  # "10:00 works", "3pm", "15 Uhr": a time, not a number
+    scores = {q.key: 0.95 for i, q in enumerate(asked, 1) if (q.number or i) == number}
+    return Marker(NUMBER, scores, m.group(2).strip(), number)
+
+
+def label_marker(line: str, asked: Sequence[Asked]) -> Marker | None:
+    """ "About me: ...", "**When I'm free**", "Meine Fragen -" at the start of ``line``, or a
+    copy of a question's wording (then ``kind`` is ECHO)."""
+    echo = _echo(line, asked)
+    if echo is not None:
+        return echo
+    m = _LABEL_SPLIT_RE.match(line)
+    if m is not None and len(m.group(1).split()) <= 8:
+        scores = label_scores(m.group(1), asked)
+        if max(scores.values(), default=0.0) >= LABEL_MIN:
+            return Marker(LABEL, scores, m.group(2).strip())
+    m = _BARE_LABEL_RE.match(line)
+    if m is not None and len(m.group(1).split()) <= 8:
+        scores = label_scores(m.group(1), asked)
+        if max(scores.values(), default=0.0) >= LABEL_MIN:
+            return Marker(LABEL, scores, "")
+    return None
+
+
+def label_scores(label: str, asked: Sequence[Asked]) -> dict[str, float]:
+    """How well ``label`` names each question (0-1)."""
+    wanted = normal(label)
+    if not wanted:
+        return {}
+    return {q.key: max((_fit(wanted, name) for name in q.names()), default=0.0) for q in asked}
+
+
+def _fit(label: str, name: str) -> float:
+    if label == name:
+        return 1.0
+    score = fuzz.ratio(label, name) / 100
+    if len(name.split()) >= 2 and len(label.split()) >= 2:
+        # "what i hope to learn from you" names "what i hope to learn"; a little less surely.
+        score = max(score, 0.92 * fuzz.token_set_ratio(label, name) / 100)
+    return score
+
+
+def _echo(line: str, asked: Sequence[Asked]) -> Marker | None:
+    """A line that copies (most of) a question's wording, maybe with the answer after it."""
+    text = line.strip().lstrip(">*_ ").strip()
+    m = _NUMBER_RE.match(text)
+    body = m.group(2) if m else text
+    tokens = list(re.finditer(r"[^\W_]+", body))
+    if len(tokens) < 3:
+        return None
+    scores: dict[str, float] = {}
+    rests: dict[str, str] = {}
+    for q in asked:
+        for wording in dict.fromkeys((q.text, *q.texts)):
+            score, end = _copied_prefix(body, tokens, wording)
+            if score > scores.get(q.key, 0.0):
+                scores[q.key] = score
+                rests[q.key] = body[end:].lstrip(" ?.:;,-–—*_").strip()
+    best = max(scores, key=scores.__getitem__, default="")
+    if not best or scores[best] < 0.85:
+        return None
+    return Marker(ECHO, scores, rests[best])
+
+
+def _copied_prefix(body: str, tokens: list[re.Match[str]], wording: str) -> tuple[float, int]:
+    """How well the start of ``body`` copies ``wording`` (0-1), and where the copy ends.
+
+    A guest may copy the whole question, or only its first sentence ("Who are you?")."""
+    wanted = normal(wording).split()
+    firsts = [len(normal(s).split()) for s in re.split(r"(?<=[?.:])\s+", wording) if s]
+    lengths = {len(wanted), *(sum(firsts[: i + 1]) for i in range(len(firsts)))}
+    best, end = 0.0, 0
+    for n in sorted(lengths):
+        if n < 3 or n > len(tokens):
+            continue
+        head = " ".join(t.group(0).casefold() for t in tokens[:n])
+        score = fuzz.ratio(head, " ".join(wanted[:n])) / 100
+        if score >= best:
+            best, end = score, tokens[n - 1].end()
+    return best, end
