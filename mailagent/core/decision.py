@@ -31,6 +31,8 @@ class ThreadView:
     manager_email: str = ""
     meeting_start: datetime | None = None
     proposals: tuple[datetime, ...] = ()
+    # ISO 8601 times the last mail to the manager offered, in its order.
+    offered: tuple[str, ...] = ()
     feedback: str = ""
     manager_notes: str = ""
     consent: bool = False

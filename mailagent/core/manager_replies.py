@@ -1,28 +1,38 @@
-"""PURE: what a manager's reply says, from any mail client.
+"""PURE: what a manager's reply says, from any mail client, read as a person would.
 
 The grammar, on the first lines of the manager's own text (quotes and signature removed first;
 English or German, any case):
 
-- a time: ``Thursday 3pm works``, ``Do 3.12. 15:00``, ``2026-12-03 15:00 CET`` -> ACCEPT
-- several times: ``Tue 10:00 or Wed 14:30`` -> PROPOSE (the guest picks)
-- ``decline [reason]`` (also ``no``, ``ablehnen``, "I can't make it", "leider keine Zeit")
-  -> DECLINE
-- ``delegate someone@firm.example`` (also ``weiterleiten an``) -> DELEGATE
-- ``cancel [reason]`` (also ``absagen``) -> CANCEL (a meeting already agreed)
-- ``note TEXT`` (also ``notiz``) -> NOTE (kept on the thread, nothing sent)
-- ``guest: TEXT`` (also ``gast:``) -> RELAY (sent to the guest in the manager's words)
+- a command word first: ``decline [reason]``, ``delegate someone@firm.example``, ``cancel``,
+  ``note: ...``, ``guest: ...`` (also ``ablehnen``, ``weiterleiten an``, ``absagen``, ``notiz``,
+  ``gast:``);
+- one time, firmly: ``Thursday 3pm works``, ``Do 3.12. 15:00``, ``Thursday at 3`` (the
+  manager's office hours decide 3pm), ``3pm ET``, ``2-2:30 on Thursday``, ``Not Thursday -
+  Friday 10am instead`` -> ACCEPT;
+- several times: ``either the 14th at 10 or the 15th at 16:00`` -> PROPOSE (the guest picks);
+- a pick among the times the brief offered: ``2``, ``the later one``, ``the first suggestion is
+  fine``, ``Wednesday's slot works``, ``Yes, that works`` (when one time was offered) -> ACCEPT;
+  ``any of them`` -> PROPOSE all;
+- ``I'm out that week``, ``Sorry, I can't this time``, ``please ask someone else`` -> DECLINE;
+  ``Priya Nair would be better for this`` (a colleague's name or address) -> DELEGATE.
 
-Anything else is UNCLEAR: the manager is asked once, in a short mail, never guessed for. A time
-named in a negative sentence ("I can't do Thursday 3pm") does not count as an offer.
+A time that is negated ("Thursday 3pm is impossible for me"), hedged or conditional ("unless my
+board meeting runs over - I'll confirm on Wednesday", "probably Thursday"), or that cannot be
+read without guessing ("next Monday morning", "at 5" outside office hours, "3pm AET") never
+books anything: the reply is UNCLEAR and the manager is asked once, in a short mail. A wrong
+booking is worse than a question.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time
 
-from mailagent.core.times import find_slots, without_negated
+from mailagent.core import reply_phrases as say
+from mailagent.core.slot_choice import pick_offered
+from mailagent.core.times import read_times, without_negated
 
 ACCEPT = "accept"
 PROPOSE = "propose"
@@ -42,43 +52,29 @@ _KEYWORDS = (
     (NOTE, r"note(?=\s*:|\s+(?!that\b)\w)|notiz"),
     (RELAY, r"(?:to the |for the |an den |für den )?(?:guest|gast)(?=\s*:)"),
 )
-_DECLINE_PHRASES = re.compile(
-    r"^\W*(no|nein),?\s+(sorry|leider)\b|\b(not possible|nicht möglich|i can'?t make it|"
-    r"i cannot make it|i can'?t do (it|this)|i'?m not available|"
-    r"i am not available|not available|no capacity|no time|i'?ll pass|i will pass|"
-    r"please ask someone else|not this time|have to decline|must decline|"
-    r"keine zeit|kann leider nicht|habe leider keine|nicht verfügbar|"
-    r"bitte jemand anderen|muss (leider )?absagen)\b",
+_DAY_OR_TIME = re.compile(
+    r"\b(\d{1,2}[:.]\d{2}|\d{1,2}\s*(?:[ap]\.?m|uhr)|monday|tuesday|wednesday|thursday|friday|"
+    r"mon|tue|wed|thu|fri|montag|dienstag|mittwoch|donnerstag|freitag|tomorrow|morgen|"
+    r"today|heute|\d{1,2}(?:st|nd|rd|th))\b",
     re.IGNORECASE,
 )
-_GREETING = re.compile(
-    r"^(hi|hello|hey|dear|hallo|guten (tag|morgen|abend)|liebe[rs]?|moin|servus|"
-    r"good (morning|afternoon|evening))\b[^.!?:]{0,40}[,!]?$",
-    re.IGNORECASE,
-)
-_MOBILE = re.compile(
-    r"^(sent from (my |outlook|mail for)|get outlook for|von meinem .* gesendet|"
-    r"gesendet von (meinem|outlook)|sent with )",
-    re.IGNORECASE,
-)
-_ASK_OTHER = re.compile(
-    r"\b(ask|forward|delegate|hand (it |this )?(over )?to|better person|"
-    r"fragen sie|frag|weiterleiten|übernimmt|übernehmen)\b",
-    re.IGNORECASE,
-)
-# A sentence ends after a word, not after the dot of a date ("Do 3.12. 15:00").
-_CLAUSES = re.compile(
-    r"(?<=[^\W\d][.!?])\s+|(?<=[!?;])\s+|\s+(?:but|however|aber|sondern|jedoch)\s+", re.IGNORECASE
-)
-_YES = re.compile(r"^\W*(yes|yep|sure|definitely|absolutely|ja|gerne|gern|unbedingt)\b", re.I)
-_NO = re.compile(r"^\W*(no|nope|not really|nein|eher nicht|lieber nicht)\b", re.I)
-_KEEP = re.compile(r"\b(keep in touch|stay in touch|in kontakt bleiben|kontakt halten)\b", re.I)
-_DONT_KEEP = re.compile(
-    r"\b(no need to keep in touch|don'?t keep in touch|not keep in touch|"
-    r"(don'?t|do not|not|no need to) (stay|be kept) in touch|"
-    r"nicht in kontakt bleiben|kein kontakt)\b",
-    re.I,
-)
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """What reading a reply needs besides its words.
+
+    ``timezone``: the manager's zone (times without a zone are in it); ``sent``: when the reply
+    was written (its Date); ``office``: the manager's office hours, which decide "at 3";
+    ``offered``: the times the mail being answered offered, in its order (aware); ``colleagues``:
+    the other managers, name (lower case) -> address, for "ask Priya Nair instead".
+    """
+
+    timezone: str
+    sent: datetime
+    office: tuple[time, time] | None = (time(9), time(17))
+    offered: tuple[datetime, ...] = ()
+    colleagues: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -93,6 +89,10 @@ class ManagerReply:
     said: str = ""
 
 
+# What a paragraph that names times only to refuse them gives back to :func:`_read`.
+_NEGATED = ManagerReply(UNCLEAR, said="negated")
+
+
 def clean_lines(own_text: str) -> list[str]:
     """The manager's own lines: no quoted (``>``) lines, nothing from a phone's "Sent from"
     line on, no greeting line ("Hi,", "Hallo Team,") at the top."""
@@ -104,7 +104,7 @@ def paragraphs(own_text: str) -> list[list[str]]:
     found: list[list[str]] = [[]]
     for raw in own_text.splitlines():
         line = raw.strip()
-        if _MOBILE.match(line):
+        if say.MOBILE.match(line):
             break
         if line.startswith(">"):
             continue
@@ -112,54 +112,75 @@ def paragraphs(own_text: str) -> list[list[str]]:
             if found[-1]:
                 found.append([])
             continue
-        if not any(found) and _GREETING.match(line):
+        if not any(found) and say.GREETING.match(line):
             continue
         found[-1].append(line)
     return [p for p in found if p]
 
 
-def read_reply(own_text: str, timezone: str, sent: datetime) -> ManagerReply:
+def read_reply(
+    own_text: str,
+    timezone: str,
+    sent: datetime,
+    context: ReplyContext | None = None,
+) -> ManagerReply:
     """What the manager's new text asks for. ``timezone``: the manager's zone; ``sent``: when
-    the reply was written (the mail's Date, else when it arrived)."""
+    the reply was written (the mail's Date, else when it arrived); ``context``: office hours,
+    offered times and colleagues (defaults: office hours 9-17, nothing offered)."""
+    context = context or ReplyContext(timezone, sent)
     parts = paragraphs(own_text)
     lines = [line for part in parts for line in part]
-    reply = _read(lines, parts, timezone, sent)
+    reply = _read(lines, parts, context)
     return replace(reply, said="\n".join(lines))
 
 
-def _read(lines: list[str], parts: list[list[str]], timezone: str, sent: datetime) -> ManagerReply:
+def _read(lines: list[str], parts: list[list[str]], ctx: ReplyContext) -> ManagerReply:
     head = lines[:_HEAD_LINES]
     if not head:
         return ManagerReply(UNCLEAR)
     keyword = _keyword(head[0])
     if keyword is not None:
-        command, rest = keyword
-        if command == DELEGATE:
-            address = _ADDRESS.search(" ".join(head[:3]))
-            if address is None:
-                return ManagerReply(UNCLEAR, text="delegate without an address")
-            return ManagerReply(DELEGATE, delegate_to=address.group(0).lower(), text=rest)
-        if command in (NOTE, RELAY):
-            body = "\n".join([rest, *lines[1:]] if rest else lines[1:]).strip()
-            if not body:
-                return ManagerReply(UNCLEAR, text=f"{command} without text")
-            return ManagerReply(command, text=body)
-        if find_slots(rest, timezone, sent):
-            # "Cancel Thursday, let's do Friday 10am": not a plain cancel; ask what is meant.
-            return ManagerReply(UNCLEAR, text="\n".join(lines))
-        return ManagerReply(command, text=rest)
+        return _command(*keyword, head, lines, ctx)
     # Times come from the first paragraph that names any: a signature's "training Mon 7.12.
     # 10:00" further down is no offer.
-    slots = next((found for part in parts[:4] if (found := _offered(part, timezone, sent))), [])
-    if slots:
-        return ManagerReply(ACCEPT if len(slots) == 1 else PROPOSE, slots=tuple(slots))
+    negated = False
+    for part in parts[:4]:
+        found = _offered(part, ctx)
+        if found is _NEGATED:
+            negated = True
+        elif found is not None:
+            return found
     text = " ".join(head)
-    address = _ADDRESS.search(text)
-    if address and _ASK_OTHER.search(text):
-        return ManagerReply(DELEGATE, delegate_to=address.group(0).lower(), text=text[:300])
-    if _DECLINE_PHRASES.search(text):
+    delegate = _delegate(text, ctx)
+    if delegate is not None:
+        return delegate
+    if _declines(head):
+        # "I can't do Thursday 3pm, and the month is packed. Please ask someone else."
         return ManagerReply(DECLINE, text=text[:300])
-    return ManagerReply(UNCLEAR, text="\n".join(lines))
+    # A time said only to refuse it ("Thursday 3pm is impossible for me") asks for another.
+    return ManagerReply(UNCLEAR, text="\n".join(lines), said="negated" if negated else "")
+
+
+def _command(
+    command: str, rest: str, head: list[str], lines: list[str], ctx: ReplyContext
+) -> ManagerReply:
+    if command == DELEGATE:
+        address = _ADDRESS.search(" ".join(head[:3]))
+        if address is None:
+            named = _colleague(" ".join(head[:3]), ctx)
+            if named is None:
+                return ManagerReply(UNCLEAR, text="delegate without an address")
+            return ManagerReply(DELEGATE, delegate_to=named, text=rest)
+        return ManagerReply(DELEGATE, delegate_to=address.group(0).lower(), text=rest)
+    if command in (NOTE, RELAY):
+        body = "\n".join([rest, *lines[1:]] if rest else lines[1:]).strip()
+        if not body:
+            return ManagerReply(UNCLEAR, text=f"{command} without text")
+        return ManagerReply(command, text=body)
+    if read_times(rest, ctx.timezone, ctx.sent, ctx.office).slots:
+        # "Cancel Thursday, let's do Friday 10am": not a plain cancel; ask what is meant.
+        return ManagerReply(UNCLEAR, text="\n".join(lines))
+    return ManagerReply(command, text=rest)
 
 
 def _keyword(first: str) -> tuple[str, str] | None:
@@ -172,27 +193,98 @@ def _keyword(first: str) -> tuple[str, str] | None:
     return None
 
 
-def _offered(head: list[str], timezone: str, sent: datetime) -> list[datetime]:
-    """Slots named in positive clauses only."""
+def _offered(part: list[str], ctx: ReplyContext) -> ManagerReply | None:
+    """What one paragraph offers: times it names in positive, unhedged clauses, or a pick
+    among the offered times; UNCLEAR when it names a time it does not firmly offer; None when
+    it is about no time at all."""
+    text = " ".join(part)
     slots: list[datetime] = []
-    for line in head:
-        for clause in _CLAUSES.split(line):
-            if not clause:
+    named_any = False
+    for line in part:
+        for clause in say.CLAUSES.split(line):
+            if not clause or not clause.strip():
                 continue
-            positive = without_negated(clause)
-            slots.extend(s for s in find_slots(positive, timezone, sent) if s not in slots)
-    return slots
+            reading = read_times(clause, ctx.timezone, ctx.sent, ctx.office)
+            positive = read_times(without_negated(clause), ctx.timezone, ctx.sent, ctx.office)
+            named_any = named_any or bool(reading.slots or reading.unclear)
+            if positive.unclear:
+                return ManagerReply(UNCLEAR, text=text, said=positive.unclear)
+            slots.extend(s for s in positive.slots if s not in slots)
+    if slots:
+        if say.HEDGE.search(text):
+            return ManagerReply(UNCLEAR, text=text)
+        return ManagerReply(ACCEPT if len(slots) == 1 else PROPOSE, slots=tuple(slots))
+    if named_any:
+        return _NEGATED  # only refused times: what else the reply says decides
+    return _picked(part, ctx)
+
+
+def _picked(part: list[str], ctx: ReplyContext) -> ManagerReply | None:
+    if not ctx.offered:
+        return None
+    text = " ".join(part)
+    positive = " ".join(without_negated(c) for line in part for c in say.CLAUSES.split(line) if c)
+    pick = pick_offered(positive, ctx.offered, ctx.timezone, first_line=part[0])
+    if pick is None:
+        return None
+    if say.HEDGE.search(text) or (pick == "unclear"):
+        return ManagerReply(UNCLEAR, text=text)
+    if pick == "all":
+        return ManagerReply(PROPOSE if len(ctx.offered) > 1 else ACCEPT, slots=ctx.offered)
+    assert isinstance(pick, int)
+    return ManagerReply(ACCEPT, slots=(ctx.offered[pick],))
+
+
+def _delegate(text: str, ctx: ReplyContext) -> ManagerReply | None:
+    if not say.ASK_OTHER.search(text):
+        return None
+    address = _ADDRESS.search(text)
+    if address is not None:
+        return ManagerReply(DELEGATE, delegate_to=address.group(0).lower(), text=text[:300])
+    named = _colleague(text, ctx)
+    if named is not None:
+        return ManagerReply(DELEGATE, delegate_to=named, text=text[:300])
+    return None
+
+
+def _colleague(text: str, ctx: ReplyContext) -> str | None:
+    """The address of the one colleague ``text`` names (full name, or a first name only one
+    colleague has)."""
+    low = text.casefold()
+    full = {a for name, a in ctx.colleagues.items() if re.search(rf"\b{re.escape(name)}\b", low)}
+    if len(full) == 1:
+        return full.pop()
+    if full:
+        return None
+    firsts: dict[str, set[str]] = {}
+    for name, address in ctx.colleagues.items():
+        firsts.setdefault(name.split()[0], set()).add(address)
+    named = {
+        next(iter(a))
+        for first, a in firsts.items()
+        if len(a) == 1 and re.search(rf"\b{re.escape(first)}\b", low)
+    }
+    return named.pop() if len(named) == 1 else None
+
+
+def _declines(head: list[str]) -> bool:
+    """A decline of the request itself, in a sentence that names no day or time."""
+    for line in head:
+        for clause in say.CLAUSES.split(line):
+            if clause and say.DECLINE.search(clause) and not _DAY_OR_TIME.search(clause):
+                return True
+    return False
 
 
 def read_debrief(own_text: str) -> tuple[bool | None, str]:
     """(keep in touch: yes / no / not said, the notes) from a manager's debrief reply."""
     text = own_text.strip()
     first = text.splitlines()[0] if text else ""
-    if _DONT_KEEP.search(text):
+    if say.DONT_KEEP.search(text):
         return False, text
-    if _YES.match(first) or _KEEP.search(text):
+    if say.YES.match(first) or say.KEEP.search(text):
         return True, text
-    if _NO.match(first):
+    if say.NO.match(first):
         return False, text
     return None, text
 
@@ -201,4 +293,4 @@ def wants_contact(own_text: str) -> bool:
     """Whether a guest's reply agrees to be kept in touch ("yes, please keep in touch").
     A negated wish ("I don't want to keep in touch") is no consent; when unsure, none."""
     positive = "\n".join(without_negated(line) for line in own_text.splitlines())
-    return bool(_KEEP.search(positive)) and not _DONT_KEEP.search(own_text)
+    return bool(say.KEEP.search(positive)) and not say.DONT_KEEP.search(own_text)

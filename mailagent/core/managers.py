@@ -7,10 +7,12 @@ mail goes). The pure helpers here answer the questions routing and identity chec
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mailagent.core.dates import add_working_days
 
 _ADDRESS_RE = re.compile(r"^[^@\s]+@[a-z0-9.-]+\.[a-z]{2,63}$")
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -113,6 +115,22 @@ class Manager(_Model):
 
     def owns(self, address: str) -> bool:
         return address.strip().lower() in self.addresses
+
+    def suggested_times(self, after: datetime, count: int = 3) -> tuple[datetime, ...]:
+        """A few times inside the office hours, one a day from two working days after
+        ``after`` on, one hour into the day (aware, in the manager's zone)."""
+        zone = ZoneInfo(self.timezone)
+        hours = self.office_hours
+        day = add_working_days(after, 2, self.timezone).astimezone(zone).date()
+        found: list[datetime] = []
+        for offset in range(14):
+            start = datetime.combine(day + timedelta(days=offset), hours.start, tzinfo=zone)
+            start += timedelta(hours=1)
+            if hours.contains(start, 30):
+                found.append(start)
+            if len(found) == count:
+                break
+        return tuple(found)
 
 
 class ManagersFile(_Model):

@@ -49,6 +49,8 @@ MEETING_TIMERS = (REMINDER_GUEST, REMINDER_MANAGER, MARK_HELD)
 
 
 TIMERS = MANAGER_SIDE_TIMERS
+# Mail that offers the manager a few times inside their office hours, numbered.
+OFFERS_TIMES = ("brief_manager", "slots_declined")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from mailagent.core.times import WEEKDAY_WORDS, WEEKDAYS, find_slots, without_negated
+from mailagent.core import reply_phrases as say
+from mailagent.core.time_words import WEEKDAY_WORDS, WEEKDAYS
+from mailagent.core.times import find_slots, without_negated
 
 NONE_FITS = -1
 
@@ -65,4 +67,44 @@ def pick_slot(text: str, slots: Sequence[datetime], timezone: str, sent: datetim
         return on_day[0]
     if _NONE.search(head):
         return NONE_FITS
+    return None
+
+
+def pick_offered(
+    text: str, offered: Sequence[datetime], timezone: str, first_line: str = ""
+) -> int | str | None:
+    """Which of the times a brief offered a manager's words pick: an index; "all" for "any of
+    them"; "unclear" for a yes that could mean several ("Yes, that works" to three times) or a
+    pick that names none of them; None when the words pick nothing.
+
+    ``text`` should hold only the positive clauses (negated ones blanked).
+    """
+    low = " ".join(text.split()).casefold()
+    if not offered or not low:
+        return None
+    if say.ALL_OFFERED.search(low):
+        return "all"
+    number = say.OPTION_NUMBER.search(low) or re.fullmatch(
+        r"\W*(\d)\W*(?:(?:works|is fine|passt|please|bitte|ok)\W*)?", first_line.strip().casefold()
+    )
+    if number:
+        n = int(number.group(1))
+        return n - 1 if 1 <= n <= len(offered) else "unclear"
+    ordinals = {n for word, n in say.ORDINALS.items() if re.search(rf"\b{word}\b", low)}
+    later, earlier = say.LATER.search(low), say.EARLIER.search(low)
+    picks = set(ordinals) | ({len(offered)} if later else set()) | ({1} if earlier else set())
+    if len(picks) == 1:
+        n = picks.pop()
+        return n - 1 if n <= len(offered) else "unclear"
+    if len(picks) > 1:
+        return "unclear"
+    zone = ZoneInfo(timezone)
+    days = {WEEKDAYS[w] for w in re.findall(rf"\b({WEEKDAY_WORDS})(?:'s|s)?\b", low)}
+    if days:
+        on_day = [i for i, s in enumerate(offered) if s.astimezone(zone).weekday() in days]
+        if len(on_day) == 1:
+            return on_day[0]
+        return "unclear"
+    if say.YES_TO_OFFER.search(low):
+        return 0 if len(offered) == 1 else "unclear"
     return None

@@ -41,8 +41,22 @@ ABBREVIATIONS: Mapping[str, str] = {
 }
 
 
+#: Short forms people write after a time ("3pm ET"); upper case only, like ``UPPER_ONLY``.
+SHORT_FORMS: Mapping[str, str] = {
+    "ET": "America/New_York",
+    "CT": "America/Chicago",
+    "MT": "America/Denver",
+    "PT": "America/Los_Angeles",
+    "UK": "Europe/London",
+}
+
 #: Abbreviations that are ordinary words in lower case ("ist" in German, "est" in French).
 UPPER_ONLY = frozenset({"IST", "EST"})
+
+#: What :func:`zone_named_at` returns for a zone-like word it cannot place ("3pm AET").
+UNKNOWN = "?"
+#: ... and for "my time": the writer's own zone, which only the caller knows.
+WRITERS = "writer"
 
 
 #: Spelled-out zone names and city phrases (regular expressions, case-insensitive, whole
@@ -73,8 +87,12 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"(?:tokyo) time", "Asia/Tokyo"),
     (r"(?:sydney) time", "Australia/Sydney"),
     (r"(?:singapore) time", "Asia/Singapore"),
-    (r"(?:mumbai|delhi|bangalore|bengaluru) time", "Asia/Kolkata"),
+    (r"(?:mumbai|delhi|bangalore|bengaluru|india|indian) time", "Asia/Kolkata"),
+    (r"eastern|pacific", "?"),  # "3pm Eastern" is common; resolved below
 )
+
+# "3pm Eastern", "10am Pacific": the US zones without "time".
+_BARE_US = {"eastern": "America/New_York", "pacific": "America/Los_Angeles"}
 
 
 #: UTC offsets with minutes that have a fixed-offset zone without daylight saving time.
@@ -156,6 +174,58 @@ def detect_timezone(text: str) -> str | None:
         if zone is not None:
             return zone
     return None
+
+
+_MINE_RE = re.compile(
+    r"(?:my|our|local|meiner|meine|unserer|lokaler|hiesiger)(?: own| local| eigenen)? "
+    r"(?:time|zeit)\b",
+    re.IGNORECASE,
+)
+_ZONE_LIKE_RE = re.compile(r"\(?([A-Z]{2,5})\b(?![/\w])|([A-Za-z]+) time\b", re.UNICODE)
+
+
+def zone_named_at(text: str) -> str | None:
+    """The zone that ``text`` names at its very start (after spaces, "(" or ","), as people
+    write it after a time: "CET", "ET", "UTC+2", "London time", "my time", "Europe/Lisbon".
+
+    Returns an IANA name; ``WRITERS`` for "my time" (the writer's zone); ``UNKNOWN`` for a
+    zone-like word that cannot be placed ("3pm AET", "3pm Mars time"); None when no zone is
+    named there.
+    """
+    head = text.lstrip(" \t,(")
+    if not head:
+        return None
+    if _MINE_RE.match(head):
+        return WRITERS
+    offset = _OFFSET_RE.match(head)
+    if offset:
+        return _offset_zone(*offset.groups()) or UNKNOWN
+    for pattern, zone in _PHRASE_RES:
+        found = pattern.match(head)
+        if found:
+            return _BARE_US.get(found.group(0).lower(), zone) if zone == "?" else zone
+    iana = _IANA_RE.match(head)
+    if iana and _iana_name(iana.group(1)):
+        return _iana_name(iana.group(1))
+    word = re.match(r"[A-Za-z]+", head)
+    if word:
+        token = word.group(0)
+        if token.upper() in ABBREVIATIONS and (token.upper() not in UPPER_ONLY or token.isupper()):
+            return ABBREVIATIONS[token.upper()]
+        if token in SHORT_FORMS:
+            return SHORT_FORMS[token]
+    like = _ZONE_LIKE_RE.match(head)
+    if like and like.group(1) and like.group(1) not in _NOT_ZONES:
+        return UNKNOWN
+    if like and like.group(2) and like.group(2).lower() not in ("what", "that", "this", "any"):
+        return UNKNOWN
+    return None
+
+
+# Capitals that follow a time but name no zone ("3pm OK?", "10:00 ASAP").
+_NOT_ZONES = frozenset(
+    {"OK", "ASAP", "FYI", "PS", "TBC", "TBD", "CV", "PM", "AM", "NB", "OR", "AND", "BTW", "THX"}
+)
 
 
 def _offset_zone(sign: str, hours_text: str, minutes_text: str | None) -> str | None:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from mailagent.core.decision import Decision, MailSpec, ThreadView
+from mailagent.core.meeting import OFFERS_TIMES
 from mailagent.core.parse import Inbound
 from mailagent.service import outgoing, staffing
 from mailagent.service.runtime import Runtime
@@ -51,6 +52,7 @@ def thread_view(
         manager_email=thread.manager_email,
         meeting_start=thread.meeting_start,
         proposals=tuple(datetime.fromisoformat(p) for p in thread.proposals),
+        offered=tuple(thread.offered),
         feedback=thread.feedback,
         manager_notes=thread.manager_notes,
         consent=until is not None and until > (now or thread.updated_at),
@@ -96,6 +98,10 @@ def apply(
                 for what, detail in decision.events
             ],
         )
+    if any(spec.kind in OFFERS_TIMES for spec in decision.mails):
+        # Stored as offered, so the manager's "the second one" means what this mail shows.
+        manager = rt.config.managers.by_address(thread.manager_email)
+        thread.offered = [t.isoformat() for t in manager.suggested_times(now)] if manager else []
     for spec in decision.mails:
         if spec.to_admins:
             _tell_admins(rt, session, thread, spec, now)

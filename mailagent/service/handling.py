@@ -318,6 +318,7 @@ def _apply(
             # Given, not defaulted: pydantic inspects a default_factory on every construction.
             answers={},
             proposals=[],
+            offered=[],
             created_at=now,
             updated_at=now,
         )

@@ -7,13 +7,12 @@ Every value is a plain, capped string: guest and manager text is data, never tem
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from mailagent.compose.context import mail_context
 from mailagent.core import invites
-from mailagent.core.dates import add_working_days, describe
+from mailagent.core.dates import describe
 from mailagent.core.decision import MailSpec
 from mailagent.core.headers import sanitize_header_text
 from mailagent.core.managers import Manager
@@ -23,7 +22,6 @@ from mailagent.store.tables import Thread
 
 WORDS_CAP = 5000
 ANSWER_CAP = 1500
-SUGGESTIONS = 3
 
 
 @dataclass(frozen=True)
@@ -86,9 +84,17 @@ def build(
                 if give_back is not None and "give_back" not in thread.answers
                 else ""
             ),
-            suggestions=suggested_times(manager, thread.updated_at) if manager else [],
+            suggestions=offered_times(thread, manager),
         ),
     }
+
+
+def offered_times(thread: Thread, manager: Manager | None) -> list[datetime]:
+    """The times offered to the manager: those stored when the mail offering them was written
+    (so that "the second one" in the reply means what the mail showed)."""
+    if thread.offered:
+        return [datetime.fromisoformat(t) for t in thread.offered]
+    return list(manager.suggested_times(thread.updated_at)) if manager else []
 
 
 def meeting_context(
@@ -132,22 +138,6 @@ def meeting_context(
             describe(s, minutes, reader.timezone, reader.language) for s in suggestions
         ],
     }
-
-
-def suggested_times(manager: Manager, after: datetime) -> list[datetime]:
-    """A few times inside the manager's office hours, from two working days on, as examples."""
-    zone = ZoneInfo(manager.timezone)
-    hours = manager.office_hours
-    day = add_working_days(after, 2, manager.timezone).astimezone(zone).date()
-    found: list[datetime] = []
-    for offset in range(14):
-        current = day + timedelta(days=offset)
-        start = datetime.combine(current, hours.start, tzinfo=zone) + timedelta(hours=1)
-        if hours.contains(start, 30):
-            found.append(start)
-        if len(found) == SUGGESTIONS:
-            break
-    return found
 
 
 def invite_bytes(rt: Runtime, thread: Thread, spec: MailSpec, now: datetime) -> bytes | None:

@@ -90,7 +90,19 @@ def _from_other(
     if manager is None or not manager.owns(sender) or match.how not in OUR_CHANNEL:
         return decide_impostor(view, sender, f"(matched by {match.how})")
     own, _ = answers.split_reply(msg.text, questions.languages_for(view.language))
-    reply = mr.read_reply(own, manager.timezone, written_at(msg, now))
+    written = written_at(msg, now)
+    context = mr.ReplyContext(
+        manager.timezone,
+        written,
+        office=(manager.office_hours.start, manager.office_hours.end),
+        offered=tuple(datetime.fromisoformat(t) for t in view.offered),
+        colleagues={
+            m.name.casefold(): m.email
+            for m in rt.config.managers.managers
+            if m.active and m.name != manager.name
+        },
+    )
+    reply = mr.read_reply(own, manager.timezone, written, context)
     delegate = None
     if reply.command == mr.DELEGATE:
         other = rt.config.managers.by_address(reply.delegate_to)

@@ -78,6 +78,9 @@ class Thread(SQLModel, table=True):
     meeting_sequence: int = 0
     # Times the manager offered, ISO 8601 UTC, while the guest picks one.
     proposals: list[str] = Field(default_factory=list, sa_type=JSON)
+    # Times offered to the manager (ISO 8601) in the last mail that offered any, in its order:
+    # "the second one" in the reply means the second of these.
+    offered: list[str] = Field(default_factory=list, sa_type=JSON)
     feedback: str = Field(default="", sa_type=sa.Text)
     manager_notes: str = Field(default="", sa_type=sa.Text)
     keep_in_touch: bool = False

@@ -33,9 +33,12 @@ def local(slots: list[datetime], zone: str = BERLIN) -> list[str]:
         ("Thursday next week 3pm", ["Thu 10.12 15:00"]),
         ("Thursday 3pm works, room 4.12", ["Thu 03.12 15:00"]),
         ("Do 3.12. 15.00", ["Thu 03.12 15:00"]),
+        ("Thursday 3pm ET", ["Thu 03.12 21:00"]),
+        ("Thursday 3pm London time", ["Thu 03.12 16:00"]),
+        ("Thursday 10am my time", ["Thu 03.12 10:00"]),
         # Not understood rather than misread:
-        ("Thursday 3pm ET", []),
-        ("Thursday 3pm London time", []),
+        ("Thursday 3pm Mars time", []),
+        ("Thursday 3pm AET", []),
         ("Thu 12/3 3pm", []),  # in Berlin 12/3 is a Saturday in March, not a Thursday
         ("Thursday 12am", []),
         ("Mobile: 0171 12.34", []),
