@@ -15,14 +15,17 @@ import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "guest_mails"
 
 from mailagent.config.loading import load_config  # noqa: E402
 from mailagent.core.answers import Asked, extract, split_reply  # noqa: E402
-from mailagent.core.intent import Category, judge  # noqa: E402
+from mailagent.core.intent import category_from, judge  # noqa: E402
 from mailagent.core.parse import parse_message  # noqa: E402
+from mailagent.core.reply_text import name_words  # noqa: E402
+from mailagent.service.questions import asked_in, languages_for  # noqa: E402
 
 
 @dataclass
@@ -45,25 +48,20 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def categories() -> tuple[Category, ...]:
+def categories() -> tuple[Any, ...]:
     data = tomllib.loads((REPO / "config" / "intent.toml").read_text(encoding="utf-8"))
-    return tuple(
-        Category(c["name"], c.get("phrases", {}), tuple(c.get("attachment_words", ())))
-        for c in data["categories"]
-    )
+    return tuple(category_from(c) for c in data["categories"])
 
 
 def asked_by_language() -> dict[str, list[Asked]]:
     here = Path.cwd()
     os.chdir(REPO)
     try:
-        questions = load_config(Path("config/mailagent.toml")).questionnaire.questions
+        questionnaire = load_config(Path("config/mailagent.toml")).questionnaire
     finally:
         os.chdir(here)
-    return {
-        lang: [Asked(q.key, q.wording(lang), q.hint_words(lang)) for q in questions]
-        for lang in ("en", "de")
-    }
+    # The questions exactly as the worker builds them (numbers, labels in every language).
+    return {lang: asked_in(questionnaire, lang, set(questionnaire.keys)) for lang in ("en", "de")}
 
 
 def load_cases() -> dict[str, dict]:
@@ -82,7 +80,9 @@ def score_case(name: str, case: dict, cats, asked: dict[str, list[Asked]]) -> Re
         return res
     questions = asked[lang]
     known = {q.key for q in questions}
-    found = extract(msg.text, questions, (lang, "en"))
+    found = extract(
+        msg.text, questions, languages_for(lang), names=name_words(msg.from_name, msg.from_email)
+    )
     res.unknown = sorted(set(found) - known)
     expected: dict[str, str] = case.get("answers", {})
     res.extra = sorted(set(found) - set(expected) - set(res.unknown))

@@ -14,6 +14,7 @@ class IntentCategory(Section):
 
     name: str
     phrases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    strong: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     attachment_words: tuple[str, ...] = ()
 
     @field_validator("name")

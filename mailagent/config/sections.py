@@ -120,6 +120,9 @@ class GuestSettings(Section):
 class IntentSettings(Section):
     file: str = "config/intent.toml"
     applications: str = ""
+    # A first mail is acted on only when its winning category holds this share of the evidence;
+    # otherwise it waits for an admin (needs_human).
+    min_confidence: float = Field(default=0.6, gt=0, le=1)
 
 
 class ManagerSettings(Section):

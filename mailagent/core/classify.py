@@ -24,6 +24,7 @@ MALFORMED = "malformed"
 SOFT_AUTO = "soft_auto"
 BAD_SENDER = "bad_sender"
 SPAM = "spam"
+CALENDAR = "calendar"
 _DMARC_FAIL = re.compile(r"\bdmarc\s*=\s*fail\b", re.IGNORECASE)
 
 LIST_HEADERS = (
@@ -72,6 +73,14 @@ _SYSTEM_LOCALS = frozenset(
         "mailer",
     }
 )
+# Senders that say in their name that nobody reads replies: "noreply+x@", "do-not-reply@",
+# "notifications@", "calendar-notification@" (local parts, after SRS unwrapping).
+_NOBODY_LOCAL_RE = re.compile(
+    r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|notifications?|notify|alerts?|"
+    r"calendar[-_.]?notifications?|automated|mailer|bounces?)(?:$|[-+_.=])"
+)
+_CALENDAR_TYPES = ("text/calendar", "application/ics")
+
 _SOFT_SUBJECTS = (
     "auto:",
     "automatic reply",
@@ -121,7 +130,15 @@ def classify(msg: Inbound, us: Us) -> Classification:
         found = check(msg, us)
         if found:
             return found
-    for check in (_vendor_marks, _system_sender, _spam, _not_to_us, _malformed, _sender):
+    for check in (
+        _vendor_marks,
+        _system_sender,
+        _calendar,
+        _spam,
+        _not_to_us,
+        _malformed,
+        _sender,
+    ):
         found = check(msg, us)
         if found:
             return found
@@ -226,11 +243,21 @@ def _system_sender(msg: Inbound, _us: Us) -> Classification | None:
             continue
         if (
             local in _SYSTEM_LOCALS
+            or _NOBODY_LOCAL_RE.match(local)
             or local.startswith("owner-")
             or "-request" in local
             or local.endswith("-relay")
         ):
             return Classification(SYSTEM, f"A7 system sender {local}")
+    return None
+
+
+def _calendar(msg: Inbound, _us: Us) -> Classification | None:
+    # Invitations and Accept/Decline answers are written by calendar software, even when a
+    # person pressed the button: answering them with a questionnaire would be a loop.
+    for ctype in msg.content_types:
+        if ctype in _CALENDAR_TYPES:
+            return Classification(CALENDAR, f"A.2 calendar part {ctype}")
     return None
 
 

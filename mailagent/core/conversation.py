@@ -29,7 +29,7 @@ from mailagent.core.decision import (
     MailSpec,
     ThreadView,
 )
-from mailagent.core.intent import APPLICATION, REQUEST
+from mailagent.core.intent import APPLICATION, REQUEST, UNCLEAR
 from mailagent.core.matching import Match
 from mailagent.core.parse import Inbound
 from mailagent.core.states import (
@@ -96,6 +96,15 @@ def decide_inbound(
             state=NEEDS_HUMAN,
             events=(("needs_human", why),),
             log=f"new request held for an admin: {why}",
+        )
+    if intent == UNCLEAR:
+        why = f"not clearly a request, held for an admin: {intent_why}"
+        return Decision(
+            attach=True,
+            create_thread=True,
+            state=NEEDS_HUMAN,
+            events=(("needs_human", why),),
+            log=f"first mail unclear, held for an admin ({intent_why[:120]})",
         )
     if intent == APPLICATION:
         return Decision(

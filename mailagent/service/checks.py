@@ -63,6 +63,7 @@ def sample_context(config: Config, language: str) -> dict[str, Any]:
             {"name": "Sam Lee", "asked": 3, "accepted": 2, "declined": 1, "timed_out": 0, "held": 1}
         ],
         "stalled": [{"id": 7, "state": "awaiting_manager", "since": "2026-11-10", "manager": ""}],
+        "waiting": [{"id": 9, "since": "2026-11-20", "why": "unclear"}],
         "bounces": [{"address": "gone@example.org", "status": "5.1.1", "reason": "no such user"}],
         "quarantined": [{"id": 40, "message_id": "x@example.org", "reason": "failed 3 times"}],
         "insights": [{"theme": "web_page", "remarks": ["The careers page is hard to find."]}],

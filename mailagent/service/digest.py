@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from mailagent.core.insights import group
-from mailagent.core.states import OPEN_STATES
+from mailagent.core.states import NEEDS_HUMAN, OPEN_STATES
 from mailagent.core.stats import funnel as tally_funnel
 from mailagent.service import outgoing
 from mailagent.service.reports import collect_remarks, collect_stories
 from mailagent.service.runtime import Runtime
 from mailagent.store.control import set_control
-from mailagent.store.tables import QUARANTINED, Control, Message, Suppression, Thread
+from mailagent.store.tables import QUARANTINED, Control, Event, Message, Suppression, Thread
 
 log = logging.getLogger("mailagent.digest")
 DIGEST_KEY = "digest_last_sent"
@@ -69,6 +69,7 @@ def context(rt: Runtime, session: Session, now: datetime) -> dict[str, Any]:
         .order_by(col(Thread.updated_at))
         .limit(LIST_CAP)
     ).all()
+    waiting = waiting_for_admin(session)
     bounces = session.exec(
         select(Suppression).where(col(Suppression.at) >= since).limit(LIST_CAP)
     ).all()
@@ -97,6 +98,7 @@ def context(rt: Runtime, session: Session, now: datetime) -> dict[str, Any]:
             }
             for t in stalled
         ],
+        "waiting": waiting,
         "bounces": [
             {"address": b.address, "status": b.status, "reason": b.reason[:200]} for b in bounces
         ],
@@ -109,6 +111,33 @@ def context(rt: Runtime, session: Session, now: datetime) -> dict[str, Any]:
             for theme, items in grouped.items()
         ],
     }
+
+
+def waiting_for_admin(session: Session) -> list[dict[str, Any]]:
+    """Threads held for an admin (``needs_human``), however old, each with the reason it was
+    held: the digest lists them until someone acts (by id: the digest names no guest)."""
+    held = session.exec(
+        select(Thread)
+        .where(Thread.state == NEEDS_HUMAN)
+        .order_by(col(Thread.updated_at))
+        .limit(LIST_CAP)
+    ).all()
+    rows = []
+    for t in held:
+        why = session.exec(
+            select(Event.detail)
+            .where(Event.thread_id == t.id, Event.what == "needs_human")
+            .order_by(col(Event.id).desc())
+            .limit(1)
+        ).first()
+        rows.append(
+            {
+                "id": t.id,
+                "since": f"{t.updated_at:%Y-%m-%d}",
+                "why": (why or "")[:200],
+            }
+        )
+    return rows
 
 
 def send_if_due(rt: Runtime, session: Session, now: datetime) -> int:

@@ -271,7 +271,13 @@ def _read_guest(
         return found, None, None
     wants = None
     if view is None or view.state == NOT_REQUEST:
-        wants = intent.judge(msg.subject, own_text, msg.attachments, rt.intent_categories)
+        wants = intent.judge(
+            msg.subject,
+            own_text,
+            msg.attachments,
+            rt.intent_categories,
+            rt.config.settings.intent.min_confidence,
+        )
         if view is None:
             found = answers.extract_labeled(own_text, questions.first_asked(rt))
     return found, guest_command(own_text), wants

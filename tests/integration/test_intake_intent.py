@@ -3,8 +3,10 @@ not kept); a sales pitch or press mail no reply. The event log says why."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import pytest
 from harness import (
     deliver,
     events,
@@ -51,7 +53,7 @@ def test_an_application_gets_a_note_and_its_attachments_are_not_kept(tmp_path: P
     assert any(n.startswith("[attachment removed: CV.pdf, application/pdf, ") for n in notes)
     assert parse_message(stored.raw).attachments == ()  # ...only its name, type and size stay
     [why] = [d for w, d in events(config, thread.id) if w == "not_request"]
-    assert why.startswith("a job application, not a request: application (")
+    assert why.startswith("a job application, not a request: application, confidence ")
     assert "attachment 'CV.pdf'" in why
 
     # "An informational conversation instead, please": the thread becomes a request.
@@ -85,8 +87,8 @@ def test_sales_and_press_get_no_reply(tmp_path: Path) -> None:
     assert sent_mail(tmp_path) == []
     assert [t.state for t in threads(config)] == ["not_request", "not_request"]
     details = [d for t in threads(config) for w, d in events(config, t.id) if w == "not_request"]
-    assert details[0].startswith("not a request, not answered: sales (")
-    assert details[1].startswith("not a request, not answered: press (")
+    assert details[0].startswith("not a request, not answered: sales, confidence ")
+    assert details[1].startswith("not a request, not answered: press, confidence ")
 
 
 def test_labelled_answers_in_the_first_mail_are_not_asked_again(tmp_path: Path) -> None:
@@ -106,4 +108,41 @@ def test_labelled_answers_in_the_first_mail_are_not_asked_again(tmp_path: Path) 
     }
     assert thread.missing == ["learn_goals", "questions_for_us", "give_back"]
     text = sent_mail(tmp_path)[0].get_body(("plain",)).get_content()
-    assert "Who are you?" not in text and "1. What do you hope to learn" in text
+    assert "Who are you?" not in text and "2. What do you hope to learn" in text
+
+
+def test_a_first_mail_that_is_not_clearly_anything_waits_for_an_admin(tmp_path: Path) -> None:
+    config = maildir_config(tmp_path, managers={"admins": ["admin@firm.example"]})
+    deliver(config, guest_mail(subject="Hello", body="Could we talk sometime next week? Chris"))
+    one_pass(config)
+
+    assert sent_mail(tmp_path) == []  # no questionnaire on a guess
+    [thread] = threads(config)
+    assert thread.state == "needs_human"
+    [why] = [d for w, d in events(config, thread.id) if w == "needs_human"]
+    assert why.startswith("not clearly a request, held for an admin: unclear (best: request)")
+
+
+def test_calendar_and_noreply_mail_never_gets_a_questionnaire(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = setup(tmp_path)
+    invite = parse(guest_mail(subject="Invitation: Informational interview @ Thu Dec 10"))
+    invite.add_alternative(
+        "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n", subtype="calendar"
+    )
+    deliver(
+        config,
+        invite.as_bytes(),
+        guest_mail(
+            sender="Example Careers <no-reply+alerts@careers.example>",
+            subject="Can we talk about an informational interview?",
+        ),
+    )
+    with caplog.at_level(logging.INFO, logger="mailagent"):
+        one_pass(config)
+
+    assert sent_mail(tmp_path) == [] and threads(config) == []
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "stored, not answered: calendar (A.2 calendar part text/calendar)" in said
+    assert "stored, not answered: system (A7 system sender no-reply+alerts)" in said

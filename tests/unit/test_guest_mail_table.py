@@ -66,6 +66,10 @@ def test_accuracy_per_client_style(results: list) -> None:
     total = bench.tallies(results)["ALL"]
     assert total.intent_n and total.keys_n
     assert total.intent_ok / total.intent_n >= INTENT_MIN
+    # A first mail may be held for an admin ("unclear"), never read as another kind.
+    assert [
+        r.name for r in results if r.kind == "first" and r.got not in (r.expected, "unclear")
+    ] == []
     assert total.keys_ok / total.keys_n >= ANSWERS_MIN
 
 
