@@ -15,6 +15,7 @@ class IntentCategory(Section):
     name: str
     phrases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     strong: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    prior: float = Field(default=0.0, ge=0, le=5)
     attachment_words: tuple[str, ...] = ()
 
     @field_validator("name")

@@ -5,7 +5,8 @@ Each category lists phrases per language (``config/intent.toml``): a phrase foun
 own text scores one point, a ``strong`` phrase two, and either scores one more when it stands in
 the subject (people name their purpose there). Attachments are structure: a file whose name
 holds one of a category's ``attachment_words`` scores two points, and any attachment half a point
-for ``application``.
+for ``application``. A category may start from a ``prior`` (the shared address exists for
+requests, so a little request evidence is enough there); a prior alone never decides.
 
 The confidence of the winner is its share of all evidence plus one point of "unexplained" mass:
 a single weak phrase gives 0.5, a strong one 0.67, a request phrase against an equally strong
@@ -41,6 +42,7 @@ class Category:
     phrases: Mapping[str, tuple[str, ...]]
     attachment_words: tuple[str, ...] = ()
     strong: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    prior: float = 0.0
 
 
 def category_from(table: Mapping[str, Any]) -> Category:
@@ -50,6 +52,7 @@ def category_from(table: Mapping[str, Any]) -> Category:
         dict(table.get("phrases", {})),
         tuple(table.get("attachment_words", ())),
         dict(table.get("strong", {})),
+        float(table.get("prior", 0.0)),
     )
 
 
@@ -84,7 +87,7 @@ def judge(
     Phrases are matched longest first and a matched stretch of text is used once, so "not
     looking for a job" (request) is not also "looking for a job" (application).
     """
-    scores = {category.name: 0.0 for category in categories}
+    scores = {category.name: category.prior for category in categories}
     reasons: list[str] = []
     counted: set[tuple[str, str]] = set()
     for where, haystack in (("subject", _haystack(subject)), ("text", _haystack(text))):
@@ -127,7 +130,7 @@ def _matches(haystack: str, categories: Sequence[Category]) -> list[tuple[str, s
 
 def _verdict(scores: dict[str, float], reasons: tuple[str, ...], floor: float) -> Intent:
     total = sum(scores.values())
-    if total <= 0:
+    if not reasons:
         return Intent(UNCLEAR, scores, reasons, 0.0, REQUEST)
     best = max(scores, key=lambda name: (scores[name], name == REQUEST))
     confidence = scores[best] / (total + _UNEXPLAINED)

@@ -92,6 +92,11 @@ def pick_offered(
         return n - 1 if 1 <= n <= len(offered) else "unclear"
     ordinals = {n for word, n in say.ORDINALS.items() if re.search(rf"\b{word}\b", low)}
     later, earlier = say.LATER.search(low), say.EARLIER.search(low)
+    # "the later one" compares two; among three it is a guess ("the last one" is not).
+    if later and len(offered) > 2 and not later.group(1).startswith(("last", "letzt")):
+        return "unclear"
+    if earlier and len(offered) > 2:
+        return "unclear"
     picks = set(ordinals) | ({len(offered)} if later else set()) | ({1} if earlier else set())
     if len(picks) == 1:
         n = picks.pop()

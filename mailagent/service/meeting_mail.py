@@ -5,6 +5,7 @@ feedback. Reads the mail, then lets :mod:`mailagent.meeting_flow` decide."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from mailagent.core import answers
@@ -13,6 +14,7 @@ from mailagent.core.classify import Classification
 from mailagent.core.commands import FORGET, guest_command
 from mailagent.core.decision import Decision, ThreadView
 from mailagent.core.guest_meeting import decide_guest_mail
+from mailagent.core.managers import Manager, ManagersFile
 from mailagent.core.matching import Match
 from mailagent.core.meeting_flow import decide_impostor, decide_manager_mail
 from mailagent.core.parse import Inbound
@@ -89,20 +91,9 @@ def _from_other(
     manager = rt.config.managers.by_address(view.manager_email)
     if manager is None or not manager.owns(sender) or match.how not in OUR_CHANNEL:
         return decide_impostor(view, sender, f"(matched by {match.how})")
-    own, _ = answers.split_reply(msg.text, questions.languages_for(view.language))
-    written = written_at(msg, now)
-    context = mr.ReplyContext(
-        manager.timezone,
-        written,
-        office=(manager.office_hours.start, manager.office_hours.end),
-        offered=tuple(datetime.fromisoformat(t) for t in view.offered),
-        colleagues={
-            m.name.casefold(): m.email
-            for m in rt.config.managers.managers
-            if m.active and m.name != manager.name
-        },
+    reply = read_manager_reply(
+        rt.config.managers, manager, msg, view.language, view.offered, written_at(msg, now)
     )
-    reply = mr.read_reply(own, manager.timezone, written, context)
     delegate = None
     if reply.command == mr.DELEGATE:
         other = rt.config.managers.by_address(reply.delegate_to)
@@ -111,6 +102,32 @@ def _from_other(
     return decide_manager_mail(
         view, reply, staffing.meeting_rules(rt), now, manager.timezone, delegate
     )
+
+
+def read_manager_reply(
+    managers: ManagersFile,
+    manager: Manager,
+    msg: Inbound,
+    language: str,
+    offered: Sequence[str],
+    written: datetime,
+) -> mr.ManagerReply:
+    """What ``manager``'s mail says, read in their zone and office hours against the times the
+    mail they answer ``offered`` (ISO strings, in its order), with the other active managers as
+    the colleagues they may hand over to."""
+    own, _ = answers.split_reply(msg.text, questions.languages_for(language))
+    context = mr.ReplyContext(
+        manager.timezone,
+        written,
+        office=(manager.office_hours.start, manager.office_hours.end),
+        offered=tuple(datetime.fromisoformat(t) for t in offered),
+        colleagues={
+            m.name.casefold(): m.email
+            for m in managers.managers
+            if m.active and m.name != manager.name
+        },
+    )
+    return mr.read_reply(own, manager.timezone, written, context)
 
 
 def written_at(msg: Inbound, now: datetime) -> datetime:

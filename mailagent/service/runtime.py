@@ -81,7 +81,7 @@ def build_runtime(config: Config, migrate: bool = True) -> Runtime:
         # A guest is answered in their language when the questionnaire exists in it.
         languages=languages_with(templates, "questionnaire"),
         intent_categories=tuple(
-            Category(c.name, dict(c.phrases), c.attachment_words, dict(c.strong))
+            Category(c.name, dict(c.phrases), c.attachment_words, dict(c.strong), c.prior)
             for c in (config.intent.categories if config.intent else ())
         ),
         us=Us(

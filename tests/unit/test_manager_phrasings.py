@@ -88,3 +88,9 @@ def test_yes_to_a_single_offered_time_accepts_it() -> None:
 
 def test_a_pick_without_offered_times_is_asked_about() -> None:
     assert read("the later one works", ()) == (mr.UNCLEAR, ())
+
+
+def test_the_later_one_among_three_is_asked_about_but_the_last_one_is_not() -> None:
+    three = (*OFFERED, datetime(2026, 12, 7, 11, 0, tzinfo=BERLIN))
+    assert read("the later one works", three) == (mr.UNCLEAR, ())
+    assert read("the last one works", three) == (mr.ACCEPT, ("12-07 11:00",))
