@@ -13,7 +13,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mailagent.core.labels import ECHO, Asked, Marker, label_marker, number_marker
+from mailagent.core.labels import (
+    ECHO,
+    NUMBER,
+    Asked,
+    Marker,
+    label_marker,
+    leading_label,
+    number_marker,
+)
 from mailagent.core.reply_text import CLOSING_RE, GREETING_RE, PREAMBLE_RE, normal, words
 
 INLINE = "inline"
@@ -22,6 +30,7 @@ LABELLED = "labelled"
 IN_ORDER = "in_order"
 PROSE = "prose"
 
+_BULLET_RE = re.compile(r"^\s*[-•*–·]\s+")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[^\W\d_])")
 _AMPM_RE = re.compile(r"\b\d{1,2}(?::[0-5]\d)?\s*([ap])\.?m\b", re.IGNORECASE)
 _CLOCK_RE = re.compile(r"\b\d{1,2}[:.][0-5]\d\b|\b\d{1,2}\s*uhr\b", re.IGNORECASE)
@@ -137,11 +146,24 @@ def marked(own: str, asked: Sequence[Asked]) -> list[Candidate]:
         used.add(key)
         segments.append(_Segment(marker, key, score, [rest] if rest else []))
     _by_position(segments, asked)
+    _doubt_numbers(segments, asked)
     return [
         Candidate(s.key, "\n".join(s.lines).strip(), s.score, _form(s.marker))
         for s in segments
         if s.key
     ]
+
+
+def _doubt_numbers(segments: list[_Segment], asked: Sequence[Asked]) -> None:
+    """A number is only as good as what follows it: "3. Tue 14-17 Uhr" under question 3 (which
+    questions?) says a time, so it is nobody's answer for sure and that question is asked again."""
+    by_key = {q.key: q for q in asked}
+    for segment in segments:
+        question = by_key.get(segment.key)
+        if segment.marker.kind != NUMBER or question is None or segment.score < 0.9:
+            continue
+        if not agrees("\n".join(segment.lines), question, asked):
+            segment.score = 0.5
 
 
 def _form(marker: Marker) -> str:
@@ -153,14 +175,20 @@ def _by_position(segments: list[_Segment], asked: Sequence[Asked]) -> None:
     read by position when they count exactly the questions asked, and only if what each says
     agrees with its question."""
     numbered = [s for s in segments if s.marker.number]
-    if not numbered or any(s.key for s in numbered):
+    if not numbered:
         return
-    if [s.marker.number for s in numbered] != list(range(1, len(asked) + 1)):
+    numbers = [s.marker.number for s in numbered]
+    if numbers != list(range(1, len(asked) + 1)) or set(numbers) == {q.number for q in asked}:
         return
+    # "1) 2) 3)" under a re-ask of 2, 3 and 5 counts the questions asked: some of those numbers
+    # also name an asked question, but the list as a whole is the guest's own count. Each item
+    # is kept only where it agrees with its question by position; otherwise nobody's answer.
     for segment, question in zip(numbered, asked, strict=True):
         text = "\n".join(segment.lines)
         if agrees(text, question, asked):
             segment.key, segment.score = question.key, 0.7
+        else:
+            segment.key = ""
 
 
 # --- in order: one paragraph per question ------------------------------------------------------
@@ -170,6 +198,8 @@ def paragraphs(own: str, asked: Sequence[Asked]) -> list[Candidate]:
     """One paragraph per question, in the order asked, when the count matches exactly; each is
     kept only if what it says does not point at another question."""
     blocks = _blocks(own)
+    if 2 <= len(blocks) < len(asked):
+        return _fewer_in_order(blocks, asked)
     if len(asked) < 2 or len(blocks) != len(asked):
         return []
     found = []
@@ -183,9 +213,39 @@ def paragraphs(own: str, asked: Sequence[Asked]) -> list[Candidate]:
     return found
 
 
+def _fewer_in_order(blocks: list[str], asked: Sequence[Asked]) -> list[Candidate]:
+    """Fewer paragraphs than questions, in order: a question was skipped. Each paragraph goes to
+    the question its words clearly point at, and only if those questions keep the order asked;
+    otherwise nothing is read this way."""
+    order = {q.key: i for i, q in enumerate(asked)}
+    found, last = [], -1
+    for block in blocks:
+        if any(
+            number_marker(line, asked) or label_marker(line, asked) for line in block.split("\n")
+        ):
+            return []
+        ranked = sorted(hits(block, asked).items(), key=lambda kv: kv[1], reverse=True)
+        if not ranked or ranked[0][1] == 0 or (len(ranked) > 1 and ranked[1][1] >= ranked[0][1]):
+            return []
+        key = ranked[0][0]
+        if order[key] <= last:
+            return []
+        last = order[key]
+        found.append(Candidate(key, block, 0.65, IN_ORDER))
+    return found
+
+
 def _blocks(own: str) -> list[str]:
-    blocks = [b.strip() for b in re.split(r"\n\s*\n", own) if b.strip()]
-    return [b for b in blocks if not _is_frame(b)]
+    """The paragraphs of ``own`` without its frame; a paragraph that is a bulleted list gives
+    one block per item (a guest's "- ..." lines are answers in order, like paragraphs)."""
+    blocks: list[str] = []
+    for block in (b.strip() for b in re.split(r"\n\s*\n", own)):
+        lines = block.splitlines()
+        if len(lines) >= 2 and all(_BULLET_RE.match(line) for line in lines):
+            blocks.extend(_BULLET_RE.sub("", line).strip() for line in lines)
+        elif block:
+            blocks.append(_BULLET_RE.sub("", block) if len(lines) == 1 else block)
+    return [b for b in blocks if b and not _is_frame(b)]
 
 
 def _is_frame(block: str) -> bool:
@@ -209,14 +269,23 @@ def prose(own: str, asked: Sequence[Asked]) -> list[Candidate]:
     found: dict[str, list[str]] = {}
     evidence: dict[str, int] = {}
     carried: dict[str, int] = {}  # sentences kept for a question without a hint of their own
+    contested: set[str] = set()  # answers holding a sentence that also speaks of another
     current: str | None = None
     for sentence in _SENTENCE_RE.split(" ".join(" ".join(b.split()) for b in blocks)):
         scores = hits(sentence, asked)
+        lead = label_marker(sentence, asked)
+        named = leading_label(sentence, asked)
+        if lead is not None and lead.kind != ECHO and lead.best()[1] >= 0.9:
+            scores = {lead.best()[0]: 3}  # "My questions: ...": a label
+        elif named:
+            scores = {named: 3}  # "In return I could ...", "Zeitlich passt ...": one too
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
         top, second = ranked[0] if ranked else ("", 0), ranked[1][1] if len(ranked) > 1 else 0
         if top[1] > second:
             current = top[0]
             evidence[current] = evidence.get(current, 0) + top[1]
+            if second:
+                contested.add(current)
         elif top[1] and top[1] == second:
             current = None  # a sentence about two things is nobody's answer
             continue
@@ -226,7 +295,10 @@ def prose(own: str, asked: Sequence[Asked]) -> list[Candidate]:
             found.setdefault(current, []).append(sentence.strip())
     return [
         Candidate(
-            key, " ".join(parts), _prose_score(evidence.get(key, 0), carried.get(key, 0)), PROSE
+            key,
+            " ".join(parts),
+            0.45 if key in contested else _prose_score(evidence.get(key, 0), carried.get(key, 0)),
+            PROSE,
         )
         for key, parts in found.items()
     ]

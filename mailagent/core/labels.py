@@ -83,6 +83,8 @@ class Marker:
             return "", 0.0
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         key, score = ranked[0]
+        if score == 1.0 and second < 1.0:
+            return key, score  # the label exactly as configured
         return (key, score) if score - second >= LABEL_MARGIN else ("", 0.0)
 
 
@@ -117,6 +119,20 @@ def label_marker(line: str, asked: Sequence[Asked]) -> Marker | None:
     return None
 
 
+def leading_label(sentence: str, asked: Sequence[Asked]) -> str:
+    """The question a sentence names in its first words without a colon ("In return I could
+    ...", "Zeitlich passt es mir ..."): a configured label, exactly, as its first two to five
+    words (one word only if it is a long one, like "zeitlich"); or ""."""
+    tokens = sentence.split()
+    for n in range(min(5, len(tokens) - 1), 0, -1):
+        if n == 1 and len(normal(tokens[0])) <= 6:
+            break
+        exact = [k for k, v in label_scores(" ".join(tokens[:n]), asked).items() if v == 1.0]
+        if len(exact) == 1:
+            return exact[0]
+    return ""
+
+
 def label_scores(label: str, asked: Sequence[Asked]) -> dict[str, float]:
     """How well ``label`` names each question (0-1)."""
     wanted = normal(label)
@@ -129,7 +145,8 @@ def _fit(label: str, name: str) -> float:
     if label == name:
         return 1.0
     score = fuzz.ratio(label, name) / 100
-    if len(name.split()) >= 2 and len(label.split()) >= 2:
+    # A two-word name ("for you", "my view") inside a longer label says little.
+    if len(name.split()) >= 3 and len(label.split()) >= 2:
         # "what i hope to learn from you" names "what i hope to learn"; a little less surely.
         score = max(score, 0.92 * fuzz.token_set_ratio(label, name) / 100)
     return score
@@ -169,6 +186,8 @@ def _copied_prefix(body: str, tokens: list[re.Match[str]], wording: str) -> tupl
         if n < 3 or n > len(tokens):
             continue
         head = " ".join(t.group(0).casefold() for t in tokens[:n])
+        if n <= 4 and head != " ".join(wanted[:n]):
+            continue  # a short copy is exact: "Wie sind Sie ...?" is not "Wer sind Sie?"
         score = fuzz.ratio(head, " ".join(wanted[:n])) / 100
         if score >= best:
             best, end = score, tokens[n - 1].end()

@@ -141,6 +141,9 @@ def _read(lines: list[str], parts: list[list[str]], ctx: ReplyContext) -> Manage
     keyword = _keyword(head[0])
     if keyword is not None:
         return _command(*keyword, head, lines, ctx)
+    cancelled = _cancels(head, ctx)
+    if cancelled is not None:
+        return cancelled
     # Times come from the first paragraph that names any: a signature's "training Mon 7.12.
     # 10:00" further down is no offer.
     negated = False
@@ -159,6 +162,20 @@ def _read(lines: list[str], parts: list[list[str]], ctx: ReplyContext) -> Manage
         return ManagerReply(DECLINE, text=text[:300])
     # A time said only to refuse it ("Thursday 3pm is impossible for me") asks for another.
     return ManagerReply(UNCLEAR, text="\n".join(lines), said="negated" if negated else "")
+
+
+def _cancels(head: list[str], ctx: ReplyContext) -> ManagerReply | None:
+    """ "I have to cancel, I'm sick", "ich muss den Termin am Donnerstag absagen": a cancel (in
+    a booked meeting; before one it declines). The day it names is the meeting's, not an
+    offer; but another time elsewhere ("... let's do Friday 10am instead") is asked about."""
+    text = " ".join(head)
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    if not any(say.CANCELS.search(s) for s in sentences):
+        return None
+    rest = " ".join(s for s in sentences if not say.CANCELS.search(s))
+    if read_times(rest, ctx.timezone, ctx.sent, ctx.office).slots:
+        return ManagerReply(UNCLEAR, text=text)
+    return ManagerReply(CANCEL, text=text[:300])
 
 
 def _command(
@@ -223,6 +240,8 @@ def _picked(part: list[str], ctx: ReplyContext) -> ManagerReply | None:
     if not ctx.offered:
         return None
     text = " ".join(part)
+    if _delegate(text, ctx) is not None:
+        return None  # "Das passt besser zu Jo Berger": a hand-over, not a yes
     positive = " ".join(without_negated(c) for line in part for c in say.CLAUSES.split(line) if c)
     pick = pick_offered(positive, ctx.offered, ctx.timezone, first_line=part[0])
     if pick is None:
@@ -236,14 +255,18 @@ def _picked(part: list[str], ctx: ReplyContext) -> ManagerReply | None:
 
 
 def _delegate(text: str, ctx: ReplyContext) -> ManagerReply | None:
-    if not say.ASK_OTHER.search(text):
-        return None
-    address = _ADDRESS.search(text)
-    if address is not None:
-        return ManagerReply(DELEGATE, delegate_to=address.group(0).lower(), text=text[:300])
-    named = _colleague(text, ctx)
-    if named is not None:
-        return ManagerReply(DELEGATE, delegate_to=named, text=text[:300])
+    """A hand-over: a sentence that asks for someone else and names them (an address, or a
+    colleague); a name elsewhere (the signature "Sam" under "please ask someone else") is not
+    the colleague meant."""
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
+        if not say.ASK_OTHER.search(sentence):
+            continue
+        address = _ADDRESS.search(sentence)
+        if address is not None:
+            return ManagerReply(DELEGATE, delegate_to=address.group(0).lower(), text=text[:300])
+        named = _colleague(sentence, ctx)
+        if named is not None:
+            return ManagerReply(DELEGATE, delegate_to=named, text=text[:300])
     return None
 
 

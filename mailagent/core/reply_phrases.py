@@ -42,7 +42,7 @@ DECLINE = re.compile(
     r"swamped|snowed under|fully booked|booked solid|too busy|"
     r"please ask (?:someone|somebody) else|ask (?:someone|somebody) else|"
     r"keine zeit|kann leider nicht|habe leider keine|nicht verfügbar|leider nicht|"
-    r"bitte (?:jemand|jemanden) anderen|muss (?:leider )?(?:absagen|passen)|"
+    r"bitte (?:jemand|jemanden) anderen|muss (?:ich )?(?:leider )?(?:absagen|passen)|"
     r"(?:bin|ist)(?: ich| er| sie)? "
     r"(?:die ganze woche|den ganzen monat|in der woche|diese woche|nächste woche)?"
     r"\s*(?:im urlaub|nicht da|unterwegs|nicht im büro|auf reisen)|"
@@ -51,13 +51,22 @@ DECLINE = re.compile(
     r"keine kapazität(?:en)?|ausgebucht)\b",
     re.IGNORECASE,
 )
+# Calling off a meeting in so many words (a "cancel" command needs no such sentence).
+CANCELS = re.compile(
+    r"\b(?:(?:have|need|got|will have|must) to cancel|i(?:'ll| will| must) cancel|"
+    r"cancel (?:our|the|this|tomorrow's|thursday's) (?:meeting|call|conversation|appointment|chat)|"
+    r"(?:den|unseren) (?:termin|gesprächstermin)(?: \w+){0,3} (?:absagen|stornieren)|"
+    r"(?:das|unser) (?:gespräch|treffen)(?: \w+){0,3} absagen)\b",
+    re.IGNORECASE,
+)
 # Handing it to someone else, by address or by a colleague's name.
 ASK_OTHER = re.compile(
     r"\b(ask|forward(?:ing|ed)?|delegat\w*|hand (?:it |this )?(?:over )?to|pass (?:it |this )?"
     r"(?:on )?to|better (?:person|placed|suited|fit)|(?:would|is) (?:be )?better|reach out to|"
     r"talk to|speak (?:to|with)|contact|get in touch with|loop(?:ing)? in|cc'?ing|"
     r"fragen sie|frag|weiterleiten|weitergeleitet|weitergeben|übergeben|übernimmt|übernehmen|"
-    r"wenden sie sich an|ist (?:da )?besser|kennt sich (?:da )?besser aus|zuständig|"
+    r"wenden sie sich an|ist (?:da )?besser|passt (?:\w+ )?besser|besser (?:zu|bei)|"
+    r"(?:dort|da) anfragen|kennt sich (?:da )?besser aus|zuständig|"
     r"passender|geeigneter)\b",
     re.IGNORECASE,
 )

@@ -19,7 +19,8 @@ from mailparser_reply.parser import EmailMessage as ReplyParser
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 # A line that ends what a person wrote: what follows is their name, title, phone, disclaimer.
 CLOSING_RE = re.compile(
-    r"^(?:(?:many |warm |kind |best |all the )?(?:thanks|thank you|regards|wishes)(?: again)?"
+    r"^(?:(?:thanks|thank you|danke|vielen dank)(?: again)? (?:and|und|&) )?"
+    r"(?:(?:many |warm |kind |best |all the )?(?:thanks|thank you|regards|wishes)(?: again)?"
     r"(?: (?:so much|in advance|a lot|for your time|for reaching out))?|best|cheers|sincerely|"
     r"yours(?: sincerely| truly)?|take care|talk soon|looking forward(?: to hearing from you)?|"
     r"have a (?:great|good|nice) (?:day|week|weekend)|speak soon|bye|"
@@ -39,7 +40,8 @@ GREETING_RE = re.compile(
 )
 # Sentences that introduce answers but answer nothing themselves.
 PREAMBLE_RE = re.compile(
-    r"^(?:(?:many |a lot of )?thanks?(?: you)?(?: so much)?(?: for [^.!\n]{0,80})?[.!,]?\s*|"
+    r"^(?:(?:great|good|ok(?:ay)?|sure|perfect|wonderful|super|gerne|gern|prima|klar)[,!.]?\s+)?"
+    r"(?:(?:many |a lot of )?thanks?(?: you)?(?: so much)?(?: for [^.!\n]{0,80})?[.!,]?\s*|"
     r"(?:vielen |herzlichen )?dank(?:e)?(?: für [^.!\n]{0,80})?[.!,]?\s*)?"
     r"(?:(?:please )?(?:find|see) (?:my|the) answers? (?:below|attached|inline|underneath)|"
     r"(?:here|below) (?:are|is|you find|you go)(?: with)? my answers?|here goes|"
@@ -54,6 +56,13 @@ PREAMBLE_RE = re.compile(
 _PHONE_SIGNATURE_RE = re.compile(
     r"^(sent from my |get outlook for |von meinem .* gesendet|gesendet von (meinem|outlook)|"
     r"sent with |sent from (outlook|yahoo|mail for))",
+    re.IGNORECASE,
+)
+# The legal small print under a signature: long lines, but never an answer.
+_DISCLAIMER_RE = re.compile(
+    r"confidential|intended recipient|privileged|disclaimer|virus|do not print|"
+    r"registered (?:office|in)|company number|vertraulich|adressat|empfänger|"
+    r"geschäftsführ|registergericht|amtsgericht|hrb \d|ust-id|datenschutz|pflichtangaben",
     re.IGNORECASE,
 )
 _SEPARATOR_RE = re.compile(r"^\s*(?:--\s*|_{8,}|-{3,}\s*[^-\s][^-]*?\s*-{3,}|={8,})\s*$")
@@ -166,7 +175,7 @@ def _without_tail(lines: list[str], names: set[str]) -> list[str]:
             and _HEADER_LINE_RE.match(lines[i + 1])
         ):
             return _without_tail(lines[:i], names)
-        if CLOSING_RE.match(stripped) and _only_signature_after(lines[i + 1 :]):
+        if _is_closing(stripped, names) and _only_signature_after(lines[i + 1 :]):
             return lines[:i]
     while lines and not lines[-1].strip():
         lines.pop()
@@ -175,10 +184,22 @@ def _without_tail(lines: list[str], names: set[str]) -> list[str]:
     return lines
 
 
+def _is_closing(line: str, names: set[str]) -> bool:
+    """A closing formula, alone or followed by the writer's name: "Best,", "LG Ana"."""
+    if CLOSING_RE.match(line):
+        return True
+    head, _, tail = line.rpartition(" ")
+    while head and tail and _is_name_line(tail, names):
+        if CLOSING_RE.match(head.rstrip(" ,")):
+            return True
+        head, _, tail = head.rpartition(" ")
+    return False
+
+
 def _only_signature_after(rest: list[str]) -> bool:
     """What follows a closing formula is a signature: a few short lines (name, title, phone,
     address, links), not another paragraph of answers."""
-    body = [line for line in rest if line.strip()]
+    body = [line for line in rest if line.strip() and not _DISCLAIMER_RE.search(line)]
     return len(body) <= 8 and all(len(line.split()) <= 12 for line in body)
 
 

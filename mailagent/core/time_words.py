@@ -28,6 +28,10 @@ WEEKDAYS: dict[str, int] = {
 WEEKDAY_WORDS = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 # German two-letter abbreviations are English words too ("do", "so"): they count only when a
 # date or a clock time follows at once ("Do 3.12.", "Di 10:00").
+_ENGLISH_VERB_BEFORE = re.compile(
+    r"\b(?:i|we|you|they|can|could|will|would|should|to|'ll|cannot|can't|let's|lets|also)\s*$",
+    re.IGNORECASE,
+)
 SHORT_DE = {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4, "sa": 5, "so": 6}
 RELATIVE = {
     "today": 0,
@@ -134,6 +138,8 @@ def days_in(line: str, base: datetime) -> list[Day]:
     found: list[Day] = []
     after_weekday = False
     for m in _DAY.finditer(line):
+        if m.lastgroup == "short" and _ENGLISH_VERB_BEFORE.search(line[: m.start()]):
+            continue  # "I can do 3-3:30 on Wednesday": "do" is the verb, not Donnerstag
         day = _day(m, line, base)
         if day is None:
             continue

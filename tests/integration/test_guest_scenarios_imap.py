@@ -469,7 +469,7 @@ def test_a_sales_pitch_gets_no_reply(
     thread = the_thread(config)
     assert thread.state == "not_request"
     [why] = [d for w, d in events_of(config, thread) if w == "not_request"]
-    assert why.startswith("not a request, not answered: sales (")
+    assert why.startswith("not a request, not answered: sales, confidence ")
     quiet_days(config, smtp_server, 3.01, 7.01, 14.01)
     assert smtp_server.received == []
 
