@@ -22,7 +22,15 @@ from mailagent.core.labels import (
     leading_label,
     number_marker,
 )
-from mailagent.core.reply_text import CLOSING_RE, GREETING_RE, PREAMBLE_RE, normal, words
+from mailagent.core.reply_text import (
+    CLOSING_RE,
+    GREETING_RE,
+    PREAMBLE_RE,
+    is_ours,
+    normal,
+    our_lines,
+    words,
+)
 
 INLINE = "inline"
 NUMBERED = "numbered"
@@ -53,10 +61,10 @@ def inline(quoted: str, asked: Sequence[Asked], ours: str = "") -> list[Candidat
     found: dict[str, list[str]] = {}
     current: str | None = None
     block: list[str] = []
-    mine = {normal(line) for line in ours.splitlines() if len(normal(line).split()) >= 4}
+    mine = our_lines(ours)
     for line in quoted.splitlines():
         stripped = line.strip()
-        if stripped.startswith(">") or (mine and normal(stripped) in mine):
+        if stripped.startswith(">") or (mine and is_ours(stripped, mine)):
             block.append(stripped.lstrip("> "))
             continue
         if block:
@@ -147,11 +155,40 @@ def marked(own: str, asked: Sequence[Asked]) -> list[Candidate]:
         segments.append(_Segment(marker, key, score, [rest] if rest else []))
     _by_position(segments, asked)
     _doubt_numbers(segments, asked)
+    _cut_other_paragraphs(segments, asked)
     return [
         Candidate(s.key, "\n".join(s.lines).strip(), s.score, _form(s.marker))
         for s in segments
         if s.key
     ]
+
+
+_UNKNOWN_LABEL_RE = re.compile(r"^\s*[*_]*[^\W\d_][^:\n]{0,40}:[*_]*\s+\S")
+
+
+def _cut_other_paragraphs(segments: list[_Segment], asked: Sequence[Asked]) -> None:
+    """An answer ends where a later paragraph of it starts with a label we do not know ("My
+    questions would be: ...") or speaks of another question ("Termine gehen bei mir ..."): that
+    paragraph is somebody else's answer, so it is cut rather than stored under this one."""
+    by_key = {q.key: q for q in asked}
+    for segment in segments:
+        question = by_key.get(segment.key)
+        if question is None:
+            continue
+        kept: list[str] = []
+        paragraph: list[str] = []
+        for line in [*segment.lines, ""]:
+            if line:
+                paragraph.append(line)
+                continue
+            if paragraph and kept:
+                text = "\n".join(paragraph)
+                if _UNKNOWN_LABEL_RE.match(paragraph[0]) or not agrees(text, question, asked):
+                    break
+            if paragraph:
+                kept.extend([*paragraph, ""] if kept or paragraph else paragraph)
+            paragraph = []
+        segment.lines = kept
 
 
 def _doubt_numbers(segments: list[_Segment], asked: Sequence[Asked]) -> None:

@@ -124,7 +124,58 @@ def _overlap(a: str, b: str) -> bool:
 
 def _tidy(answer: str, names: tuple[str, ...]) -> str:
     lines = [line for line in answer.splitlines() if not line.lstrip().startswith(">")]
-    return frame_trimmed("\n".join(lines), names)[:ANSWER_CAP].strip()
+    return _without_asides(frame_trimmed("\n".join(lines), names))[:ANSWER_CAP].strip()
+
+
+# Words about the answers rather than an answer: a promise to answer later, a word on our
+# summary, an offer to say more. At the end of an answer they are cut; alone they answer nothing.
+_ASIDE_RE = re.compile(
+    r"\b(?:i(?:'ll| will| shall) (?:send|get back|come back|follow up|let you know|share)|"
+    r"(?:will|would) (?:send|get back|come back) (?:to you )?(?:with|on|later|by|next)|"
+    r"(?:need|have) to check (?:my|with|first)|"
+    r"(?:your|the) summary(?: of the rest)? (?:is|looks) (?:correct|right|fine|spot on)|"
+    r"everything else (?:in your summary )?is (?:correct|right)|"
+    r"(?:happy|glad) to (?:add|elaborate|say more|provide more)|let me know if you need|"
+    r"melde mich (?:morgen|noch|später|nächste woche|dazu)|reiche ich (?:noch |gern )?nach|"
+    r"schicke ich (?:ihnen )?(?:noch|später|morgen|nach)|muss (?:ich )?(?:erst |noch )?"
+    r"(?:prüfen|klären|schauen|nachsehen)|für rückfragen stehe ich|gern(?:e)? ergänze ich|"
+    r"ihre zusammenfassung (?:stimmt|ist richtig|passt)|der rest stimmt)",
+    re.IGNORECASE,
+)
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*\n\s*|(?<=[.!?])$")
+
+
+def _without_asides(answer: str) -> str:
+    """``answer`` without what follows its last real sentence: asides ("I'll send my dates on
+    Monday"), a closing on the same line ("... MEZ. Gruß T. Reiter") and the few short lines of
+    a signature after them. An answer that is only asides is ""."""
+    parts = [p for p in _SENTENCE_END_RE.split(answer.replace("\n", " \n ")) if p.strip()]
+    cut = len(parts)
+    for i in range(len(parts) - 1, -1, -1):
+        if len(parts) - i > 8:
+            break
+        aside = _ASIDE_RE.search(parts[i])
+        # An aside leads its sentence ("I'll send ...", "Happy to say more"), it is not a
+        # clause deep inside an answer.
+        aside_leads = aside is not None and len(parts[i][: aside.start()].split()) <= 4
+        closing = aside_leads or _CLOSING_WORD_RE.match(parts[i].strip())
+        if closing and all(len(p.split()) <= 8 for p in parts[i + 1 :]):
+            cut = i
+    if cut == 0:
+        return ""
+    if cut == len(parts):
+        return answer.strip()
+    last = parts[cut - 1]
+    if last not in answer:
+        return answer.strip()
+    return answer[: answer.find(last) + len(last)].strip().rstrip(";,").strip()
+
+
+_CLOSING_WORD_RE = re.compile(
+    r"^(?:gru(?:ß|ss)|gr(?:ü|ue)(?:ß|ss)e|lg|vg|best(?: regards| wishes)?|cheers|thanks|"
+    r"thank you|kind regards|regards|danke|merci|obrigad[oa]|saludos|mit freundlichen)\b",
+    re.IGNORECASE,
+)
 
 
 def _substantial(answer: str) -> bool:

@@ -44,6 +44,10 @@ RELAY = "relay"
 UNCLEAR = "unclear"
 
 _HEAD_LINES = 12
+_UNTIL = re.compile(
+    r"\b(?:until|till|til|runs? (?:over|late) to)\s+\d|(?<![\d.:])\s\bbis\s+(?:um\s+)?\d",
+    re.IGNORECASE,
+)
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _KEYWORDS = (
     (DECLINE, r"decline|declined|ablehnen|abgelehnt"),
@@ -221,6 +225,9 @@ def _offered(part: list[str], ctx: ReplyContext) -> ManagerReply | None:
         for clause in say.CLAUSES.split(line):
             if not clause or not clause.strip():
                 continue
+            if _UNTIL.search(clause):
+                # "I have a stand-up that runs until 10:45": a limit, not an offer; ask.
+                return ManagerReply(UNCLEAR, text=text)
             reading = read_times(clause, ctx.timezone, ctx.sent, ctx.office)
             positive = read_times(without_negated(clause), ctx.timezone, ctx.sent, ctx.office)
             named_any = named_any or bool(reading.slots or reading.unclear)

@@ -19,21 +19,27 @@ from mailparser_reply.parser import EmailMessage as ReplyParser
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 # A line that ends what a person wrote: what follows is their name, title, phone, disclaimer.
 CLOSING_RE = re.compile(
-    r"^(?:(?:thanks|thank you|danke|vielen dank)(?: again)? (?:and|und|&) )?"
+    r"^(?:(?:frohe weihnachten|schöne feiertage|happy holidays|merry christmas|"
+    r"season'?s greetings|ein schönes wochenende|have a nice weekend),? (?:and|und|&) )?"
+    r"(?:(?:thanks|thank you|danke|vielen dank)(?: again)? (?:and|und|&) )?(?:with )?"
     r"(?:(?:many |warm |kind |best |all the )?(?:thanks|thank you|regards|wishes)(?: again)?"
     r"(?: (?:so much|in advance|a lot|for your time|for reaching out))?|best|cheers|sincerely|"
     r"yours(?: sincerely| truly)?|take care|talk soon|looking forward(?: to hearing from you)?|"
     r"have a (?:great|good|nice) (?:day|week|weekend)|speak soon|bye|"
-    r"(?:viele|beste|liebe|herzliche|freundliche|schöne|sonnige) gr(?:ü|ue)(?:ß|ss)e(?: aus \w+)?|"
-    r"mit (?:besten|freundlichen|herzlichen) gr(?:ü|ue)(?:ß|ss)en|gr(?:ü|ue)(?:ß|ss)e|"
+    r"(?:viele|beste|liebe|herzliche|freundliche|schöne|sonnige) gr(?:ü|ue|u)(?:ß|ss)e"
+    r"(?: (?:aus|nach|in) [\w ]{1,30})?|"
+    r"mit (?:besten|freundlichen|herzlichen) gr(?:ü|ue|u)(?:ß|ss)en|gr(?:ü|ue|u)(?:ß|ss)e?|"
+    r"merci(?: beaucoup)?|saludos|un abrazo|abrazos|ha det bra|hälsningar|groetjes|"
+    r"cordialement|cordiali saluti|obrigad[oa]|thank you+|thanks+|thx|"
     r"lg|vg|mfg|bg|danke(?: schön| sehr| ihnen)?|vielen dank(?: im voraus)?|herzlichen dank|"
     r"bis bald|schönen (?:tag|abend)|"
     r"sent from my \w+.*|von meinem \w+ gesendet|gesendet von .*|get outlook for \w+.*)"
-    r"[\s,.!:;-]*$",
+    r"[\W_]*$",
     re.IGNORECASE,
 )
 GREETING_RE = re.compile(
-    r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings|"
+    r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings|bonjour|bonsoir|"
+    r"hola|buenos días|buongiorno|ciao|salve|salut|hej|hei|olá|oi|namaste|"
     r"hallo|guten (?:tag|morgen|abend)|liebe[rs]?|sehr geehrte[rs]?(?: damen und herren)?|"
     r"moin|servus|grüezi|grüß gott)\b[^.!?\n]{0,60}[,!:.]?$",
     re.IGNORECASE,
@@ -96,11 +102,11 @@ def split_reply(text: str, languages: Sequence[str] = ("en",), ours: str = "") -
     reply however they are quoted.
     """
     top, quoted = _parsed(text, languages)
-    mine = _our_lines(ours)
+    mine = our_lines(ours)
     own_lines: list[str] = []
     moved: list[str] = []
     for line in top.splitlines():
-        if line.lstrip().startswith(">") or (mine and _is_ours(line, mine)):
+        if line.lstrip().startswith(">") or (mine and is_ours(line, mine)):
             moved.append(line)
         else:
             own_lines.append(line)
@@ -132,13 +138,16 @@ def _parsed(text: str, languages: Sequence[str]) -> tuple[str, str]:
     return top.strip(), "\n".join(r.body or "" for r in found[1:])
 
 
-def _our_lines(ours: str) -> frozenset[str]:
+def our_lines(ours: str) -> frozenset[str]:
     """The lines of our mail worth recognising: four words or more (a line such as "Hello," or
     "1." is too common to prove anything)."""
-    return frozenset(n for line in ours.splitlines() if len((n := normal(line)).split()) >= 4)
+    lines = {n for line in ours.splitlines() if len((n := normal(line)).split()) >= 4}
+    # The whole text too: a client that re-wraps our paragraphs quotes lines we never wrote.
+    whole = normal(ours)
+    return frozenset({*lines, whole} if whole else lines)
 
 
-def _is_ours(line: str, mine: frozenset[str]) -> bool:
+def is_ours(line: str, mine: frozenset[str]) -> bool:
     found = normal(line.lstrip("> "))
     return len(found.split()) >= 4 and (
         found in mine or any(found in o or o in found for o in mine if len(o) > 24)
@@ -189,7 +198,7 @@ def _is_closing(line: str, names: set[str]) -> bool:
     if CLOSING_RE.match(line):
         return True
     head, _, tail = line.rpartition(" ")
-    while head and tail and _is_name_line(tail, names):
+    while head and tail and (_is_name_line(tail, names) or re.fullmatch(r"\w\.", tail)):
         if CLOSING_RE.match(head.rstrip(" ,")):
             return True
         head, _, tail = head.rpartition(" ")

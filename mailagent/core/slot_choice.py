@@ -70,6 +70,18 @@ def pick_slot(text: str, slots: Sequence[datetime], timezone: str, sent: datetim
     return None
 
 
+# An ordinal picks a time only as a pick: "the first one", "second slot works", "2nd please";
+# "check with Legal first" or "bis letzten Monat" picks nothing.
+_PICKED = (
+    r"(?=\s*(?:one|slot|time|option|suggestion|proposal|date|works|is fine|is good|please|"
+    r"termin|vorschlag|zeit|option|passt|geht|bitte|ist gut|\W*$))"
+)
+
+
+def _pick_phrase(low: str, pattern: re.Pattern[str]) -> bool:
+    return any(re.match(_PICKED, low[m.end() :]) for m in pattern.finditer(low))
+
+
 def pick_offered(
     text: str, offered: Sequence[datetime], timezone: str, first_line: str = ""
 ) -> int | str | None:
@@ -90,8 +102,12 @@ def pick_offered(
     if number:
         n = int(number.group(1))
         return n - 1 if 1 <= n <= len(offered) else "unclear"
-    ordinals = {n for word, n in say.ORDINALS.items() if re.search(rf"\b{word}\b", low)}
-    later, earlier = say.LATER.search(low), say.EARLIER.search(low)
+    several = re.search(r"\b([1-9])\s*(?:or|and|oder|und|,|/|&)\s*([1-9])\b", low)
+    if several and re.fullmatch(r"\W*\d\W.*", first_line.strip()):
+        return "unclear"  # "1 or 3, tuesday is full": a choice of two, asked about
+    ordinals = {n for word, n in say.ORDINALS.items() if re.search(rf"\b{word}\b{_PICKED}", low)}
+    later = say.LATER.search(low) if _pick_phrase(low, say.LATER) else None
+    earlier = say.EARLIER.search(low) if _pick_phrase(low, say.EARLIER) else None
     # "the later one" compares two; among three it is a guess ("the last one" is not).
     if later and len(offered) > 2 and not later.group(1).startswith(("last", "letzt")):
         return "unclear"
