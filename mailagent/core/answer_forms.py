@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from mailagent.core.labels import (
     ECHO,
+    LABEL,
     NUMBER,
     Asked,
     Marker,
@@ -40,6 +41,13 @@ PROSE = "prose"
 
 _BULLET_RE = re.compile(r"^\s*[-•*–·]\s+")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[^\W\d_])")
+# Where one sentence turns to another question: ", and what I'd like to learn ...", ", and in
+# return I can ...", "; und im Gegenzug ...". The clause keeps its words; only the cut is new.
+_CLAUSE_RE = re.compile(
+    r"(?<=[,;–—-])\s+(?=(?:and|so|but|und|aber|also)\s+(?:what|in return|in exchange|i'?d|i would|"
+    r"i can|i could|i'?m free|my|was|im gegenzug|ich (?:würde|könnte|kann)|meine)\b)",
+    re.IGNORECASE,
+)
 _AMPM_RE = re.compile(r"\b\d{1,2}(?::[0-5]\d)?\s*([ap])\.?m\b", re.IGNORECASE)
 _CLOCK_RE = re.compile(r"\b\d{1,2}[:.][0-5]\d\b|\b\d{1,2}\s*uhr\b", re.IGNORECASE)
 
@@ -129,11 +137,17 @@ def marked(own: str, asked: Sequence[Asked]) -> list[Candidate]:
     segments: list[_Segment] = []
     last_number = 0
     used: set[str] = set()
-    for line in own.splitlines():
+    scheme = ""  # how the guest marks answers: NUMBER or LABEL, by the first marker line
+    wrapped_lines = _wrapped(own)
+    for index, raw in enumerate(own.splitlines()):
+        wrapped = index in wrapped_lines
+        line = _SYMBOLS_RE.sub("", raw)  # "🎯 Goals: ...", "➡️ 3. ..."
         marker = number_marker(line, asked)
-        if marker is not None and marker.number <= last_number:
+        if marker is not None and (marker.number <= last_number or scheme == LABEL):
+            # A list inside an answer: numbered lower than the answer before it, or under a
+            # reply whose answers are labelled ("Meine Fragen:\n1) ...\n2) ...").
             marker = None
-        if marker is None:
+        if marker is None and not wrapped:
             marker = label_marker(line, asked)
             if marker is not None and marker.best()[0] in used:
                 marker = None
@@ -145,12 +159,19 @@ def marked(own: str, asked: Sequence[Asked]) -> list[Candidate]:
             continue
         if marker.number:
             last_number = marker.number
+        scheme = scheme or (NUMBER if marker.number else LABEL)
         key, score = marker.best()
         rest = marker.rest
         if marker.kind != ECHO:
-            echo = label_marker(rest, asked) if rest else None
-            if echo is not None and echo.kind == ECHO and echo.best()[0] in ("", key):
-                rest = echo.rest  # "3. Which questions...? My question is ..."
+            named = label_marker(rest, asked) if rest else None
+            if named is not None and named.kind == ECHO and named.best()[0] in ("", key):
+                rest = named.rest  # "3. Which questions...? My question is ..."
+            elif named is not None and named.kind == LABEL and marker.kind == NUMBER:
+                # "2) Konkrete Fragen: ...": the guest's own count, then what the answer is
+                # about; the label says which question, whatever the number.
+                marker, (key, score), rest = named, named.best(), named.rest
+                if not key or key in used:
+                    key = ""
         used.add(key)
         segments.append(_Segment(marker, key, score, [rest] if rest else []))
     _by_position(segments, asked)
@@ -163,7 +184,28 @@ def marked(own: str, asked: Sequence[Asked]) -> list[Candidate]:
     ]
 
 
-_UNKNOWN_LABEL_RE = re.compile(r"^\s*[*_]*[^\W\d_][^:\n]{0,40}:[*_]*\s+\S")
+# Emoji and arrows people put before a label or number; never part of an answer's words.
+_SYMBOLS_RE = re.compile(r"^\s*(?:[^\w\s(#*_>\-–•·\[]\s*)+(?=\S)")
+
+
+def _wrapped(own: str) -> set[int]:
+    """The indexes of lines that continue a hard-wrapped paragraph: in a paragraph of three
+    lines or more whose lines but the last are all 60-80 characters long, a client wrapped the
+    text, so a later line's start ("A couple of things\nI'd ask: ...") is no label."""
+    lines = own.splitlines()
+    found: set[int] = set()
+    start = 0
+    for end in [*(i for i, line in enumerate(lines) if not line.strip()), len(lines)]:
+        block = list(range(start, end))
+        if len(block) >= 3 and all(60 <= len(lines[i].rstrip()) <= 80 for i in block[:-1]):
+            found.update(block[1:])
+        start = end + 1
+    return found
+
+
+_UNKNOWN_LABEL_RE = re.compile(
+    r"^\s*[*_]*(?:[^\W\d_][^:\n]{0,40}:|[^\W\d_][\w'’]*(?: [\w'’]+){0,4} [-–—])[*_]*\s+\S"
+)
 
 
 def _cut_other_paragraphs(segments: list[_Segment], asked: Sequence[Asked]) -> None:
@@ -183,7 +225,12 @@ def _cut_other_paragraphs(segments: list[_Segment], asked: Sequence[Asked]) -> N
                 continue
             if paragraph and kept:
                 text = "\n".join(paragraph)
-                if _UNKNOWN_LABEL_RE.match(paragraph[0]) or not agrees(text, question, asked):
+                named = leading_label(paragraph[0], asked)
+                if (
+                    _UNKNOWN_LABEL_RE.match(paragraph[0])
+                    or named not in ("", question.key)
+                    or not agrees(text, question, asked, strict=True)
+                ):
                     break
             if paragraph:
                 kept.extend([*paragraph, ""] if kept or paragraph else paragraph)
@@ -215,12 +262,16 @@ def _by_position(segments: list[_Segment], asked: Sequence[Asked]) -> None:
     if not numbered:
         return
     numbers = [s.marker.number for s in numbered]
-    if numbers != list(range(1, len(asked) + 1)) or set(numbers) == {q.number for q in asked}:
+    own_count = numbers == list(range(1, len(numbers) + 1)) and len(numbers) <= len(asked)
+    asked_numbers = {q.number for q in asked}
+    if not own_count or set(numbers) <= asked_numbers:
         return
+    if len(numbers) < len(asked) and 1 in asked_numbers:
+        return  # "1. 2." under questions 1-5: the guest's first two answers, by their numbers
     # "1) 2) 3)" under a re-ask of 2, 3 and 5 counts the questions asked: some of those numbers
     # also name an asked question, but the list as a whole is the guest's own count. Each item
     # is kept only where it agrees with its question by position; otherwise nobody's answer.
-    for segment, question in zip(numbered, asked, strict=True):
+    for segment, question in zip(numbered, asked, strict=False):
         text = "\n".join(segment.lines)
         if agrees(text, question, asked):
             segment.key, segment.score = question.key, 0.7
@@ -245,7 +296,7 @@ def paragraphs(own: str, asked: Sequence[Asked]) -> list[Candidate]:
             number_marker(line, asked) or label_marker(line, asked) for line in block.split("\n")
         ):
             return []  # a marked reply: the marked form reads it
-        if agrees(block, question, asked):
+        if agrees(block, question, asked) and not _turns_to_other(block, question.key, asked):
             found.append(Candidate(question.key, block, 0.7, IN_ORDER))
     return found
 
@@ -262,14 +313,44 @@ def _fewer_in_order(blocks: list[str], asked: Sequence[Asked]) -> list[Candidate
         ):
             return []
         ranked = sorted(hits(block, asked).items(), key=lambda kv: kv[1], reverse=True)
-        if not ranked or ranked[0][1] == 0 or (len(ranked) > 1 and ranked[1][1] >= ranked[0][1]):
-            return []
+        second = ranked[1][1] if len(ranked) > 1 else 0
+        if not ranked or ranked[0][1] == 0 or (second and ranked[0][1] < second + 2):
+            return []  # a paragraph that also speaks of another question may hold two answers
         key = ranked[0][0]
-        if order[key] <= last:
+        if order[key] <= last or _turns_to_other(block, key, asked):
             return []
         last = order[key]
         found.append(Candidate(key, block, 0.65, IN_ORDER))
     return found
+
+
+def _clauses(text: str) -> list[str]:
+    flat = " ".join(text.split())
+    return [c for s in _SENTENCE_RE.split(flat) for c in _CLAUSE_RE.split(s) if c]
+
+
+def _turns_to_other(block: str, key: str, asked: Sequence[Asked]) -> bool:
+    """Whether a sentence or clause of ``block`` clearly answers another question than ``key``
+    ("I'd love to ask ..., and in return I can show you ..."): named by its label, or two of
+    its hint words and more than any other question's."""
+    for clause in _clauses(block):
+        named = leading_label(_LEADING_AND_RE.sub("", clause), asked)
+        if named:
+            if named != key:
+                return True
+            continue
+        scores = hits(clause, asked)
+        top = max(scores, key=scores.__getitem__)
+        if top != key and scores[top] > scores.get(key, 0) and _strictly_top(scores, top):
+            return True
+    return False
+
+
+def _strictly_top(scores: dict[str, int], key: str) -> bool:
+    return all(n < scores[key] for k, n in scores.items() if k != key)
+
+
+_LEADING_AND_RE = re.compile(r"^(?:and|so|but|und|aber|also)\s+", re.IGNORECASE)
 
 
 def _blocks(own: str) -> list[str]:
@@ -285,12 +366,22 @@ def _blocks(own: str) -> list[str]:
     return [b for b in blocks if b and not _is_frame(b)]
 
 
+_THANKS_RE = re.compile(
+    r"^(?:(?:many|a lot of|and) )?(?:thanks|thank you|vielen dank|herzlichen dank|danke)\b",
+    re.IGNORECASE,
+)
+
+
 def _is_frame(block: str) -> bool:
+    """Greetings, preambles, closings, and a short paragraph of thanks ("Vielen Dank im
+    Übrigen für die schnelle Bearbeitung."): none of them answers a question."""
     first = block.splitlines()[0].strip()
     short = len(words(block)) <= 12
-    return short and bool(
-        GREETING_RE.match(first) or PREAMBLE_RE.match(first) or CLOSING_RE.match(first)
-    )
+    thanks = len(words(block)) <= 16 and len(_SENTENCE_RE.split(block.strip())) == 1
+    return (
+        short
+        and bool(GREETING_RE.match(first) or PREAMBLE_RE.match(first) or CLOSING_RE.match(first))
+    ) or (thanks and bool(_THANKS_RE.match(first)))
 
 
 # --- prose: sentences sorted by what they say --------------------------------------------------
@@ -308,14 +399,20 @@ def prose(own: str, asked: Sequence[Asked]) -> list[Candidate]:
     carried: dict[str, int] = {}  # sentences kept for a question without a hint of their own
     contested: set[str] = set()  # answers holding a sentence that also speaks of another
     current: str | None = None
-    for sentence in _SENTENCE_RE.split(" ".join(" ".join(b.split()) for b in blocks)):
+    for sentence in _clauses(" ".join(blocks)):
         scores = hits(sentence, asked)
         lead = label_marker(sentence, asked)
         named = leading_label(sentence, asked)
+        labelled = ""
         if lead is not None and lead.kind != ECHO and lead.best()[1] >= 0.9:
-            scores = {lead.best()[0]: 3}  # "My questions: ...": a label
+            labelled = lead.best()[0]  # "My questions: ...": a label
         elif named:
-            scores = {named: 3}  # "In return I could ...", "Zeitlich passt ...": one too
+            labelled = named  # "In return I could ...", "Zeitlich passt ...": one too
+        if labelled:
+            # A labelled sentence that goes on about another question holds two answers.
+            if any(n >= 2 for k, n in scores.items() if k != labelled):
+                contested.add(labelled)
+            scores = {labelled: 3}
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
         top, second = ranked[0] if ranked else ("", 0), ranked[1][1] if len(ranked) > 1 else 0
         if top[1] > second:
@@ -371,9 +468,10 @@ def hits(text: str, asked: Sequence[Asked]) -> dict[str, int]:
     return found
 
 
-def agrees(text: str, question: Asked, asked: Sequence[Asked]) -> bool:
-    """Whether what ``text`` says fits ``question`` at least as well as any other asked one
-    (a text that says nothing either way agrees)."""
+def agrees(text: str, question: Asked, asked: Sequence[Asked], strict: bool = False) -> bool:
+    """Whether what ``text`` says fits ``question`` about as well as any other asked one (a
+    text that says nothing either way agrees). ``strict``: at least as well, for a text that
+    only continues an answer, whose first words already said which question it is."""
     scores = hits(text, asked)
-    own = scores.get(question.key, 0)
-    return all(own + 1 >= other for key, other in scores.items() if key != question.key)
+    own = scores.get(question.key, 0) + (0 if strict else 1)
+    return all(own >= other for key, other in scores.items() if key != question.key)

@@ -136,10 +136,27 @@ _ASIDE_RE = re.compile(
     r"(?:your|the) summary(?: of the rest)? (?:is|looks) (?:correct|right|fine|spot on)|"
     r"everything else (?:in your summary )?is (?:correct|right)|"
     r"(?:happy|glad) to (?:add|elaborate|say more|provide more)|let me know if you need|"
-    r"melde mich (?:morgen|noch|später|nächste woche|dazu)|reiche ich (?:noch |gern )?nach|"
+    r"melde (?:ich )?mich (?:morgen|noch|später|nächste woche|dazu|bald)|"
+    r"reiche ich (?:noch |gern )?nach|"
     r"schicke ich (?:ihnen )?(?:noch|später|morgen|nach)|muss (?:ich )?(?:erst |noch )?"
     r"(?:prüfen|klären|schauen|nachsehen)|für rückfragen stehe ich|gern(?:e)? ergänze ich|"
     r"ihre zusammenfassung (?:stimmt|ist richtig|passt)|der rest stimmt)",
+    re.IGNORECASE,
+)
+# Words that put an answer off or say the question was not understood: wherever they stand
+# in a sentence, that sentence answers nothing ("I am travelling this week, I will send you my
+# availability when I'm back").
+_DEFERRAL_RE = re.compile(
+    r"\b(?:i(?:'ll| will) (?:send|share|give) (?:you )?(?:them|it|those|these|my (?:dates|times|"
+    r"availability|questions|answers?)|the (?:rest|details|dates|times)|more)\b[^.!?]{0,40}"
+    r"(?:later|when|once|by|after|next|tomorrow|soon|on (?:mon|tue|wed|thu|fri))|"
+    r"(?:don't|do not|didn't|did not) (?:really |quite )?(?:understand|know|get) what you "
+    r"(?:want|mean|are looking for|expect)|not (?:really |quite )?sure what you (?:want|mean)|"
+    r"(?:like|need|want|have) to (?:talk|speak|check) (?:to|with) my (?:manager|boss|team|"
+    r"employer)(?: first)?|"
+    r"(?:weiß|verstehe) (?:ich )?(?:nicht|nicht so recht|nicht genau),? was sie|"
+    r"(?:reiche|schicke|sende) ich (?:ihnen )?(?:noch |gern |später |morgen )*nach|"
+    r"muss (?:ich )?(?:erst|zuerst) mit meine[mr]? (?:chef|chefin|vorgesetzten|team))",
     re.IGNORECASE,
 )
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*\n\s*|(?<=[.!?])$")
@@ -149,7 +166,8 @@ def _without_asides(answer: str) -> str:
     """``answer`` without what follows its last real sentence: asides ("I'll send my dates on
     Monday"), a closing on the same line ("... MEZ. Gruß T. Reiter") and the few short lines of
     a signature after them. An answer that is only asides is ""."""
-    parts = [p for p in _SENTENCE_END_RE.split(answer.replace("\n", " \n ")) if p.strip()]
+    spaced = answer.replace("\n", " \n ")
+    parts = [p for p in _SENTENCE_END_RE.split(spaced) if p.strip()]
     cut = len(parts)
     for i in range(len(parts) - 1, -1, -1):
         if len(parts) - i > 8:
@@ -157,18 +175,20 @@ def _without_asides(answer: str) -> str:
         aside = _ASIDE_RE.search(parts[i])
         # An aside leads its sentence ("I'll send ...", "Happy to say more"), it is not a
         # clause deep inside an answer.
-        aside_leads = aside is not None and len(parts[i][: aside.start()].split()) <= 4
+        aside_leads = (aside is not None and len(parts[i][: aside.start()].split()) <= 4) or bool(
+            _DEFERRAL_RE.search(parts[i])
+        )
         closing = aside_leads or _CLOSING_WORD_RE.match(parts[i].strip())
-        if closing and all(len(p.split()) <= 8 for p in parts[i + 1 :]):
+        after = [line for p in parts[i + 1 :] for line in p.split("\n")]
+        if closing and all(len(line.split()) <= 8 for line in after):
             cut = i
     if cut == 0:
         return ""
     if cut == len(parts):
         return answer.strip()
     last = parts[cut - 1]
-    if last not in answer:
-        return answer.strip()
-    return answer[: answer.find(last) + len(last)].strip().rstrip(";,").strip()
+    kept = spaced[: spaced.find(last) + len(last)].replace(" \n ", "\n")
+    return kept.strip().rstrip(";,").strip()
 
 
 _CLOSING_WORD_RE = re.compile(

@@ -107,12 +107,15 @@ def label_marker(line: str, asked: Sequence[Asked]) -> Marker | None:
     if echo is not None:
         return echo
     m = _LABEL_SPLIT_RE.match(line)
-    if m is not None and len(m.group(1).split()) <= 8:
+    # A label is one phrase: "Thanks for the questions. My answers:" is two sentences.
+    if m is not None and len(m.group(1).split()) <= 8 and not re.search(r"[.!?]\s", m.group(1)):
         scores = label_scores(m.group(1), asked)
         if max(scores.values(), default=0.0) >= LABEL_MIN:
             return Marker(LABEL, scores, m.group(2).strip())
     m = _BARE_LABEL_RE.match(line)
-    if m is not None and len(m.group(1).split()) <= 8:
+    # A label alone on its line is short and has no clause in it ("Ich möchte erfahren, wie
+    # ..." starts an answer).
+    if m is not None and len(m.group(1).split()) <= 6 and "," not in m.group(1):
         scores = label_scores(m.group(1), asked)
         if max(scores.values(), default=0.0) >= LABEL_MIN:
             return Marker(LABEL, scores, "")

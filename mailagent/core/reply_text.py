@@ -52,11 +52,14 @@ PREAMBLE_RE = re.compile(
     r"(?:(?:please )?(?:find|see) (?:my|the) answers? (?:below|attached|inline|underneath)|"
     r"(?:here|below) (?:are|is|you find|you go)(?: with)? my answers?|here goes|"
     r"(?:i'?m )?happy to (?:answer|help|share)[^.!\n]{0,60}|"
-    r"(?:my )?answers? (?:are )?(?:below|inline|in (?:blue|red|bold|green))|"
+    r"(?:my )?answers? (?:are )?(?:below|inline|in (?:blue|red|bold|green))|my answers|"
     r"i(?:'ve| have) (?:answered|put my answers)[^.!\n]{0,60}|"
     r"(?:hier|anbei|unten|nachfolgend|im folgenden) (?:sind |finden sie |kommen |die |meine )*"
     r"(?:meine )?antworten[^.!\n]{0,40}|"
-    r"gerne beantworte ich[^.!\n]{0,60}|meine antworten[^.!\n]{0,40})?[\s.!:,-]*$",
+    r"gerne beantworte ich[^.!\n]{0,60}|meine antworten[^.!\n]{0,40}|"
+    r"gerne? ergänze ich(?: noch)?|(?:hier )?(?:noch )?(?:die )?fehlenden (?:angaben|antworten)|"
+    r"(?:here (?:are|is) )?the missing (?:answers?|bits?|parts?)|as (?:requested|promised)|"
+    r"wie (?:gewünscht|versprochen)|to (?:add|complete) (?:my|the) answers?)?[\s.!:,-]*$",
     re.IGNORECASE,
 )
 _PHONE_SIGNATURE_RE = re.compile(
@@ -102,6 +105,8 @@ def split_reply(text: str, languages: Sequence[str] = ("en",), ours: str = "") -
     reply however they are quoted.
     """
     top, quoted = _parsed(text, languages)
+    if not top:
+        top, quoted = _bottom_posted(quoted)
     mine = our_lines(ours)
     own_lines: list[str] = []
     moved: list[str] = []
@@ -114,6 +119,26 @@ def split_reply(text: str, languages: Sequence[str] = ("en",), ours: str = "") -
         # Quotes without an attribution line: the whole top is read for inline answers too.
         quoted = top if not quoted else f"{top}\n{quoted}"
     return Reply("\n".join(own_lines).strip(), quoted)
+
+
+def _bottom_posted(quoted: str) -> tuple[str, str]:
+    """(the text written under a quote, the quote) when the reply is one ``>`` quote with the
+    person's words below it and none inside it (a bottom-post); else ("", ``quoted``).
+
+    Inline answers interleave the quote; words only below a whole quote answer the mail as a
+    whole, not its last question."""
+    lines = quoted.splitlines()
+    marked = [i for i, line in enumerate(lines) if line.lstrip().startswith(">")]
+    if not marked:
+        return "", quoted
+    first, last = marked[0], marked[-1]
+    inside = [
+        line for line in lines[first:last] if line.strip() and not line.lstrip().startswith(">")
+    ]
+    tail = "\n".join(lines[last + 1 :]).strip()
+    if inside or not tail:
+        return "", quoted
+    return tail, "\n".join(lines[: last + 1])
 
 
 def _parsed(text: str, languages: Sequence[str]) -> tuple[str, str]:
@@ -163,6 +188,11 @@ def frame_trimmed(text: str, names: Iterable[str] = ()) -> str:
     lines = _without_tail(lines, {n.casefold() for n in names if n})
     while lines and (not lines[0].strip() or _is_frame_start(lines[0])):
         lines.pop(0)
+    if lines:
+        # "Gern ergänze ich: Mich interessiert ...": the lead-in, not the answer after it.
+        head, colon, rest = lines[0].partition(":")
+        if colon and rest.strip() and _is_frame_start(head + ":"):
+            lines[0] = rest.strip()
     return "\n".join(lines).strip()
 
 
@@ -184,7 +214,9 @@ def _without_tail(lines: list[str], names: set[str]) -> list[str]:
             and _HEADER_LINE_RE.match(lines[i + 1])
         ):
             return _without_tail(lines[:i], names)
-        if _is_closing(stripped, names) and _only_signature_after(lines[i + 1 :]):
+        if (
+            _is_closing(stripped, names) or _is_foreign_closing(stripped, lines[i + 1 :], names)
+        ) and _only_signature_after(lines[i + 1 :]):
             return lines[:i]
     while lines and not lines[-1].strip():
         lines.pop()
@@ -203,6 +235,15 @@ def _is_closing(line: str, names: set[str]) -> bool:
             return True
         head, _, tail = head.rpartition(" ")
     return False
+
+
+def _is_foreign_closing(line: str, rest: list[str], names: set[str]) -> bool:
+    """A closing in words we do not list ("Mahalo,", "Saludos cordiales,"): one or two words
+    and a comma or "!", with the writer's name on the next line."""
+    following = next((r for r in rest if r.strip()), "")
+    return bool(re.fullmatch(r"[^\W\d_]+(?: [^\W\d_]+)?[,!]", line)) and _is_name_line(
+        following, names
+    )
 
 
 def _only_signature_after(rest: list[str]) -> bool:

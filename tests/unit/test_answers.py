@@ -224,6 +224,81 @@ def quoted_questionnaire(language: str = "en", attribution: bool = True) -> str:
             {"background": "I worked eight years in hospital nursing."},
             id="preamble and 'Thanks!' with the name stay out of the answer",
         ),
+        pytest.param(
+            "> 1. Who are you?\n> 2. What do you hope to learn?\n\n"
+            "I run the night shift at a parcel hub, six years now.\n\nDana",
+            ("background",),
+            "en",
+            {"background": "I run the night shift at a parcel hub, six years now."},
+            id="bottom-posted under a quote that has no 'wrote:' line",
+        ),
+        pytest.param(
+            "I worked nine years as a nurse.\n\nMahalo,\nDana\n\n"
+            + quoted_questionnaire("en", attribution=False),
+            ALL,
+            "en",
+            {"background": "I worked nine years as a nurse."},
+            id="a closing in words we do not list, then the name",
+        ),
+        pytest.param(
+            "As requested, my answers:\nBackground: I teach chemistry.\n"
+            "Availability: Fridays after 1pm CET.\n",
+            ALL,
+            "en",
+            {"background": "I teach chemistry.", "availability": "Fridays after 1pm CET."},
+            id="a preamble on the first line",
+        ),
+        pytest.param(
+            "Questions I'd ask:\n1. How do you plan peak season?\n2. Which tools do you use?\n"
+            "Availability: Mondays, CET.\n",
+            ALL,
+            "en",
+            {
+                "questions_for_us": "1. How do you plan peak season?\n2. Which tools do you use?",
+                "availability": "Mondays, CET.",
+            },
+            id="a labelled reply: numbers under a label are the guest's own list",
+        ),
+        pytest.param(
+            "1) Ich bin Lehrerin.\n2) Konkrete Fragen: Wie planen Sie Touren?\n",
+            ALL,
+            "de",
+            {"background": "Ich bin Lehrerin.", "questions_for_us": "Wie planen Sie Touren?"},
+            id="a label after a number names the question the number does not",
+        ),
+        pytest.param(
+            "1. Do you hire career changers?\n2. Your website hides the team.\n",
+            ("questions_for_us", "give_back", "availability"),
+            "en",
+            {
+                "questions_for_us": "Do you hire career changers?",
+                "give_back": "Your website hides the team.",
+            },
+            id="a re-ask of 3-5 answered with the guest's own numbers 1-2",
+        ),
+        pytest.param(
+            "\U0001f449 Availability: Tuesday mornings, CET.\n"
+            "\u2705 Background: nurse for nine years.\n",
+            ALL,
+            "en",
+            {"background": "nurse for nine years.", "availability": "Tuesday mornings, CET."},
+            id="emoji before the labels",
+        ),
+        pytest.param(
+            "I worked eight years as a nurse.\n\n"
+            "I'm travelling this week, I will send you my availability when I'm back.\n",
+            ("background", "availability"),
+            "en",
+            {"background": "I worked eight years as a nurse."},
+            id="an answer put off is no answer",
+        ),
+        pytest.param(
+            "I teach chemistry at a secondary school.\n\nThanks,\nDana",
+            ALL,
+            "en",
+            {},
+            id="'teach' says who they are, not what they give back: asked again, never misfiled",
+        ),
     ],
 )
 def test_answers_as_people_write_them(
