@@ -19,7 +19,8 @@ import re
 from collections.abc import Iterable, Sequence
 
 from mailagent.core import answer_forms as forms
-from mailagent.core.answer_forms import Candidate
+from mailagent.core import answer_paragraphs as by_order
+from mailagent.core.answer_evidence import LABELLED, Candidate
 from mailagent.core.labels import Asked
 from mailagent.core.reply_text import frame_trimmed, normal
 from mailagent.core.reply_text import split_reply as _split
@@ -70,8 +71,8 @@ def extract_split(
     candidates = [
         *forms.inline(quoted, asked, ours),
         *forms.marked(own, asked),
-        *forms.paragraphs(own, asked),
-        *forms.prose(own, asked),
+        *by_order.paragraphs(own, asked),
+        *by_order.prose(own, asked),
     ]
     return _merge(candidates, asked, names)
 
@@ -80,7 +81,7 @@ def extract_labeled(text: str, asked: Sequence[Asked]) -> dict[str, str]:
     """Only answers the guest labelled ("Background: ..."): safe to read from a first mail,
     where the other forms would mistake ordinary sentences for answers."""
     own = frame_trimmed(text)
-    found = [c for c in forms.marked(own, asked) if c.form == forms.LABELLED]
+    found = [c for c in forms.marked(own, asked) if c.form == LABELLED]
     return _merge(found, asked, ())
 
 
@@ -178,7 +179,10 @@ def _without_asides(answer: str) -> str:
         aside_leads = (aside is not None and len(parts[i][: aside.start()].split()) <= 4) or bool(
             _DEFERRAL_RE.search(parts[i])
         )
-        closing = aside_leads or _CLOSING_WORD_RE.match(parts[i].strip())
+        # A closing is short ("Gruß T. Reiter"); "Best for me is Monday ..." is an answer.
+        closing = aside_leads or (
+            _CLOSING_WORD_RE.match(parts[i].strip()) and len(parts[i].split()) <= 8
+        )
         after = [line for p in parts[i + 1 :] for line in p.split("\n")]
         if closing and all(len(line.split()) <= 8 for line in after):
             cut = i

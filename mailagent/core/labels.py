@@ -32,7 +32,12 @@ _NUMBER_RE = re.compile(
     r"(?:\s*[.):]|\s+[-–—]\s|\s*(?=[*_]+\s))[*_]*\s*(.*)$",
     re.IGNORECASE,
 )
-_LABEL_SPLIT_RE = re.compile(r"^\s*[*_]*([^\W\d_][^:\n]{0,60}?)[*_]*\s*(?::|\s[-–—]\s|\?)\s*(.*)$")
+# A label may follow a connective: "Also zu mir: ...", "So, about me: ...", "And my questions:".
+_LABEL_SPLIT_RE = re.compile(
+    r"^\s*[*_]*(?:(?:also|so|and|und|now|nun|ok|okay|first|zuerst|erstens),?\s+)?"
+    r"([^\W\d_][^:\n]{0,60}?)[*_]*\s*(?::|\s[-–—]\s|\?)\s*(.*)$",
+    re.IGNORECASE,
+)
 _BARE_LABEL_RE = re.compile(r"^\s*[*_#]*\s*([^\W\d_][^.!\n]{0,60}?)\s*[*_]*\s*[:?]?\s*[*_]*\s*$")
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from mailagent.config.loading import load_config
+from mailagent.core.answer_evidence import hits
 from mailagent.core.answers import Asked, extract, signature_name
 from mailagent.service.questions import asked_in
 
@@ -299,6 +300,51 @@ def quoted_questionnaire(language: str = "en", attribution: bool = True) -> str:
             {},
             id="'teach' says who they are, not what they give back: asked again, never misfiled",
         ),
+        pytest.param(
+            "Hier in Stichpunkten:\n\n- Ich: Lehrerin seit 2015, Mathe und Physik.\n"
+            "- Fragen: Wie planen Sie Touren?\n- Mein Beitrag: Ihre Website ist schwer zu lesen.\n"
+            "- Termine: Mo-Do ab 17 Uhr.\n",
+            ALL,
+            "de",
+            {
+                "background": "Lehrerin seit 2015, Mathe und Physik.",
+                "questions_for_us": "Wie planen Sie Touren?",
+                "give_back": "Ihre Website ist schwer zu lesen.",
+                "availability": "Mo-Do ab 17 Uhr.",
+            },
+            id="bulleted labels; the next bullet ends an answer",
+        ),
+        pytest.param(
+            "Hi,\n\nSorry for the slow reply, it was a busy week.\n\n"
+            "I have worked in hospital nursing for nine years.\n\n"
+            "I want to learn how a planning team decides what to ship first.\n\n"
+            "I'd love to ask how you plan peak season, and in return I can show you how your "
+            "careers page reads to a nurse.\n\nBest for me is Monday or Tuesday, 10:00 to 14:00 "
+            "CET.\n\nDana",
+            ALL,
+            "en",
+            {
+                "background": "I have worked in hospital nursing for nine years.",
+                "learn_goals": "I want to learn how a planning team decides what to ship first.",
+                "questions_for_us": "I'd love to ask how you plan peak season",
+                "give_back": "in return I can show you how your careers page reads to a nurse.",
+                "availability": "Best for me is Monday or Tuesday, 10:00 to 14:00 CET.",
+            },
+            id="as many paragraphs as questions by chance: each goes by what it says",
+        ),
+        pytest.param(
+            "Hallo,\nAlso zu mir: ich bin Koch, seit 14 Jahren im Beruf.\n"
+            "Was ich gern wissen würde ist, wie eine Zentrale plant.\n"
+            "Zeitlich geht Montag ab 16:30.\nLG Kevin",
+            ALL,
+            "de",
+            {
+                "background": "ich bin Koch, seit 14 Jahren im Beruf.",
+                "learn_goals": "Was ich gern wissen würde ist, wie eine Zentrale plant.",
+                "availability": "Zeitlich geht Montag ab 16:30.",
+            },
+            id="a label after a connective, answers line by line without blank lines",
+        ),
     ],
 )
 def test_answers_as_people_write_them(
@@ -306,7 +352,22 @@ def test_answers_as_people_write_them(
 ) -> None:
     assert (
         extract(
-            text, asked(*keys, language=language), ("en", "de"), names=("dana", "ruiz", "petra")
+            text,
+            asked(*keys, language=language),
+            ("en", "de"),
+            names=("dana", "ruiz", "petra", "kevin"),
         )
         == expected
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("I am working as a PM in a bank.", 0),
+        ("Thursdays after 2 pm.", 2),  # the clock time counts as "pm" and "time"
+        ("Any day at 9am works.", 2),
+    ],
+)
+def test_am_and_pm_speak_of_time_only_in_a_clock_time(text: str, when: int) -> None:
+    assert hits(text, asked("availability"))["availability"] == when

@@ -1,0 +1,187 @@
+"""PURE: answers a guest wrote without numbers or labels: one paragraph per question in the
+order asked, fewer paragraphs each clearly about one question, or sentences sorted by their words.
+None of them is ever as sure as a marked answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mailagent.core.answer_evidence import (
+    IN_ORDER,
+    LEADING_AND_RE,
+    PROSE,
+    Candidate,
+    agrees,
+    clauses,
+    hits,
+    paragraphs_of,
+    turns_to_other,
+)
+from mailagent.core.labels import ECHO, Asked, label_marker, leading_label, number_marker
+
+# --- in order: one paragraph per question ------------------------------------------------------
+
+
+def paragraphs(own: str, asked: Sequence[Asked]) -> list[Candidate]:
+    """One paragraph per question, in the order asked, when the count matches exactly; each is
+    kept only if what it says does not point at another question."""
+    blocks = paragraphs_of(own)
+    if len(blocks) < 2:
+        return []
+    if len(asked) < 2 or len(blocks) != len(asked):
+        return _fewer_in_order(blocks, asked)
+    found = []
+    names = [{_named_by(line, asked) for line in b.split("\n")} - {None} for b in blocks]
+    mixed = any(names)
+    for block, question, named in zip(blocks, asked, names, strict=True):
+        if named - {question.key}:
+            return []  # marked otherwise than in order: the marked form reads it
+        if _clear_key(block, asked, "") not in ("", question.key):
+            # A paragraph clearly about another question than its place says: the count
+            # matched by chance (a greeting paragraph, a skipped question), so each paragraph
+            # goes by what it says instead.
+            return _fewer_in_order(blocks, asked)
+        # Every paragraph in its place is evidence for the order; a clause elsewhere must say
+        # clearly (two hint words) that it answers another question. Where some paragraphs are
+        # labelled, an unlabelled one needs words of its own question: the guest did not
+        # simply write one paragraph per question.
+        evident = not mixed or question.key in named or hits(block, asked)[question.key] > 0
+        if (
+            evident
+            and agrees(block, question, asked)
+            and not turns_to_other(block, question.key, asked, min_hits=2)
+        ):
+            found.append(Candidate(question.key, block, 0.7, IN_ORDER))
+    return found
+
+
+def _named_by(line: str, asked: Sequence[Asked]) -> str | None:
+    """The question a line's number or label names ("" for a marker naming none of them
+    clearly), or None for a line without one."""
+    marker = number_marker(line, asked) or label_marker(line, asked)
+    return None if marker is None else marker.best()[0]
+
+
+def _fewer_in_order(blocks: list[str], asked: Sequence[Asked]) -> list[Candidate]:
+    """Paragraphs in any number, each going to the question its words clearly point at: a
+    question skipped, a greeting paragraph, two answers in one sentence ("I'd love to ask ...,
+    and in return I can show you ..."). The questions must keep the order asked, else nothing
+    is read this way; a paragraph that points nowhere clearly is nobody's answer."""
+    order = {q.key: i for i, q in enumerate(asked)}
+    found: list[tuple[str, list[str]]] = []
+    for block in blocks:
+        for unit in _units(block, asked):
+            last = order[found[-1][0]] if found else -1
+            expected = asked[last + 1].key if last + 1 < len(asked) else ""
+            key = _clear_key(unit, asked, expected)
+            if not key:
+                continue
+            if found and key == found[-1][0]:
+                found[-1][1].append(unit)
+            elif order[key] > last:
+                found.append((key, [unit]))
+            else:
+                return []  # answers out of the order asked: not read this way
+    return [Candidate(key, "\n\n".join(parts), 0.65, IN_ORDER) for key, parts in found]
+
+
+def _units(block: str, asked: Sequence[Asked]) -> list[str]:
+    """``block``, or its clauses grouped by the question each clearly answers when one of them
+    turns to another question."""
+    named = _named_by(block.split("\n")[0], asked) or leading_label(block, asked)
+    ranked = sorted(hits(block, asked).items(), key=lambda kv: kv[1], reverse=True)
+    top = named or (ranked[0][0] if ranked and ranked[0][1] else "")
+    if not top or not turns_to_other(block, top, asked):
+        return [block]
+    groups: list[list[str]] = []
+    current = ""
+    for clause in clauses(block):
+        key = _clear_key(clause, asked, "")
+        if (key and key != current) or not groups:
+            groups.append([])
+            current = key or current
+        groups[-1].append(clause)
+    # Each part reads as a sentence of its own: "I'd love to ask ...," / "in return I can ...".
+    return [LEADING_AND_RE.sub("", " ".join(g)).rstrip(",;–—- ") for g in groups]
+
+
+def _clear_key(text: str, asked: Sequence[Asked], expected: str) -> str:
+    """The question ``text`` clearly answers, or "": named by its label, or two hint words
+    more than any other question; one hint word and none of any other only where the order
+    asked expects that question next."""
+    first = text.split("\n")[0]
+    named = _named_by(first, asked) or leading_label(LEADING_AND_RE.sub("", first), asked)
+    if named:
+        return named
+    ranked = sorted(hits(text, asked).items(), key=lambda kv: kv[1], reverse=True)
+    if not ranked or not ranked[0][1]:
+        return ""
+    key, top = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0
+    if second >= 2 or (second and len(text.split()) > 30):
+        return ""  # two answers in one text we could not split
+    if top >= second + 2 or (top >= 1 and second == 0 and key == expected):
+        return key
+    return ""
+
+
+# --- prose: sentences sorted by what they say --------------------------------------------------
+
+
+def prose(own: str, asked: Sequence[Asked]) -> list[Candidate]:
+    """Everything in one or two paragraphs: each sentence goes to the question whose hint words
+    it uses clearly most; a sentence without any stays with the one before it. A question is
+    answered this way only with enough evidence, and never surely."""
+    blocks = paragraphs_of(own)
+    if not blocks or len(blocks) > 2:
+        return []
+    found: dict[str, list[str]] = {}
+    evidence: dict[str, int] = {}
+    carried: dict[str, int] = {}  # sentences kept for a question without a hint of their own
+    contested: set[str] = set()  # answers holding a sentence that also speaks of another
+    current: str | None = None
+    for sentence in clauses(" ".join(blocks)):
+        scores = hits(sentence, asked)
+        lead = label_marker(sentence, asked)
+        named = leading_label(sentence, asked)
+        labelled = ""
+        if lead is not None and lead.kind != ECHO and lead.best()[1] >= 0.9:
+            labelled = lead.best()[0]  # "My questions: ...": a label
+        elif named:
+            labelled = named  # "In return I could ...", "Zeitlich passt ...": one too
+        if labelled:
+            # A labelled sentence that goes on about another question holds two answers.
+            if any(n >= 2 for k, n in scores.items() if k != labelled):
+                contested.add(labelled)
+            scores = {labelled: 3}
+        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+        top, second = ranked[0] if ranked else ("", 0), ranked[1][1] if len(ranked) > 1 else 0
+        if top[1] > second:
+            current = top[0]
+            evidence[current] = evidence.get(current, 0) + top[1]
+            if second:
+                contested.add(current)
+        elif top[1] and top[1] == second:
+            current = None  # a sentence about two things is nobody's answer
+            continue
+        elif current is not None:
+            carried[current] = carried.get(current, 0) + 1
+        if current is not None:
+            found.setdefault(current, []).append(sentence.strip())
+    return [
+        Candidate(
+            key,
+            " ".join(parts),
+            0.45 if key in contested else _prose_score(evidence.get(key, 0), carried.get(key, 0)),
+            PROSE,
+        )
+        for key, parts in found.items()
+    ]
+
+
+def _prose_score(evidence: int, carried: int) -> float:
+    """Two hint words make a prose answer; one does when every sentence of it has its own."""
+    if evidence >= 2:
+        return 0.65
+    return 0.6 if evidence == 1 and not carried else 0.45
