@@ -25,7 +25,10 @@ SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[^\W\d_])")
 # return I can ...", "; und im Gegenzug ...". The clause keeps its words; only the cut is new.
 _CLAUSE_RE = re.compile(
     r"(?<=[,;–—-])\s+(?=(?:and|so|but|und|aber|also)\s+(?:what|in return|in exchange|i'?d|i would|"
-    r"i can|i could|i'?m free|my|was|im gegenzug|ich (?:würde|könnte|kann)|meine)\b)",
+    r"i can|i could|i'?m free|my|was|im gegenzug|ich (?:würde|könnte|kann)|meine)\b)|"
+    # Without a comma only where the words after say plainly that another answer starts.
+    r"\s+(?=(?:and|und) (?:what i(?:'d| would) (?:really |most )?(?:like|love|want) to "
+    r"(?:learn|know|understand|ask)|in return|im gegenzug|umgekehrt)\b)",
     re.IGNORECASE,
 )
 _AMPM_RE = re.compile(r"\b\d{1,2}(?::[0-5]\d)?\s*([ap])\.?m\b", re.IGNORECASE)
@@ -43,6 +46,19 @@ class Candidate:
 def clauses(text: str) -> list[str]:
     flat = " ".join(text.split())
     return [c for s in SENTENCE_RE.split(flat) for c in _CLAUSE_RE.split(s) if c]
+
+
+def clause_key(clause: str, asked: Sequence[Asked]) -> str:
+    """The question a clause of a split paragraph turns to: its label, or the one whose hint
+    words it uses more than any other's, two of them or one after a turn (", and what I'd like
+    to learn ..."); "" for a clause or sentence that only goes on."""
+    named = leading_label(LEADING_AND_RE.sub("", clause), asked)
+    if named:
+        return named
+    scores = hits(clause, asked)
+    top = max(scores, key=scores.__getitem__, default="")
+    needed = 1 if LEADING_AND_RE.match(clause) else 2
+    return top if top and scores[top] >= needed and strictly_top(scores, top) else ""
 
 
 def turns_to_other(block: str, key: str, asked: Sequence[Asked], min_hits: int = 1) -> bool:

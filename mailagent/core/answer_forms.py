@@ -21,6 +21,9 @@ from mailagent.core.answer_evidence import (
     NUMBERED,
     Candidate,
     agrees,
+    clause_key,
+    clauses,
+    hits,
 )
 from mailagent.core.labels import (
     ECHO,
@@ -154,11 +157,14 @@ def marked(own: str, asked: Sequence[Asked]) -> list[Candidate]:
             elif named is not None and named.kind == LABEL and marker.kind == NUMBER:
                 # "2) Konkrete Fragen: ...": the guest's own count, then what the answer is
                 # about; the label says which question, whatever the number.
-                marker, (key, score), rest = named, named.best(), named.rest
+                number = marker.number  # still counts in the guest's numbering
+                marker = Marker(LABEL, named.scores, named.rest, number)
+                (key, score), rest = named.best(), named.rest
                 if not key or key in used:
                     key = ""
         used.add(key)
         bulleted = bare != line
+        rest = _own_clauses(rest, key, asked) if key else rest
         segments.append(_Segment(marker, key, score, [rest] if rest else []))
     _by_position(segments, asked)
     _doubt_numbers(segments, asked)
@@ -174,6 +180,17 @@ def marked(own: str, asked: Sequence[Asked]) -> list[Candidate]:
 _SYMBOLS_RE = re.compile(r"^\s*(?:[^\w\s(#*_>\-–•·\[]\s*)+(?=\S)")
 
 
+def _own_clauses(rest: str, key: str, asked: Sequence[Asked]) -> str:
+    """The text after a label up to where the line turns to another question ("A little about
+    me: I've been ..., and what I would really like to learn is ..."): a guest who writes all
+    answers in one paragraph labels only some of them."""
+    parts = clauses(rest)
+    for i, part in enumerate(parts[1:], 1):
+        if clause_key(part, asked) not in ("", key):
+            return " ".join(parts[:i]).rstrip(",;–—- ")
+    return rest
+
+
 def _wrapped(own: str) -> set[int]:
     """The indexes of lines that continue a hard-wrapped paragraph: in a paragraph of three
     lines or more whose lines but the last are all 60-80 characters long, a client wrapped the
@@ -183,7 +200,10 @@ def _wrapped(own: str) -> set[int]:
     start = 0
     for end in [*(i for i, line in enumerate(lines) if not line.strip()), len(lines)]:
         block = list(range(start, end))
-        if len(block) >= 3 and all(60 <= len(lines[i].rstrip()) <= 80 for i in block[:-1]):
+        # The first line may be short (trimming a greeting sentence shortened it) where enough
+        # lines after it show the wrapping.
+        inner = block[:-1] if len(block) < 4 else block[1:-1]
+        if len(block) >= 3 and all(60 <= len(lines[i].rstrip()) <= 80 for i in inner):
             found.update(block[1:])
         start = end + 1
     return found
@@ -205,6 +225,7 @@ def _cut_other_paragraphs(segments: list[_Segment], asked: Sequence[Asked]) -> N
             continue
         kept: list[str] = []
         paragraph: list[str] = []
+        after_blank = False
         for line in [*segment.lines, ""]:
             if line and not (paragraph and _starts_sentence_line(paragraph[-1], line)):
                 paragraph.append(line)
@@ -213,7 +234,9 @@ def _cut_other_paragraphs(segments: list[_Segment], asked: Sequence[Asked]) -> N
                 text = "\n".join(paragraph)
                 named = leading_label(paragraph[0], asked)
                 if (
-                    _UNKNOWN_LABEL_RE.match(paragraph[0])
+                    # "Seriously: what ..." inside a paragraph is no label; after a blank line,
+                    # "My questions would be: ..." starts someone else's answer.
+                    (after_blank and _UNKNOWN_LABEL_RE.match(paragraph[0]))
                     or named not in ("", question.key)
                     or not agrees(text, question, asked, strict=True)
                 ):
@@ -221,29 +244,47 @@ def _cut_other_paragraphs(segments: list[_Segment], asked: Sequence[Asked]) -> N
             if paragraph:
                 kept.extend([*paragraph, ""] if line == "" else paragraph)
             paragraph = [line] if line else []
+            after_blank = not line
         segment.lines = kept
 
 
 def _starts_sentence_line(previous: str, line: str) -> bool:
     """Whether ``line`` starts a new sentence on its own line: phone and webmail replies often
-    put each answer on a line of its own with no blank line between them."""
-    return bool(re.search(r"[.!?)]$", previous.rstrip())) and line[:1].isupper()
+    put each answer on a line of its own with no blank line between them. After a line of
+    55-80 characters a client hard-wrapped the paragraph, and its next line goes on with it."""
+    wrapped = 55 <= len(previous.rstrip()) <= 80
+    return not wrapped and bool(re.search(r"[.!?)]$", previous.rstrip())) and line[:1].isupper()
 
 
 def _doubt_numbers(segments: list[_Segment], asked: Sequence[Asked]) -> None:
     """A number is only as good as what follows it: "3. Tue 14-17 Uhr" under question 3 (which
     questions?) says a time, so it is nobody's answer for sure and that question is asked again."""
     by_key = {q.key: q for q in asked}
+    numbers = [s.marker.number for s in segments if s.marker.kind == NUMBER]
+    # Every question asked answered under its own number, in order: an answer sheet, whose
+    # numbers are doubted only where the words clearly belong elsewhere.
+    sheet = len(asked) >= 3 and numbers == [q.number or i for i, q in enumerate(asked, 1)]
     for segment in segments:
         question = by_key.get(segment.key)
         if segment.marker.kind != NUMBER or question is None or segment.score < 0.9:
             continue
-        if not agrees("\n".join(segment.lines), question, asked):
+        text = "\n".join(segment.lines)
+        if not agrees(text, question, asked) and not (
+            sheet and not _clearly_other(text, question, asked)
+        ):
             segment.score = 0.5
 
 
+def _clearly_other(text: str, question: Asked, asked: Sequence[Asked]) -> bool:
+    """Whether ``text`` speaks of another question by three hint words more than of its own
+    ("3. Tue 14-17 Uhr, MEZ" under "Which questions ...?")."""
+    scores = hits(text, asked)
+    own = scores.get(question.key, 0)
+    return any(n >= own + 3 for k, n in scores.items() if k != question.key)
+
+
 def _form(marker: Marker) -> str:
-    return NUMBERED if marker.number else LABELLED
+    return NUMBERED if marker.kind == NUMBER else LABELLED
 
 
 def _by_position(segments: list[_Segment], asked: Sequence[Asked]) -> None:
@@ -264,6 +305,8 @@ def _by_position(segments: list[_Segment], asked: Sequence[Asked]) -> None:
     # also name an asked question, but the list as a whole is the guest's own count. Each item
     # is kept only where it agrees with its question by position; otherwise nobody's answer.
     for segment, question in zip(numbered, asked, strict=False):
+        if segment.marker.kind == LABEL:
+            continue  # "1. My questions would be: ...": its label says which question
         text = "\n".join(segment.lines)
         if agrees(text, question, asked):
             segment.key, segment.score = question.key, 0.7

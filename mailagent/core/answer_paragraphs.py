@@ -13,6 +13,7 @@ from mailagent.core.answer_evidence import (
     PROSE,
     Candidate,
     agrees,
+    clause_key,
     clauses,
     hits,
     paragraphs_of,
@@ -35,12 +36,10 @@ def paragraphs(own: str, asked: Sequence[Asked]) -> list[Candidate]:
     names = [{_named_by(line, asked) for line in b.split("\n")} - {None} for b in blocks]
     mixed = any(names)
     for block, question, named in zip(blocks, asked, names, strict=True):
-        if named - {question.key}:
-            return []  # marked otherwise than in order: the marked form reads it
-        if _clear_key(block, asked, "") not in ("", question.key):
-            # A paragraph clearly about another question than its place says: the count
-            # matched by chance (a greeting paragraph, a skipped question), so each paragraph
-            # goes by what it says instead.
+        if named - {question.key} or _clear_key(block, asked, "") not in ("", question.key):
+            # A paragraph marked as, or clearly about, another question than its place says:
+            # the count matched by chance (a greeting paragraph, a skipped question), so each
+            # paragraph goes by what it says instead.
             return _fewer_in_order(blocks, asked)
         # Every paragraph in its place is evidence for the order; a clause elsewhere must say
         # clearly (two hint words) that it answers another question. Where some paragraphs are
@@ -97,7 +96,7 @@ def _units(block: str, asked: Sequence[Asked]) -> list[str]:
     groups: list[list[str]] = []
     current = ""
     for clause in clauses(block):
-        key = _clear_key(clause, asked, "")
+        key = clause_key(clause, asked)
         if (key and key != current) or not groups:
             groups.append([])
             current = key or current
@@ -107,23 +106,33 @@ def _units(block: str, asked: Sequence[Asked]) -> list[str]:
 
 
 def _clear_key(text: str, asked: Sequence[Asked], expected: str) -> str:
-    """The question ``text`` clearly answers, or "": named by its label, or two hint words
-    more than any other question; one hint word and none of any other only where the order
-    asked expects that question next."""
+    """The question ``text`` clearly answers, or "": named by its label, or by its hint words
+    (those of its first words count twice): two more than any other question's, or simply
+    more where the order asked expects that question next. A text with two hint words of a
+    second question holds two answers and is nobody's."""
     first = text.split("\n")[0]
     named = _named_by(first, asked) or leading_label(LEADING_AND_RE.sub("", first), asked)
     if named:
         return named
-    ranked = sorted(hits(text, asked).items(), key=lambda kv: kv[1], reverse=True)
+    scores = hits(text, asked)
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     if not ranked or not ranked[0][1]:
         return ""
     key, top = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0
-    if second >= 2 or (second and len(text.split()) > 30):
+    if second >= 2:
         return ""  # two answers in one text we could not split
-    if top >= second + 2 or (top >= 1 and second == 0 and key == expected):
-        return key
-    return ""
+    if expected and scores.get(expected, 0):
+        # The order asked expects this question next and the text has its words: enough
+        # when they outweigh any other's, counting twice those it opens with ("I'm curious
+        # about ...").
+        lead = hits(" ".join(text.split()[:8]), asked)
+        weight = {k: n + lead.get(k, 0) for k, n in scores.items()}
+        if all(weight[expected] > n for k, n in weight.items() if k != expected):
+            return expected
+    if second and len(text.split()) > 30:
+        return ""
+    return key if top >= second + 2 else ""
 
 
 # --- prose: sentences sorted by what they say --------------------------------------------------

@@ -125,7 +125,9 @@ def _overlap(a: str, b: str) -> bool:
 
 def _tidy(answer: str, names: tuple[str, ...]) -> str:
     lines = [line for line in answer.splitlines() if not line.lstrip().startswith(">")]
-    return _without_asides(frame_trimmed("\n".join(lines), names))[:ANSWER_CAP].strip()
+    tidy = _without_asides(frame_trimmed("\n".join(lines), names))
+    # A clause cut out of a sentence reads as one: "and what I would like to learn is ...".
+    return re.sub(r"^(?:and|und|so|also)\s+(?=[a-zäöü])", "", tidy)[:ANSWER_CAP].strip()
 
 
 # Words about the answers rather than an answer: a promise to answer later, a word on our

@@ -28,7 +28,8 @@ LABEL_MIN = 0.82
 LABEL_MARGIN = 0.08
 
 _NUMBER_RE = re.compile(
-    r"^\s*[*_]*(?:(?:q|question|frage|zu|ad|re|antwort|answer)\s*\.?\s*)?[(#]?(\d{1,2})"
+    r"^\s*[*_]*(?:(?:q|question|frage|zu|ad|re|antwort|answer|punkt|point|nr|no|item|part|teil)"
+    r"\s*\.?\s*)?[(#]?(\d{1,2})"
     r"(?:\s*[.):]|\s+[-–—]\s|\s*(?=[*_]+\s))[*_]*\s*(.*)$",
     re.IGNORECASE,
 )
@@ -132,18 +133,33 @@ def leading_label(sentence: str, asked: Sequence[Asked]) -> str:
     ...", "Zeitlich passt es mir ..."): a configured label, exactly, as its first two to five
     words (one word only if it is a long one, like "zeitlich"); or ""."""
     tokens = sentence.split()
+    about = _ABOUT_RE.match(normal(" ".join(tokens[:4])))
+    if about:
+        tokens = tokens[len(about.group(0).split()) :]
     for n in range(min(5, len(tokens) - 1), 0, -1):
-        if n == 1 and len(normal(tokens[0])) <= 6:
-            break
+        if n == 1 and len(normal(tokens[0])) <= 6 and not about:
+            break  # "Time is short" is no label; "As for timing, ..." is
         exact = [k for k, v in label_scores(" ".join(tokens[:n]), asked).items() if v == 1.0]
         if len(exact) == 1:
             return exact[0]
     return ""
 
 
+# "My questions would be:", "Meine Fragen wären:": the verb adds nothing to the label.
+_COPULA_RE = re.compile(
+    r"\s+(?:would be|are|is|were|are as follows|would be the following|wären|sind|lauten|"
+    r"wäre|ist)$"
+)
+# "As for timing, ...", "Regarding my availability: ...": a lead-in before the label.
+_ABOUT_RE = re.compile(
+    r"^(?:as for|as to|as regards|regarding|concerning|in terms of|with regard to|re|"
+    r"bezüglich|betreffend|zum thema|hinsichtlich)\s+"
+)
+
+
 def label_scores(label: str, asked: Sequence[Asked]) -> dict[str, float]:
     """How well ``label`` names each question (0-1)."""
-    wanted = normal(label)
+    wanted = _ABOUT_RE.sub("", _COPULA_RE.sub("", normal(label)))
     if not wanted:
         return {}
     return {q.key: max((_fit(wanted, name) for name in q.names()), default=0.0) for q in asked}

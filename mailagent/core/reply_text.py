@@ -195,6 +195,10 @@ def frame_trimmed(text: str, names: Iterable[str] = ()) -> str:
         head, colon, rest = lines[0].partition(":")
         if colon and rest.strip() and _is_frame_start(head + ":"):
             lines[0] = rest.strip()
+        # "Thank you for your message. I'm a ...": the thanks, not the answer after them.
+        sentence = re.match(r"(.+?[.!])\s+(\S.*)$", lines[0])
+        if sentence and _is_frame_start(sentence.group(1)):
+            lines[0] = sentence.group(2)
     return "\n".join(lines).strip()
 
 

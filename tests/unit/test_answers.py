@@ -345,6 +345,83 @@ def quoted_questionnaire(language: str = "en", attribution: bool = True) -> str:
             },
             id="a label after a connective, answers line by line without blank lines",
         ),
+        pytest.param(
+            "Punkt 1: Ich bin Elektromeister mit eigenem Betrieb.\n"
+            "Punkt 5: Am liebsten morgens vor 8 Uhr.\n",
+            ALL,
+            "de",
+            {
+                "background": "Ich bin Elektromeister mit eigenem Betrieb.",
+                "availability": "Am liebsten morgens vor 8 Uhr.",
+            },
+            id="'Punkt 1:' is a number",
+        ),
+        pytest.param(
+            "1. My questions would be: do you hire career changers?\n"
+            "2. I could tell you how your website reads to a teacher.\n"
+            "3. Any weekday morning before 12:00 CET.\n",
+            ("questions_for_us", "give_back", "availability"),
+            "en",
+            {
+                "questions_for_us": "do you hire career changers?",
+                "give_back": "I could tell you how your website reads to a teacher.",
+                "availability": "Any weekday morning before 12:00 CET.",
+            },
+            id="a re-ask numbered from 1 by the guest, the first item also labelled",
+        ),
+        pytest.param(
+            "About myself: I taught maths for twelve years.\n\n"
+            "As for timing, I am free on Monday afternoons, CET.\n",
+            ALL,
+            "en",
+            {
+                "background": "I taught maths for twelve years.",
+                "availability": "As for timing, I am free on Monday afternoons, CET.",
+            },
+            id="'As for timing, ...' names its question",
+        ),
+        pytest.param(
+            "Hello, thank you for writing back. A little about me: I've been a scheduler in a "
+            "chip fab for 15 years, and what I would really like to learn is how a planning team "
+            "decides what ships first. I'm free any weekday between 10am and 3pm Pacific.\n\n"
+            "Barbara",
+            ALL,
+            "en",
+            {
+                "background": "I've been a scheduler in a chip fab for 15 years",
+                "learn_goals": "what I would really like to learn is how a planning team decides "
+                "what ships first.",
+                "availability": "I'm free any weekday between 10am and 3pm Pacific.",
+            },
+            id="one paragraph, a label mid-way: the labelled answer ends where the next begins",
+        ),
+        pytest.param(
+            "Thank you for your message. I'm a third-year PhD student in operations research.\n\n"
+            "I'll send you my dates next week.\n",
+            ("background", "availability"),
+            "en",
+            {"background": "I'm a third-year PhD student in operations research."},
+            id="thanks before the answer on its line stay out of it",
+        ),
+        pytest.param(
+            "1. Secondary school teacher, 12 years.\n\n"
+            "2. Whether the job is as interesting as the course made it look!\n"
+            "Seriously: what people in operations actually do all day and how someone\n"
+            "with no industry experience would be seen.\n\n3. Do you hire career changers?\n\n"
+            "4. Your careers page never reaches schools.\n\n5. Weekdays after 4pm Irish time.\n",
+            ALL,
+            "en",
+            {
+                "background": "Secondary school teacher, 12 years.",
+                "learn_goals": "Whether the job is as interesting as the course made it look!\n"
+                "Seriously: what people in operations actually do all day and how someone\n"
+                "with no industry experience would be seen.",
+                "questions_for_us": "Do you hire career changers?",
+                "give_back": "Your careers page never reaches schools.",
+                "availability": "Weekdays after 4pm Irish time.",
+            },
+            id="an answer sheet numbered 1-5 keeps its numbers; 'Seriously:' is no label",
+        ),
     ],
 )
 def test_answers_as_people_write_them(
@@ -355,7 +432,7 @@ def test_answers_as_people_write_them(
             text,
             asked(*keys, language=language),
             ("en", "de"),
-            names=("dana", "ruiz", "petra", "kevin"),
+            names=("dana", "ruiz", "petra", "kevin", "barbara"),
         )
         == expected
     )
