@@ -44,8 +44,16 @@ class Candidate:
 
 
 def clauses(text: str) -> list[str]:
+    """The sentences of ``text``, split further where one turns to another question; a bare
+    number ("1.") stays with the sentence it numbers."""
     flat = " ".join(text.split())
-    return [c for s in SENTENCE_RE.split(flat) for c in _CLAUSE_RE.split(s) if c]
+    found: list[str] = []
+    for part in (c for s in SENTENCE_RE.split(flat) for c in _CLAUSE_RE.split(s) if c):
+        if found and re.fullmatch(r"\(?\d{1,2}[.)]", found[-1].strip()):
+            found[-1] = f"{found[-1]} {part}"
+        else:
+            found.append(part)
+    return found
 
 
 def clause_key(clause: str, asked: Sequence[Asked]) -> str:
@@ -107,6 +115,22 @@ _THANKS_RE = re.compile(
     r"^(?:(?:many|a lot of|and) )?(?:thanks|thank you|vielen dank|herzlichen dank|danke)\b",
     re.IGNORECASE,
 )
+
+
+# Small talk that answers nothing, wherever it stands: "Hope you had a good weekend.", "Sorry
+# for the slow reply.", "Ich hoffe, es geht Ihnen gut."
+_SMALL_TALK_RE = re.compile(
+    r"^(?:(?:i )?hope (?:you(?:'re| are| had| have)|this (?:helps|finds|is)|that(?:'s| is) (?:ok|"
+    r"fine|alright))|(?:so )?sorry (?:for|about) (?:the|my) (?:late|slow|delayed)|"
+    r"apologies for (?:the|my) (?:late|slow|delayed)|ich hoffe,? (?:es geht|sie hatten|ihr hattet|"
+    r"das (?:ist|passt))|entschuldigen sie (?:bitte )?die (?:späte|verspätete))",
+    re.IGNORECASE,
+)
+
+
+def is_small_talk(sentence: str) -> bool:
+    """Whether ``sentence`` is small talk: never part of an answer."""
+    return bool(_SMALL_TALK_RE.match(sentence.strip()))
 
 
 def is_frame(block: str) -> bool:

@@ -16,10 +16,12 @@ from mailagent.core.answer_evidence import (
     clause_key,
     clauses,
     hits,
+    is_small_talk,
     paragraphs_of,
     turns_to_other,
 )
 from mailagent.core.labels import ECHO, Asked, label_marker, leading_label, number_marker
+from mailagent.core.reply_text import words
 
 # --- in order: one paragraph per question ------------------------------------------------------
 
@@ -71,6 +73,8 @@ def _fewer_in_order(blocks: list[str], asked: Sequence[Asked]) -> list[Candidate
     found: list[tuple[str, list[str]]] = []
     for block in blocks:
         for unit in _units(block, asked):
+            if is_small_talk(unit):
+                continue
             last = order[found[-1][0]] if found else -1
             expected = asked[last + 1].key if last + 1 < len(asked) else ""
             key = _clear_key(unit, asked, expected)
@@ -150,26 +154,40 @@ def prose(own: str, asked: Sequence[Asked]) -> list[Candidate]:
     carried: dict[str, int] = {}  # sentences kept for a question without a hint of their own
     contested: set[str] = set()  # answers holding a sentence that also speaks of another
     current: str | None = None
+    opening: list[str] = []  # sentences without a hint before any answer
     for sentence in clauses(" ".join(blocks)):
+        if is_small_talk(sentence):
+            continue
         scores = hits(sentence, asked)
+        if not found and current is None and not any(scores.values()):
+            opening.append(sentence.strip())
         lead = label_marker(sentence, asked)
         named = leading_label(sentence, asked)
         labelled = ""
         if lead is not None and lead.kind != ECHO and lead.best()[1] >= 0.9:
             labelled = lead.best()[0]  # "My questions: ...": a label
+            sentence = lead.rest or sentence  # the answer after it
         elif named:
             labelled = named  # "In return I could ...", "Zeitlich passt ...": one too
+        raw = scores
         if labelled:
             # A labelled sentence that goes on about another question holds two answers.
             if any(n >= 2 for k, n in scores.items() if k != labelled):
                 contested.add(labelled)
             scores = {labelled: 3}
+        else:
+            scores = _with_lead(sentence, scores, asked)
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
         top, second = ranked[0] if ranked else ("", 0), ranked[1][1] if len(ranked) > 1 else 0
         if top[1] > second:
             current = top[0]
-            evidence[current] = evidence.get(current, 0) + top[1]
-            if second:
+            evidence[current] = evidence.get(current, 0) + (3 if labelled else raw[current])
+            # Two words of another question make a second answer likely; one stray word ("der
+            # Beruf") does not, when the sentence opens with words of its own question.
+            led = not labelled and scores[current] > raw[current]
+            if any(n >= 2 for k, n in raw.items() if k != current) or (
+                second and not labelled and not led and second >= top[1] - 1
+            ):
                 contested.add(current)
         elif top[1] and top[1] == second:
             current = None  # a sentence about two things is nobody's answer
@@ -177,6 +195,9 @@ def prose(own: str, asked: Sequence[Asked]) -> list[Candidate]:
         elif current is not None:
             carried[current] = carried.get(current, 0) + 1
         if current is not None:
+            if not found and opening and _opens_with_self(opening, current, asked):
+                found[asked[0].key] = opening
+                evidence[asked[0].key] = 1
             found.setdefault(current, []).append(sentence.strip())
     return [
         Candidate(
@@ -187,6 +208,35 @@ def prose(own: str, asked: Sequence[Asked]) -> list[Candidate]:
         )
         for key, parts in found.items()
     ]
+
+
+def _with_lead(sentence: str, scores: dict[str, int], asked: Sequence[Asked]) -> dict[str, int]:
+    """``scores`` with the hint words of the sentence's first six words counted twice: what a
+    sentence opens with ("Ich möchte gern erfahren, ...") says what it is about."""
+    lead = hits(" ".join(sentence.split()[:6]), asked)
+    return {k: n + lead.get(k, 0) for k, n in scores.items()}
+
+
+# Words of a sentence about the reader or the exchange, not about the writer.
+_NOT_ABOUT_SELF = frozenset(
+    {
+        *("you", "your", "yours", "thanks", "thank", "sorry", "hope", "apologies", "glad"),
+        *("happy", "ihnen", "euch", "dir", "dich", "danke", "entschuldigung", "hoffe", "vielen"),
+        "entschuldigen",
+    }
+)
+
+
+def _opens_with_self(opening: list[str], first_answered: str, asked: Sequence[Asked]) -> bool:
+    """Whether the sentences before the first answer found answer the first question: a guest
+    who writes everything in one paragraph starts with who they are ("Bauingenieur, seit 2018
+    bei einem Planungsbüro."), in words we may have no hint for. Only when the first answer
+    found is a later question's, and the sentences speak of the writer, not of the reader."""
+    if len(asked) < 2 or first_answered == asked[0].key:
+        return False
+    return len(words(" ".join(opening))) >= 3 and not any(
+        set(words(s)) & _NOT_ABOUT_SELF for s in opening
+    )
 
 
 def _prose_score(evidence: int, carried: int) -> float:

@@ -41,7 +41,7 @@ GREETING_RE = re.compile(
     r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings|bonjour|bonsoir|"
     r"hola|buenos días|buongiorno|ciao|salve|salut|hej|hei|olá|oi|namaste|"
     r"hallo|guten (?:tag|morgen|abend)|liebe[rs]?|sehr geehrte[rs]?(?: damen und herren)?|"
-    r"moin|servus|grüezi|grüß gott)\b[^.!?\n]{0,60}[,!:.]?$|"
+    r"moin|servus|grüezi|grüß gott)\b[^.!?\n]{0,60}[,!:.]*[^\w\n]*$|"
     # "Morning," alone: only the word and a comma, as "Morning slots work" is an answer.
     r"^(?:morning|afternoon|evening)(?: all| everyone| team)?\s*[,!]$",
     re.IGNORECASE,

@@ -422,6 +422,54 @@ def quoted_questionnaire(language: str = "en", attribution: bool = True) -> str:
             },
             id="an answer sheet numbered 1-5 keeps its numbers; 'Seriously:' is no label",
         ),
+        pytest.param(
+            "Bauingenieur, seit 2018 bei einem Planungsbüro in Leipzig. Ich möchte gern "
+            "erfahren, wie man in die Planung kommt. Zeitlich passt es mir dienstags vormittags.",
+            ALL,
+            "de",
+            {
+                "background": "Bauingenieur, seit 2018 bei einem Planungsbüro in Leipzig.",
+                "learn_goals": "Ich möchte gern erfahren, wie man in die Planung kommt.",
+                "availability": "Zeitlich passt es mir dienstags vormittags.",
+            },
+            id="all in one paragraph, opening with who they are in words without a hint",
+        ),
+        pytest.param(
+            "Hope you had a lovely weekend. I would love to learn how planners decide on "
+            "routes. As for timing, weekdays after 4pm CET.",
+            ALL,
+            "en",
+            {
+                "learn_goals": "I would love to learn how planners decide on routes.",
+                "availability": "As for timing, weekdays after 4pm CET.",
+            },
+            id="small talk is nobody's answer, nor who they are",
+        ),
+        pytest.param(
+            "Hi!! \U0001f64c\n\n1. Social media manager for a sneaker brand, 4 years.\n"
+            "2. I want to see what logistics careers look like.\n"
+            "5. Tues or Thurs 10am-12pm Pacific",
+            ALL,
+            "en",
+            {
+                "background": "Social media manager for a sneaker brand, 4 years.",
+                "learn_goals": "I want to see what logistics careers look like.",
+                "availability": "Tues or Thurs 10am-12pm Pacific",
+            },
+            id="a greeting with emoji, a question skipped in the numbering",
+        ),
+        pytest.param(
+            "I run a small bakery with my sister. I would love to learn how much shift work the "
+            "job involves. Meine Fragen: Stellen Sie Quereinsteiger ein?",
+            ALL,
+            "en",
+            {
+                "background": "I run a small bakery with my sister.",
+                "learn_goals": "I would love to learn how much shift work the job involves.",
+                "questions_for_us": "Stellen Sie Quereinsteiger ein?",
+            },
+            id="one stray word of another question ('the job') does not contest a sentence",
+        ),
     ],
 )
 def test_answers_as_people_write_them(
