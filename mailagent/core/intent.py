@@ -6,13 +6,22 @@ own text scores one point, a ``strong`` phrase two, and either scores one more w
 the subject (people name their purpose there). Attachments are structure: a file whose name
 holds one of a category's ``attachment_words`` scores two points, and any attachment half a point
 for ``application``. A category may start from a ``prior`` (the shared address exists for
-requests, so a little request evidence is enough there); a prior alone never decides.
+requests, so a little request evidence is enough there); a prior alone never decides. The
+subject of a reply ("Re:", "AW:") is the original's, not the sender's statement of purpose: its
+phrases count as text, without the subject's extra point.
 
 The confidence of the winner is its share of all evidence plus one point of "unexplained" mass:
 a single weak phrase gives 0.5, a strong one 0.67, a request phrase against an equally strong
 application phrase 0.33. Below ``min_confidence``, or with no evidence at all, the verdict is
 UNCLEAR and the mail waits for an admin: sending a questionnaire to a sales pitch, or an
 application note to a guest, is worse than a short wait.
+
+Doubt is evidence against the verdicts that write to the sender (request, application) without
+saying what the mail is instead: a text that speaks more as "we/our" than as "I/my" is an
+organisation writing (a seller, a newsroom, a careers service), not one person asking for
+themselves. Doubt joins the unexplained mass of those verdicts only, so it can turn a
+questionnaire into an abstention but never picks or blocks a silent class. The pronouns are
+English and German; text in other languages gets no doubt.
 """
 
 from __future__ import annotations
@@ -34,6 +43,24 @@ _IN_SUBJECT = 1.0
 _NAMED_FILE = 2.0
 _ANY_FILE = 0.5
 _UNEXPLAINED = 1.0
+_ORGANISATION_VOICE = 2.0  # as much as one strong phrase of a class we cannot name
+_ANSWERED = frozenset({REQUEST, APPLICATION})  # the verdicts that send the sender a mail
+
+# "Re: Informational interview" is our own subject coming back (also AW:, Antw:, SV:, "Re[2]:").
+_REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|sv)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
+# "Could we talk", "können wir uns treffen": a we that includes the reader, not an organisation.
+_WE_WITH_READER = re.compile(
+    r"(?<!\w)(?:(?:can|could|shall|should|would|will|may|might) we|let us|let's|"
+    r"(?:können|könnten|wollen|sollen|sollten|würden|dürfen) wir(?: uns)?|wir uns)(?!\w)"
+)
+_WE = re.compile(
+    r"(?<!\w)(?:we|we're|we've|we'd|we'll|our|ours|us|"
+    r"wir|uns|unser|unsere|unserem|unseren|unserer|unseres)(?!\w)"
+)
+_I = re.compile(
+    r"(?<!\w)(?:i|i'm|i've|i'd|i'll|my|me|mine|"
+    r"ich|mich|mir|mein|meine|meinem|meinen|meiner|meines)(?!\w)"
+)
 
 
 @dataclass(frozen=True)
@@ -59,17 +86,20 @@ def category_from(table: Mapping[str, Any]) -> Category:
 @dataclass(frozen=True)
 class Intent:
     """``category`` is the verdict (UNCLEAR when abstaining), ``best`` the top-scoring category
-    even then, ``confidence`` its share of the evidence (0-1)."""
+    even then, ``confidence`` its share of the evidence (0-1), ``doubt`` the evidence against
+    the answered verdicts (request, application) that names no class."""
 
     category: str
     scores: Mapping[str, float]
     reasons: tuple[str, ...]
     confidence: float = 0.0
     best: str = ""
+    doubt: float = 0.0
 
     def explain(self) -> str:
         """One line for the event log: the verdict, its confidence, every score, the evidence."""
-        scores = ", ".join(f"{name} {score:g}" for name, score in self.scores.items() if score)
+        named = [*self.scores.items(), ("doubt", self.doubt)]
+        scores = ", ".join(f"{name} {score:g}" for name, score in named if score)
         evidence = "; ".join(self.reasons[:8]) or "no evidence"
         lead = self.category if self.category != UNCLEAR else f"unclear (best: {self.best})"
         return f"{lead}, confidence {self.confidence:.2f} ({scores or 'all 0'}): {evidence}"
@@ -85,14 +115,17 @@ def judge(
     """Score ``subject`` + ``text`` + ``attachments`` against ``categories``.
 
     Phrases are matched longest first and a matched stretch of text is used once, so "not
-    looking for a job" (request) is not also "looking for a job" (application).
+    looking for a job" (request) is not also "looking for a job" (application). A reply's
+    subject earns no subject bonus; ``text`` (the sender's own words, quotes cut) is also
+    read for the organisation's voice (doubt).
     """
     scores = {category.name: category.prior for category in categories}
     reasons: list[str] = []
     counted: set[tuple[str, str]] = set()
+    own_subject = _REPLY_SUBJECT.match(subject) is None
     for where, haystack in (("subject", _haystack(subject)), ("text", _haystack(text))):
         for name, phrase, weight in _matches(haystack, categories):
-            bonus = _IN_SUBJECT if where == "subject" else 0.0
+            bonus = _IN_SUBJECT if where == "subject" and own_subject else 0.0
             if (name, phrase) in counted:
                 scores[name] += bonus
                 continue
@@ -101,7 +134,8 @@ def judge(
             reasons.append(f"{name}: '{phrase}'" + (" (subject)" if bonus else ""))
     for category in categories:
         scores[category.name] += _score_files(category, attachments, reasons)
-    return _verdict(scores, tuple(reasons), min_confidence)
+    doubt = _organisation_voice(_haystack(text), reasons)
+    return _verdict(scores, tuple(reasons), min_confidence, doubt)
 
 
 def _matches(haystack: str, categories: Sequence[Category]) -> list[tuple[str, str, float]]:
@@ -128,14 +162,30 @@ def _matches(haystack: str, categories: Sequence[Category]) -> list[tuple[str, s
     return kept
 
 
-def _verdict(scores: dict[str, float], reasons: tuple[str, ...], floor: float) -> Intent:
+def _organisation_voice(haystack: str, reasons: list[str]) -> float:
+    """Doubt when the text says "we/our" at least twice and at least as often as "I/my": a
+    person asking for themselves says "I"; a seller says "our clients", a newsroom "our
+    readers", a careers service "our students"."""
+    we = len(_WE.findall(_WE_WITH_READER.sub(" ", haystack)))
+    i = len(_I.findall(haystack))
+    if we < 2 or we < i:
+        return 0.0
+    reasons.append(f"doubt: speaks for an organisation (we/our {we}, I/my {i})")
+    return _ORGANISATION_VOICE
+
+
+def _verdict(
+    scores: dict[str, float], reasons: tuple[str, ...], floor: float, doubt: float = 0.0
+) -> Intent:
     total = sum(scores.values())
     if not reasons:
         return Intent(UNCLEAR, scores, reasons, 0.0, REQUEST)
     best = max(scores, key=lambda name: (scores[name], name == REQUEST))
-    confidence = scores[best] / (total + _UNEXPLAINED)
+    # Doubt only weakens a verdict that writes to the sender: silence needs no certainty.
+    against = doubt if best in _ANSWERED else 0.0
+    confidence = scores[best] / (total + _UNEXPLAINED + against)
     category = best if confidence >= floor else UNCLEAR
-    return Intent(category, scores, reasons, round(confidence, 2), best)
+    return Intent(category, scores, reasons, round(confidence, 2), best, doubt)
 
 
 def _haystack(text: str) -> str:
