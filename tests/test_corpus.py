@@ -1,6 +1,6 @@
 """The labelled corpus (tests/corpus) is well formed, broad enough, and read through the
-worker's own functions by bench/understanding.py. The manager part holds its bar (WRONG = 0,
-RIGHT >= 80%); the figures of the other parts are printed by the bench, not asserted here."""
+worker's own functions by bench/understanding.py. Every part holds its bar: WRONG = 0
+everywhere, RIGHT >= 90% for guest answers and >= 80% for manager replies."""
 
 from __future__ import annotations
 
@@ -34,6 +34,20 @@ def test_manager_replies_are_never_read_wrong() -> None:
     assert wrong == []
     right = sum(v.grade == bench.RIGHT for v in verdicts)
     assert right / len(verdicts) >= 0.8
+
+
+def test_guest_answers_are_never_read_wrong() -> None:
+    verdicts = bench.score("guest")
+    wrong = [f"{v.name}: {v.why}" for v in verdicts if v.grade == bench.WRONG]
+    assert wrong == []
+    right = sum(v.grade == bench.RIGHT for v in verdicts)
+    assert right / len(verdicts) >= 0.9
+
+
+def test_first_mails_never_get_a_wrong_answer() -> None:
+    verdicts = bench.score("first")
+    wrong = [f"{v.name}: {v.why}" for v in verdicts if v.grade == bench.WRONG]
+    assert wrong == []
 
 
 def test_the_grading_tells_a_wrong_answer_from_a_question() -> None:

@@ -1,6 +1,7 @@
 """PURE: answers a guest wrote without numbers or labels: one paragraph per question in the
-order asked, fewer paragraphs each clearly about one question, or sentences sorted by their words.
-None of them is ever as sure as a marked answer.
+order asked, paragraphs (or clauses) each clearly about one question in that order, or the
+sentences of one or two paragraphs sorted by their words. None of them is ever as sure as a
+marked answer.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from mailagent.core.reply_text import words
 
 
 def paragraphs(own: str, asked: Sequence[Asked]) -> list[Candidate]:
-    """One paragraph per question, in the order asked, when the count matches exactly; each is
-    kept only if what it says does not point at another question."""
+    """One paragraph per question, in the order asked, when the count matches and no paragraph
+    says it answers another question; each is kept only if what it says does not point at
+    another question. Otherwise each paragraph goes by what it says."""
     blocks = paragraphs_of(own)
     if len(blocks) < 2:
         return []
     if len(asked) < 2 or len(blocks) != len(asked):
-        return _fewer_in_order(blocks, asked)
+        return _by_what_each_says(blocks, asked)
     found = []
     names = [{_named_by(line, asked) for line in b.split("\n")} - {None} for b in blocks]
     mixed = any(names)
@@ -42,7 +44,7 @@ def paragraphs(own: str, asked: Sequence[Asked]) -> list[Candidate]:
             # A paragraph marked as, or clearly about, another question than its place says:
             # the count matched by chance (a greeting paragraph, a skipped question), so each
             # paragraph goes by what it says instead.
-            return _fewer_in_order(blocks, asked)
+            return _by_what_each_says(blocks, asked)
         # Every paragraph in its place is evidence for the order; a clause elsewhere must say
         # clearly (two hint words) that it answers another question. Where some paragraphs are
         # labelled, an unlabelled one needs words of its own question: the guest did not
@@ -64,7 +66,7 @@ def _named_by(line: str, asked: Sequence[Asked]) -> str | None:
     return None if marker is None else marker.best()[0]
 
 
-def _fewer_in_order(blocks: list[str], asked: Sequence[Asked]) -> list[Candidate]:
+def _by_what_each_says(blocks: list[str], asked: Sequence[Asked]) -> list[Candidate]:
     """Paragraphs in any number, each going to the question its words clearly point at: a
     question skipped, a greeting paragraph, two answers in one sentence ("I'd love to ask ...,
     and in return I can show you ..."). The questions must keep the order asked, else nothing
