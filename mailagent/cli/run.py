@@ -107,10 +107,11 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
 
 
 def _check_templates(rt: Any) -> None:
-    """Refuse to start with a template that does not render (the error names file and line)."""
-    from mailagent.service.checks import check_templates
+    """Refuse to start with a template that does not render (the error names file and line);
+    skipped when nothing changed since the last check passed."""
+    from mailagent.service.template_check import check_templates_once
 
-    check_templates(rt.templates, rt.config)
+    check_templates_once(rt.templates, rt.config, rt.config.settings.templates.cache_dir)
 
 
 def cmd_check_config(config: Config, args: argparse.Namespace) -> int:

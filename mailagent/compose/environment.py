@@ -27,16 +27,30 @@ class Rendered:
     html: str | None
 
 
-def make_environment(template_dir: str | Path) -> SandboxedEnvironment:
-    """The one template environment, passed to whoever renders."""
+def make_environment(template_dir: str | Path, cache_dir: str | Path = "") -> SandboxedEnvironment:
+    """The one template environment, passed to whoever renders. With ``cache_dir``, compiled
+    templates are kept there (Jinja's bytecode cache, keyed by each template's source), so a
+    process does not compile again what an earlier one compiled."""
     return SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
+        bytecode_cache=_bytecode_cache(cache_dir),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "html", "htm", "xml")),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+
+
+def _bytecode_cache(cache_dir: str | Path) -> jinja2.BytecodeCache | None:
+    if not cache_dir:
+        return None
+    folder = Path(cache_dir) / "bytecode"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # an unwritable cache is no reason not to start: compile every time
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def languages_with(env: jinja2.Environment, kind: str) -> tuple[str, ...]:

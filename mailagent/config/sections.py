@@ -202,6 +202,9 @@ class InsightsSettings(Section):
 
 class TemplateSettings(Section):
     dir: str = "templates"
+    # Compiled templates and the start-up check's record, so a start does not compile and
+    # render every template again when none changed; "" keeps nothing on disk.
+    cache_dir: str = "var/cache/templates"
 
 
 class QuestionnaireSettings(Section):

@@ -73,7 +73,7 @@ def build_runtime(config: Config, migrate: bool = True) -> Runtime:
     if migrate:
         upgrade(engine)
     firm = settings.firm
-    templates = make_environment(settings.templates.dir)
+    templates = make_environment(settings.templates.dir, settings.templates.cache_dir)
     return Runtime(
         config=config,
         engine=engine,

@@ -80,6 +80,7 @@ def make_config(
         "inbox": {"url": inbox_url, "starttls": False, "poll_seconds": 0.2},
         "outbox": {"url": outbox_url, "starttls": False, "retry_first_seconds": 60},
         "database": {"url": database_url or f"sqlite:///{folder / 'mailagent.db'}"},
+        "templates": {"cache_dir": str(folder / "cache")},
     }
     for section, values in sections.items():
         base.setdefault(section, {}).update(values)

@@ -3,6 +3,8 @@ runs in WAL with BEGIN IMMEDIATE, and claimed work is never handed out twice."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -16,7 +18,7 @@ from sqlmodel import Session, SQLModel
 
 from mailagent.store.claims import claim_jobs
 from mailagent.store.database import make_engine, transaction
-from mailagent.store.migrate import current_revision, head_revision, upgrade
+from mailagent.store.migrate import HEAD, current_revision, head_revision, upgrade
 from mailagent.store.tables import Job, Message, Outbox, Suppression, Thread
 from mailagent.store.traffic import recipient_traffic
 
@@ -47,6 +49,19 @@ def test_migrations_create_exactly_the_models(engine: Engine) -> None:
         assert compare_metadata(context, SQLModel.metadata) == []
     assert current_revision(engine) == head_revision()
     assert upgrade(engine) == head_revision()  # running again is harmless
+
+
+def test_a_current_schema_starts_without_alembic(tmp_path: Path) -> None:
+    assert head_revision() == HEAD  # HEAD names the newest migration
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert upgrade(make_engine(url)) == HEAD  # a new database: alembic migrates it
+    probe = (
+        "import sys; from mailagent.store.database import make_engine; "
+        "from mailagent.store.migrate import upgrade; "
+        f"print(upgrade(make_engine({url!r})), 'alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [HEAD, "False"]
 
 
 def test_times_come_back_aware_utc(engine: Engine) -> None:
