@@ -20,12 +20,17 @@ IN_ORDER = "in_order"
 PROSE = "prose"
 
 BULLET_RE = re.compile(r"^\s*[-•*–·]\s+")
-SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[^\W\d_])")
+# A sentence ends at ".", "!" or "?" before a word, but not after a day or month ("zwischen
+# dem 23.12. und dem 6.1.") or an ordinal ("im 3. Lehrjahr").
+SENTENCE_RE = re.compile(r"(?<=[.!?])(?<!\b\d\.)(?<!\b\d\d\.)\s+(?=[^\W\d_])")
 # Where one sentence turns to another question: ", and what I'd like to learn ...", ", and in
 # return I can ...", "; und im Gegenzug ...". The clause keeps its words; only the cut is new.
 _CLAUSE_RE = re.compile(
+    # A semicolon joins two clauses: each may answer its own question.
+    r"(?<=;)\s+(?=[^\W\d_])|"
     r"(?<=[,;–—-])\s+(?=(?:and|so|but|und|aber|also)\s+(?:what|in return|in exchange|i'?d|i would|"
-    r"i can|i could|i'?m free|my|was|im gegenzug|ich (?:würde|könnte|kann)|meine)\b)|"
+    r"i can|i could|i'?m free|my|specifically|concretely|was|im gegenzug|ich (?:würde|könnte|kann)|"
+    r"meine|konkret|zeitlich|würde mich|mich würde)\b)|"
     # Without a comma only where the words after say plainly that another answer starts.
     r"\s+(?=(?:and|und) (?:what i(?:'d| would) (?:really |most )?(?:like|love|want) to "
     r"(?:learn|know|understand|ask)|in return|im gegenzug|umgekehrt)\b)",

@@ -127,7 +127,8 @@ def _tidy(answer: str, names: tuple[str, ...]) -> str:
     lines = [line for line in answer.splitlines() if not line.lstrip().startswith(">")]
     tidy = _without_asides(frame_trimmed("\n".join(lines), names))
     # A clause cut out of a sentence reads as one: "and what I would like to learn is ...".
-    return re.sub(r"^(?:and|und|so|also)\s+(?=[a-zäöü])", "", tidy)[:ANSWER_CAP].strip()
+    tidy = re.sub(r"^(?:and|und|so|also)\s+(?=[a-zäöü])", "", tidy).rstrip(",; ")
+    return tidy[:ANSWER_CAP].strip()
 
 
 # Words about the answers rather than an answer: a promise to answer later, a word on our
@@ -150,8 +151,9 @@ _ASIDE_RE = re.compile(
 # in a sentence, that sentence answers nothing ("I am travelling this week, I will send you my
 # availability when I'm back").
 _DEFERRAL_RE = re.compile(
-    r"\b(?:i(?:'ll| will) (?:send|share|give) (?:you )?(?:them|it|those|these|my (?:dates|times|"
-    r"availability|questions|answers?)|the (?:rest|details|dates|times)|more)\b[^.!?]{0,40}"
+    r"\b(?:i(?:'ll| will) (?:send|share|give) (?:you )?(?:them|it|those|these|(?:my|some|the) "
+    r"(?:possible )?(?:dates|times|availability|questions|answers?|rest|details)|more)\b"
+    r"[^.!?]{0,40}"
     r"(?:later|when|once|by|after|next|tomorrow|soon|on (?:mon|tue|wed|thu|fri))|"
     r"(?:don't|do not|didn't|did not) (?:really |quite )?(?:understand|know|get) what you "
     r"(?:want|mean|are looking for|expect)|not (?:really |quite )?sure what you (?:want|mean)|"
@@ -204,9 +206,33 @@ _CLOSING_WORD_RE = re.compile(
 )
 
 
+# Answers that say there is no answer ("See above.", "Da fällt mir spontan nichts ein."): the
+# question is asked again rather than stored as answered.
+_NON_ANSWER_RE = re.compile(
+    r"^(?:(?:please )?see (?:above|below|my (?:answer|point) (?:to )?\w+)|as above|"
+    r"(?:already )?(?:covered|answered) above|same as (?:above|\w+)|siehe oben|s\. ?o\.|wie oben|"
+    r"(?:siehe|s\.) (?:punkt|frage) \d|"
+    r"(?:nothing|not much|none) (?:comes|springs) to mind|(?:i )?(?:have )?no idea(?: yet)?|"
+    r"not sure(?: yet)?|nothing (?:really|yet|at the moment)|"
+    r"(?:da )?fällt mir (?:spontan |gerade |leider )?(?:noch )?nichts ein|keine ahnung|"
+    r"weiß (?:ich )?(?:noch )?nicht|(?:noch )?nichts|nichts konkretes)\b[^.!?]{0,40}[.!?]*$",
+    re.IGNORECASE,
+)
+
+
+# A number or "Zu 4:" before an answer (kept by the paragraph forms), maybe twice.
+_MARKER_RE = re.compile(
+    r"^(?:(?:(?:zu|ad|q|question|frage|punkt|point)\s*)?\(?\d{1,2}[.):]\s*){1,2}", re.IGNORECASE
+)
+
+
 def _substantial(answer: str) -> bool:
     plain = answer.strip().casefold().strip(".!")
-    return plain not in _PLACEHOLDERS and bool(re.search(r"[^\W\d_]{2}", answer))
+    return (
+        plain not in _PLACEHOLDERS
+        and not _NON_ANSWER_RE.match(_MARKER_RE.sub("", answer.strip()))
+        and bool(re.search(r"[^\W\d_]{2}", answer))
+    )
 
 
 _CLOSING_RE = re.compile(

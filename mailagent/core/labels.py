@@ -152,7 +152,7 @@ _COPULA_RE = re.compile(
 )
 # "As for timing, ...", "Regarding my availability: ...": a lead-in before the label.
 _ABOUT_RE = re.compile(
-    r"^(?:as for|as to|as regards|regarding|concerning|in terms of|with regard to|re|"
+    r"^(?:as for|as to|as regards|regarding|concerning|in terms of|with regard to|re|on|"
     r"bezüglich|betreffend|zum thema|hinsichtlich)\s+"
 )
 

@@ -109,6 +109,11 @@ def split_reply(text: str, languages: Sequence[str] = ("en",), ours: str = "") -
     top, quoted = _parsed(text, languages)
     if not top:
         top, quoted = _bottom_posted(quoted)
+    if not top:
+        # The parser may take the words under a whole quote for the quote's signature and drop
+        # them ("On ... wrote:" at the top, the quote, then the reply): read the mail itself.
+        top, whole = _bottom_posted(text)
+        quoted = whole if top else quoted
     mine = our_lines(ours)
     own_lines: list[str] = []
     moved: list[str] = []

@@ -470,6 +470,55 @@ def quoted_questionnaire(language: str = "en", attribution: bool = True) -> str:
             },
             id="one stray word of another question ('the job') does not contest a sentence",
         ),
+        pytest.param(
+            "1. Chartered accountant, 8 years.\n2. How contracts are priced.\n3. See above.\n"
+            "4. Zu 4: nothing comes to mind, honestly.\n5. Wednesday afternoons, 2-5pm GMT.",
+            ALL,
+            "en",
+            {
+                "background": "Chartered accountant, 8 years.",
+                "learn_goals": "How contracts are priced.",
+                "availability": "Wednesday afternoons, 2-5pm GMT.",
+            },
+            id="'See above' and 'nothing comes to mind' answer nothing: asked again",
+        ),
+        pytest.param(
+            "My questions would be: how do you plan vans?\n\nOn times, I'm afraid I can't say "
+            "yet - I'll send you some dates as soon as I have the rota.\n",
+            ("questions_for_us", "availability"),
+            "en",
+            {"questions_for_us": "how do you plan vans?"},
+            id="'On times, ...' is another answer, and one put off",
+        ),
+        pytest.param(
+            "Ich bin Grundschullehrerin, seit 14 Jahren im Beruf; erfahren möchte ich vor allem, "
+            "wie die Ausbildung organisiert ist, und konkret würde mich interessieren, ob Sie "
+            "Quereinsteigerinnen einstellen; zeitlich passt es mir zwischen dem 23.12. und dem "
+            "6.1., jeweils vormittags.",
+            ALL,
+            "de",
+            {
+                "background": "Ich bin Grundschullehrerin, seit 14 Jahren im Beruf",
+                "learn_goals": "erfahren möchte ich vor allem, wie die Ausbildung organisiert ist",
+                "questions_for_us": "konkret würde mich interessieren, ob Sie "
+                "Quereinsteigerinnen einstellen",
+                "availability": "zeitlich passt es mir zwischen dem 23.12. und dem 6.1., jeweils "
+                "vormittags.",
+            },
+            id="one sentence, clauses joined by semicolons; dates are no sentence ends",
+        ),
+        pytest.param(
+            QUOTE_HEADER + "\n> Dear Piotr,\n> 1. Who are you?\n>\n> Kind regards,\n"
+            "> Example Firm\n\nI have worked for eleven years as a crane operator in Gdansk.\n\n"
+            "Best for me are Tuesdays between 15:00 and 17:00 CET.\n\nKind regards\nPiotr",
+            ALL,
+            "en",
+            {
+                "background": "I have worked for eleven years as a crane operator in Gdansk.",
+                "availability": "Best for me are Tuesdays between 15:00 and 17:00 CET.",
+            },
+            id="bottom-posted under an attribution line and the whole quote",
+        ),
     ],
 )
 def test_answers_as_people_write_them(
@@ -480,7 +529,7 @@ def test_answers_as_people_write_them(
             text,
             asked(*keys, language=language),
             ("en", "de"),
-            names=("dana", "ruiz", "petra", "kevin", "barbara"),
+            names=("dana", "ruiz", "petra", "kevin", "barbara", "piotr"),
         )
         == expected
     )
