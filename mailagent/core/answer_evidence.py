@@ -20,9 +20,9 @@ IN_ORDER = "in_order"
 PROSE = "prose"
 
 BULLET_RE = re.compile(r"^\s*[-•*–·]\s+")
-# A sentence ends at ".", "!" or "?" before a word, but not after a day or month ("zwischen
-# dem 23.12. und dem 6.1.") or an ordinal ("im 3. Lehrjahr").
-SENTENCE_RE = re.compile(r"(?<=[.!?])(?<!\b\d\.)(?<!\b\d\d\.)\s+(?=[^\W\d_])")
+# A sentence ends at ".", "!" or "?" before a word or a numbered item ("Sorry! 1. ..."), but
+# not after a day or month ("zwischen dem 23.12. und dem 6.1.") or an ordinal ("im 3. Lehrjahr").
+SENTENCE_RE = re.compile(r"(?<=[.!?])(?<!\b\d\.)(?<!\b\d\d\.)\s+(?=[^\W\d_]|\(?\d{1,2}[.)]\s)")
 # Where one sentence turns to another question: ", and what I'd like to learn ...", ", and in
 # return I can ...", "; und im Gegenzug ...". The clause keeps its words; only the cut is new.
 _CLAUSE_RE = re.compile(

@@ -167,8 +167,8 @@ def marked(own: str, asked: Sequence[Asked]) -> list[Candidate]:
         rest = _own_clauses(rest, key, asked) if key else rest
         segments.append(_Segment(marker, key, score, [rest] if rest else []))
     _by_position(segments, asked)
-    _doubt_numbers(segments, asked)
     _cut_other_paragraphs(segments, asked)
+    _doubt_numbers(segments, asked)  # judged on what is left of each answer
     return [
         Candidate(s.key, "\n".join(s.lines).strip(), s.score, _form(s.marker))
         for s in segments

@@ -128,6 +128,8 @@ def _tidy(answer: str, names: tuple[str, ...]) -> str:
     tidy = _without_asides(frame_trimmed("\n".join(lines), names))
     # A clause cut out of a sentence reads as one: "and what I would like to learn is ...".
     tidy = re.sub(r"^(?:and|und|so|also)\s+(?=[a-zäöü])", "", tidy).rstrip(",; ")
+    if not re.search(r"\n\s*\(?\d{1,2}[.)]\s", tidy):
+        tidy = _MARKER_RE.sub("", tidy)  # "1. Retail manager" read as a sentence; not a list
     return tidy[:ANSWER_CAP].strip()
 
 

@@ -519,6 +519,19 @@ def quoted_questionnaire(language: str = "en", attribution: bool = True) -> str:
             },
             id="bottom-posted under an attribution line and the whole quote",
         ),
+        pytest.param(
+            "1. Translator, 7 years.\n2. I would like to know which jobs exist for me.\n"
+            "3. Is it realistic to start in customer service?\n\nHave a nice New Year's Eve,\n"
+            "Kateryna\n\nP.S. Almost forgot: I can talk any weekday after 18:00 Warsaw time.",
+            ALL,
+            "en",
+            {
+                "background": "Translator, 7 years.",
+                "learn_goals": "I would like to know which jobs exist for me.",
+                "questions_for_us": "Is it realistic to start in customer service?",
+            },
+            id="a seasonal closing and a P.S. after it stay out of the last answer",
+        ),
     ],
 )
 def test_answers_as_people_write_them(
@@ -529,7 +542,7 @@ def test_answers_as_people_write_them(
             text,
             asked(*keys, language=language),
             ("en", "de"),
-            names=("dana", "ruiz", "petra", "kevin", "barbara", "piotr"),
+            names=("dana", "ruiz", "petra", "kevin", "barbara", "piotr", "kateryna"),
         )
         == expected
     )
