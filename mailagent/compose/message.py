@@ -5,15 +5,23 @@ HTML alternatives and the calendar invite.
 
 from __future__ import annotations
 
+import email.encoders
+import email.policy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
+from email import quoprimime
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.policy import Compat32
 from email.utils import format_datetime
+from typing import Any, cast
 
-from mailagent.core import mailpolicy
 from mailagent.core.headers import sanitize_header_text
 from mailagent.core.parse import LOOP_HEADER
 
@@ -80,51 +88,112 @@ def thread_headers(
 
 def build_message(
     envelope: Envelope, text: str, html: str | None, ics: bytes | None = None, method: str = ""
-) -> EmailMessage:
-    """The complete outgoing mail: text part, optional HTML alternative, our headers.
+) -> bytes:
+    """The complete outgoing mail as it goes on the wire (CRLF): text part, optional HTML
+    alternative, our headers.
 
     With ``ics`` (a calendar invite for ``method``) the mail is multipart/mixed: the
     alternatives text, HTML and ``text/calendar; method=...`` (which calendar clients act on),
     plus the same invite as an ``invite.ics`` attachment for clients that only offer files.
+
+    Built with the stdlib's compat32 classes, whose headers are plain strings encoded once
+    (RFC 2047 for non-ASCII names and subjects): the modern policy's header objects cost more
+    than everything else about a mail. Every value that reaches a header is sanitised first,
+    so nothing a guest wrote can add a header line.
     """
-    msg = EmailMessage(policy=mailpolicy.DEFAULT)
-    msg["Message-ID"] = f"<{envelope.message_id}>"
-    msg["Date"] = format_datetime(envelope.date)
-    msg["From"] = _address(envelope.from_name, envelope.from_addr)
-    msg["To"] = _address(envelope.to_name, envelope.to_addr)
-    msg["Reply-To"] = _address(envelope.from_name, envelope.reply_to)
-    msg["Subject"] = sanitize_header_text(envelope.subject, SUBJECT_MAX)
-    if envelope.in_reply_to:
-        msg["In-Reply-To"] = f"<{envelope.in_reply_to}>"
-        msg["References"] = " ".join(f"<{mid}>" for mid in envelope.references)
-    if envelope.auto_submitted:
-        msg["Auto-Submitted"] = envelope.auto_submitted
-    msg["X-Auto-Response-Suppress"] = "All"
-    msg[LOOP_HEADER] = envelope.loop_id
-    # Quoted-printable keeps the body 7-bit, so no relay has to support 8BITMIME.
-    msg.set_content(encodable(text), subtype="plain", charset="utf-8", cte="quoted-printable")
-    if html is not None:
-        msg.add_alternative(
-            encodable(html), subtype="html", charset="utf-8", cte="quoted-printable"
-        )
+    body: Message = _text_part(text, "plain")
+    if html is not None or ics is not None:
+        alternative = MIMEMultipart("alternative", policy=_POLICY)
+        alternative.attach(body)
+        if html is not None:
+            alternative.attach(_text_part(html, "html"))
+        if ics is not None:
+            alternative.attach(_calendar_part(ics, method))
+        body = alternative
     if ics is not None:
-        if html is None:
-            msg.make_alternative()
-        calendar = EmailMessage(policy=mailpolicy.DEFAULT)
-        calendar.set_content(ics, maintype="text", subtype="calendar", cte="base64")
-        calendar.set_param("charset", "utf-8")
-        calendar.set_param("method", method)
-        del calendar["MIME-Version"]  # only the top level carries it
-        msg.attach(calendar)
-        msg.add_attachment(
-            ics, maintype="application", subtype="ics", filename="invite.ics", cte="base64"
-        )
-    return msg
+        mixed = MIMEMultipart("mixed", policy=_POLICY)
+        mixed.attach(body)
+        mixed.attach(_attachment(ics))
+        body = mixed
+    for part in body.walk():
+        if part is not body:
+            del part["MIME-Version"]  # only the top level carries it
+    headers = cast(Any, body)  # compat32 takes a Header object as a value; typeshed says str
+    for name, value in _header_lines(envelope):
+        headers[name] = value
+    # Our headers first, as a reader expects them; the MIME headers after.
+    mime = sorted(
+        ((k, v) for k, v in body.items() if k.lower() in _MIME_HEADERS),
+        key=lambda kv: kv[0].lower() != "mime-version",
+    )
+    for name in {k for k, _ in mime}:
+        del body[name]
+    for name, value in mime:
+        body[name] = value
+    return body.as_bytes(policy=_POLICY)
 
 
-def to_bytes(msg: EmailMessage) -> bytes:
-    """The message as it goes on the wire (CRLF)."""
-    return msg.as_bytes(policy=mailpolicy.WIRE)
+_MIME_HEADERS = frozenset({"mime-version", "content-type", "content-transfer-encoding"})
+
+
+class _Wire(Compat32):
+    """compat32 on the wire: CRLF; encoded words folded within RFC 2047's limits, plain ASCII
+    values only past 998 characters, so a long Message-ID (Outlook's are) stays on the line of
+    its header name, as threading code in some clients expects."""
+
+    def fold(self, name: str, value: Any) -> str:
+        return Compat32.fold(self._for(value), name, value)
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        return Compat32.fold_binary(self._for(value), name, value)
+
+    def _for(self, value: Any) -> Compat32:
+        return self.clone(max_line_length=76 if isinstance(value, Header) else 998)
+
+
+_POLICY = _Wire(linesep="\r\n")
+# Quoted-printable keeps the body 7-bit, so no relay has to support 8BITMIME.
+_BODY_CHARSET = Charset("utf-8")
+_BODY_CHARSET.body_encoding = QP
+
+
+def _header_lines(envelope: Envelope) -> list[tuple[str, str | Header]]:
+    lines: list[tuple[str, str | Header]] = [
+        ("Message-ID", f"<{envelope.message_id}>"),
+        ("Date", format_datetime(envelope.date)),
+        ("From", _address(envelope.from_name, envelope.from_addr)),
+        ("To", _address(envelope.to_name, envelope.to_addr)),
+        ("Reply-To", _address(envelope.from_name, envelope.reply_to)),
+        ("Subject", _unstructured(sanitize_header_text(envelope.subject, SUBJECT_MAX))),
+    ]
+    if envelope.in_reply_to:
+        lines.append(("In-Reply-To", f"<{envelope.in_reply_to}>"))
+        lines.append(("References", " ".join(f"<{mid}>" for mid in envelope.references)))
+    if envelope.auto_submitted:
+        lines.append(("Auto-Submitted", envelope.auto_submitted))
+    lines.append(("X-Auto-Response-Suppress", "All"))
+    lines.append((LOOP_HEADER, sanitize_header_text(envelope.loop_id, 64)))
+    return lines
+
+
+def _text_part(text: str, subtype: str) -> Message:
+    part = MIMENonMultipart("text", subtype, policy=_POLICY)
+    part.set_payload(encodable(text), _BODY_CHARSET)
+    return part
+
+
+def _calendar_part(ics: bytes, method: str) -> Message:
+    part = MIMEApplication(ics, "calendar", email.encoders.encode_base64, policy=_POLICY)
+    part.set_type("text/calendar")
+    part.set_param("charset", "utf-8")
+    part.set_param("method", method)
+    return part
+
+
+def _attachment(ics: bytes) -> Message:
+    part = MIMEApplication(ics, "ics", email.encoders.encode_base64, policy=_POLICY)
+    part.add_header("Content-Disposition", "attachment", filename="invite.ics")
+    return part
 
 
 def encodable(text: str) -> str:
@@ -132,9 +201,46 @@ def encodable(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def _address(name: str, addr: str) -> Address:
-    local, _, domain = addr.rpartition("@")
-    return Address(display_name=display_name(name), username=local, domain=domain)
+def _address(name: str, addr: str) -> str:
+    """``Name <addr>``; the name never needs quotes (:func:`display_name` leaves no specials
+    in it), and its words that are not ASCII are RFC 2047 encoded words."""
+    shown = _phrase(display_name(name))
+    return f"{shown} <{addr}>" if shown else f"<{addr}>"
+
+
+def _phrase(name: str) -> str:
+    """``name`` with each run of words that are not ASCII as encoded words ("Dr Hans
+    =?utf-8?q?M=C3=BCller?="), each word whole and within RFC 2047's 75 characters. A space
+    between two encoded words is dropped by readers, so a run split in two keeps its space
+    inside the first ("..._?= =?utf-8?q?...")."""
+    out: list[str] = []
+    run: list[str] = []
+    for word in [*name.split(), ""]:
+        if word and not word.isascii():
+            run.append(word)
+            continue
+        chunk: list[str] = []
+        for item in run:
+            if chunk and len(_encoded(" ".join([*chunk, item]) + " ")) > 75:
+                out.append(_encoded(" ".join(chunk) + " "))
+                chunk = []
+            chunk.append(item)
+        if chunk:
+            out.append(_encoded(" ".join(chunk)))
+        run = []
+        if word:
+            out.append(word)
+    return " ".join(out)
+
+
+def _encoded(text: str) -> str:
+    return quoprimime.header_encode(text.encode("utf-8"), charset="utf-8")
+
+
+def _unstructured(text: str) -> str | Header:
+    """``text`` for a header: as it is when ASCII, else RFC 2047 encoded words (folded by the
+    generator, each word within RFC 2047's 75 characters)."""
+    return text if text.isascii() else Header(text, "utf-8")
 
 
 def display_name(name: str) -> str:

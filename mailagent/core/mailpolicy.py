@@ -1,6 +1,6 @@
-"""The email policies mailagent reads and writes mail with.
+"""The email policy mailagent reads mail with.
 
-They are the stdlib's own, with one change: CPython's ``HeaderRegistry`` builds a new class with
+It is the stdlib's own, with one change: CPython's ``HeaderRegistry`` builds a new class with
 ``type()`` for every header it parses or sets, which cost more than a tenth of the time spent on
 each mail. Here each header class is built once and reused; the cache holds one entry per kind
 of header (about fifteen), whatever names hostile mail invents.
@@ -27,8 +27,6 @@ class ReusingHeaderRegistry(HeaderRegistry):
         return built
 
 
-# Parsing inbound mail and building outgoing mail (``policy.default`` otherwise).
+# Parsing inbound mail (``policy.default`` otherwise). Outgoing mail is built with compat32
+# (mailagent.compose.message), whose headers are strings encoded once.
 DEFAULT = policy.default.clone(header_factory=ReusingHeaderRegistry())
-# On the wire: CRLF, and RFC 5322's 998 characters a line, so that long Message-IDs (Outlook's
-# are) fold between ids instead of being turned into encoded words, which would break threading.
-WIRE = policy.SMTP.clone(header_factory=ReusingHeaderRegistry(), max_line_length=998)

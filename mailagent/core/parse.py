@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import errors
+from email.headerregistry import UniqueUnstructuredHeader, UnstructuredHeader
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -172,9 +174,24 @@ def _without_control(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(k, v) for k, v in headers if not k.startswith(CONTROL_PREFIX)]
 
 
+# A header value that is plain printable ASCII, maybe folded, with no encoded word: as text it
+# is itself unfolded, for every header the policy reads as unstructured text.
+_PLAIN_VALUE = re.compile(r"[\x20-\x7e\t]*(?:\r?\n[ \t][\x20-\x7e\t]*)*")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_UNSTRUCTURED = (UnstructuredHeader, UniqueUnstructuredHeader)
+
+
 def _headers(msg: Message, problems: list[str]) -> list[tuple[str, str]]:
+    """Every header as (lower-case name, decoded text). Unstructured headers in plain ASCII
+    (most Received, X-... and List-... lines) are unfolded directly: building the policy's
+    header object for each cost more than the rest of the parse; the text is the same."""
     values: list[tuple[str, str]] = []
+    factory = msg.policy.header_factory  # type: ignore[attr-defined]
     for name, raw_value in msg.raw_items():
+        kind = factory.registry.get(name.lower(), factory.default_class)
+        if kind in _UNSTRUCTURED and "=?" not in raw_value and _PLAIN_VALUE.fullmatch(raw_value):
+            values.append((name.lower(), _FOLD.sub("", raw_value)))
+            continue
         try:
             value = str(msg.policy.header_fetch_parse(name, utf8_header(raw_value)))
         except Exception:

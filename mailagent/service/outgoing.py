@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from mailagent.compose.environment import render
-from mailagent.compose.message import Envelope, build_message, thread_headers, to_bytes
+from mailagent.compose.message import Envelope, build_message, thread_headers
 from mailagent.core import limits
 from mailagent.core.decision import Decision, MailSpec
 from mailagent.core.headers import is_stand_in
@@ -148,7 +148,7 @@ def queue_mail(
         references=references,
     )
     ics = mail_context.invite_bytes(rt, thread, spec, now) if spec.invite else None
-    data = to_bytes(build_message(envelope, rendered.text, rendered.html, ics, spec.invite))
+    data = build_message(envelope, rendered.text, rendered.html, ics, spec.invite)
     return _write(
         rt, session, thread.id, spec.kind, message_id, rendered.subject, to_addr, data, now
     )
@@ -176,7 +176,7 @@ def queue_system_mail(
         auto_submitted="auto-generated",
         loop_id=firm.instance_id,
     )
-    data = to_bytes(build_message(envelope, rendered.text, rendered.html))
+    data = build_message(envelope, rendered.text, rendered.html)
     return _write(rt, session, None, kind, message_id, rendered.subject, to_addr, data, now)
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import re
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -158,8 +160,8 @@ def envelope(**changes: Any) -> Envelope:
 
 
 def round_trip(env: Envelope, text: str = "Hello Dana\n", html: str | None = None) -> EmailMessage:
-    """Serialise like the outbox does (policy.SMTP) and parse back with policy.default."""
-    data = build_message(env, text, html).as_bytes(policy=email.policy.SMTP)
+    """The mail as the outbox writes it, parsed back with policy.default."""
+    data = build_message(env, text, html)
     msg = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
     return msg
@@ -327,7 +329,7 @@ def test_double_encoded_guest_subject_and_name_cannot_inject(raw_mail: Any, tmp_
 
 def test_built_message_read_back_is_our_own_loop() -> None:
     """What we send, if it ever comes back, is recognised as ours (A8)."""
-    data = build_message(envelope(), "Hello\n", None).as_bytes(policy=email.policy.SMTP)
+    data = build_message(envelope(), "Hello\n", None)
     raw = b"Return-Path: <interviews+b-0a1b@firm.example>\r\n" + data
     us = Us("interviews@firm.example", "mailagent.firm.example", "mailagent")
     verdict = classify(parse_message(raw), us)
@@ -479,3 +481,26 @@ def test_render_errors(
         render(env, "greet", language, CTX)
     for part in message_parts:
         assert part in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("José Núñez", "José Núñez"),
+        ("Dr. Hans Müller", "Dr Hans Müller"),
+        ("山田 太郎", "山田 太郎"),
+        # A run too long for one encoded word is split between words, never inside one.
+        (
+            "Zoë Müller-Lüdenscheidt Ölbrückenbauer Straßenmeister",
+            "Zoë Müller-Lüdenscheidt Ölbrückenbauer Straßenmeister",
+        ),
+    ],
+)
+def test_names_that_are_not_ascii_are_encoded_words_within_rfc_2047(name: str, shown: str) -> None:
+    data = build_message(envelope(to_name=name), "Hello\n", None)
+    to_line = next(line for line in data.split(b"\r\n") if line.startswith(b"To:"))
+    for word in re.findall(rb"=\?[^?]+\?[qQbB]\?[^?]*\?=", to_line):
+        assert len(word) <= 75
+    legacy = email.message_from_bytes(data, policy=email.policy.compat32)
+    decoded = str(make_header(decode_header(legacy["To"])))
+    assert decoded == f"{shown} <dana@example.org>"  # as a client following RFC 2047 shows it

@@ -227,7 +227,7 @@ def _serialise(to_name: str, subject: str, text: str, html: str | None) -> bytes
         in_reply_to=PARENT,
         references=("first@mail.example.org", PARENT),
     )
-    return build_message(envelope, text, html).as_bytes(policy=email.policy.SMTP)
+    return build_message(envelope, text, html)
 
 
 @PROPERTY
