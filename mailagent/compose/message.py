@@ -145,12 +145,16 @@ class _Wire(Compat32):
         return Compat32.fold(self._for(value), name, value)
 
     def fold_binary(self, name: str, value: Any) -> bytes:
+        if isinstance(value, str) and len(name) + len(value) <= 76 and _SHORT_LINE(value):
+            # Nothing to fold or encode (the case of nearly every header we write).
+            return f"{name}: {value}{self.linesep}".encode("ascii")
         return Compat32.fold_binary(self._for(value), name, value)
 
     def _for(self, value: Any) -> Compat32:
         return self.clone(max_line_length=76 if isinstance(value, Header) else 998)
 
 
+_SHORT_LINE = re.compile(r"[\x20-\x7e]*").fullmatch
 _POLICY = _Wire(linesep="\r\n")
 # Quoted-printable keeps the body 7-bit, so no relay has to support 8BITMIME.
 _BODY_CHARSET = Charset("utf-8")

@@ -81,15 +81,17 @@ def transaction(engine: Engine | sa.Connection, readonly: bool = False) -> Itera
         yield session
 
 
-def write(engine: Engine | sa.Connection, statement: sa.Executable) -> None:
-    """Run one Core statement (an UPDATE of known rows) as a transaction of its own.
+def write(engine: Engine | sa.Connection, *statements: sa.Executable) -> None:
+    """Run Core statements (UPDATEs of known rows) as one transaction of their own.
 
     The ORM's session and its bookkeeping are skipped: on the send path they cost more than
-    the statement.
+    the statements.
     """
     if isinstance(engine, sa.Connection):
         with engine.begin_nested():  # a dry run's savepoint, as in :func:`transaction`
-            engine.execute(statement)
+            for statement in statements:
+                engine.execute(statement)
         return
     with engine.begin() as conn:
-        conn.execute(statement)
+        for statement in statements:
+            conn.execute(statement)
