@@ -60,6 +60,8 @@ def seed(engine: sa.Engine, threads: int, due: int) -> None:
             conn.execute(sa.insert(Thread), rows[start : start + 5000])
         ids = conn.execute(sa.select(Thread.id).order_by(Thread.id).limit(due)).scalars().all()
         seed_history(conn, threads, NOW - timedelta(days=1))  # within the limits' lookback
+        if not ids:
+            return
         conn.execute(
             sa.insert(Job),
             [
