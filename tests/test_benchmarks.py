@@ -19,6 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
         ("ingest.py", ["30"]),
         ("latency.py", ["5"]),
         ("memory.py", ["300"]),
+        ("pass_rate.py", ["30", "--existing", "300"]),
+        ("pass_rate.py", ["20", "--postgres"]),
     ],
 )
 def test_benchmark_runs_and_prints_its_ratio(script: str, args: list[str]) -> None:
