@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
         ("memory.py", ["300"]),
         ("pass_rate.py", ["30", "--existing", "300"]),
         ("pass_rate.py", ["20", "--postgres"]),
+        ("outbox_send.py", ["20"]),
     ],
 )
 def test_benchmark_runs_and_prints_its_ratio(script: str, args: list[str]) -> None:
