@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,13 @@ def add_parsers(sub: Any) -> None:
     inject = sub.add_parser("inject", help="deliver .eml files into the configured inbox")
     inject.add_argument("files", nargs="+", type=Path, metavar="FILE")
     inject.add_argument("--inbox", metavar="NAME", help="which inbox (default: the [inbox] one)")
+    inject.add_argument(
+        "--from",
+        dest="envelope_from",
+        metavar="ADDRESS",
+        help="add Return-Path: <ADDRESS> as a delivery agent would (mail without one reads as "
+        "a bounce and is not answered)",
+    )
     inject.set_defaults(func=cmd_inject)
 
 
@@ -125,6 +133,30 @@ def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _delivered(path: Path, envelope_from: str | None) -> bytes:
+    """The file's mail as the inbox gets it: with ``Return-Path: <envelope_from>`` when given;
+    without one, a warning that it will be stored and not answered."""
+    from mailagent.core.headers import has_return_path, with_return_path
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise MailagentError(f"{path}: {exc.strerror}") from None
+    if envelope_from:
+        try:
+            return with_return_path(raw, envelope_from)
+        except ValueError as exc:
+            raise MailagentError(f"--from: {exc}") from None
+    if not has_return_path(raw):
+        print(
+            f"mailagent: warning: {path}: no Return-Path header; the mail is stored but read as "
+            "a bounce (an empty envelope sender) and not answered. Give --from ADDRESS to add "
+            "the envelope sender as a delivery agent would.",
+            file=sys.stderr,
+        )
+    return raw
+
+
 def cmd_inject(config: Config, args: argparse.Namespace) -> int:
     from mailagent.cli.progress import progress_bar
     from mailagent.transports.opening import open_inbox
@@ -138,10 +170,7 @@ def cmd_inject(config: Config, args: argparse.Namespace) -> int:
     shown = not bar.disable  # tqdm disables a bar once it is closed
     try:
         for path in args.files:
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                raise MailagentError(f"{path}: {exc.strerror}") from None
+            raw = _delivered(path, args.envelope_from)
             where = inbox.append(raw)
             if not shown:
                 print(f"{path}: delivered to {where}")

@@ -95,3 +95,29 @@ def guest_address(addr: str) -> str | None:
     except EmailNotValidError:
         return None
     return str(valid.normalized)
+
+
+_HEADER_END_RE = re.compile(rb"\r?\n\r?\n")
+_RETURN_PATH_RE = re.compile(rb"(?im)^return-path:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*")
+
+
+def has_return_path(raw: bytes) -> bool:
+    """Whether the header block of ``raw`` carries a Return-Path (the envelope sender that the
+    final delivery agent records; mail without one reads as a bounce)."""
+    head = _HEADER_END_RE.split(raw, maxsplit=1)[0] + b"\n"
+    return _RETURN_PATH_RE.search(head) is not None
+
+
+def with_return_path(raw: bytes, sender: str) -> bytes:
+    """``raw`` as a delivery agent would store it for envelope sender ``sender``: one
+    ``Return-Path: <sender>`` line first, any earlier one dropped. ``sender`` must be a valid
+    address (ValueError otherwise), so nothing else can enter the header."""
+    address = guest_address(sender)
+    if address is None:
+        raise ValueError(f"not an email address: {sender!r}")
+    first_line = raw[: raw.find(b"\n") + 1]
+    eol = b"\r\n" if first_line.endswith(b"\r\n") else b"\n"  # the file's own line ends
+    end = _HEADER_END_RE.search(raw)
+    head, rest = (raw[: end.start()], raw[end.start() :]) if end else (raw, b"")
+    head = _RETURN_PATH_RE.sub(b"", head + eol)
+    return b"Return-Path: <" + address.encode("ascii") + b">" + eol + head[: -len(eol)] + rest

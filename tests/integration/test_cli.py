@@ -72,3 +72,36 @@ def test_help_lists_the_commands_and_needs_no_heavy_imports() -> None:
     for command in ("run", "check-config", "inject", "threads", "db"):
         assert command in result.stdout
     assert "HEAVY []" in result.stdout
+
+
+def test_inject_warns_of_a_mail_without_return_path_and_from_adds_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
+    saved = (REPO / "examples" / "request.eml").read_bytes()
+    bare = tmp_path / "saved-from-a-client.eml"
+    bare.write_bytes(b"\n".join(saved.split(b"\n")[1:]))  # as a client saves it: no Return-Path
+    run = ["--config", str(config.path)]
+
+    # Given a mail saved from a client, injected as it is: stored, a warning, nothing answered.
+    assert main([*run, "inject", str(bare)]) == 0
+    assert "no Return-Path header" in capsys.readouterr().err
+    assert main([*run, "run", "--once"]) == 0
+    assert "outbox 0 sent" in capsys.readouterr().out
+
+    # The same request from another guest with --from: answered with the questionnaire.
+    other = tmp_path / "other.eml"
+    other.write_bytes(
+        bare.read_bytes()
+        .replace(b"dana.ruiz@example.org", b"noor@example.net")
+        .replace(b"<CAF7a1b2c3d4e5f6@mail.example.org>", b"<other-1@mail.example.net>")
+    )
+    assert main([*run, "inject", "--from", "noor@example.net", str(other)]) == 0
+    assert capsys.readouterr().err == ""
+    assert main([*run, "run", "--once"]) == 0
+    assert "outbox 1 sent" in capsys.readouterr().out
+    [sent] = list((tmp_path / "out" / "new").iterdir())
+    assert b"\nTo: Dana Ruiz <noor@example.net>\n" in sent.read_bytes().replace(b"\r\n", b"\n")
+
+    assert main([*run, "inject", "--from", "not an address", str(other)]) == 1
+    assert "--from: not an email address" in capsys.readouterr().err

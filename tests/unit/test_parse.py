@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from mailagent.core.headers import guest_address, raw_message_id
+from mailagent.core.headers import (
+    guest_address,
+    has_return_path,
+    raw_message_id,
+    with_return_path,
+)
 from mailagent.core.mime import MAX_DEPTH, MAX_PARTS
 from mailagent.core.parse import parse_message
 
@@ -452,3 +457,28 @@ def test_hostile_headers_do_not_raise(
 )
 def test_guest_address(address: str, expected: str | None) -> None:
     assert guest_address(address) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            b"From: a@x.org\r\n\r\nbody",
+            b"Return-Path: <dana@example.org>\r\nFrom: a@x.org\r\n\r\nbody",
+        ),
+        (
+            b"Return-Path: <old@x.org>\nFrom: a@x.org\n\nReturn-Path: <in the body>\n",
+            b"Return-Path: <dana@example.org>\nFrom: a@x.org\n\nReturn-Path: <in the body>\n",
+        ),
+    ],
+    ids=["added, CRLF", "an earlier one replaced, LF; the body untouched"],
+)
+def test_with_return_path_records_the_envelope_sender(raw: bytes, expected: bytes) -> None:
+    assert has_return_path(raw) == raw.startswith(b"Return-Path:")  # the header block only
+    assert with_return_path(raw, "dana@example.org") == expected
+    assert has_return_path(expected)
+
+
+def test_with_return_path_takes_nothing_but_an_address() -> None:
+    with pytest.raises(ValueError, match="not an email address"):
+        with_return_path(b"From: a@x.org\r\n\r\n", "dana@example.org>\r\nBcc: victim@x.org")
