@@ -4,6 +4,7 @@ not_request render from ``templates/de`` (not the English fallback) and keep mai
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from mailagent.compose.context import mail_context
 from mailagent.compose.environment import make_environment, render, template_name
 from mailagent.config.loading import load_config
 from mailagent.config.settings import Config
+from mailagent.service.checks import sample_context
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "templates"
@@ -124,3 +126,11 @@ def test_html_is_escaped(config: Config) -> None:
     rendered = render(env, "not_request", "de", context)
     assert rendered.html is not None
     assert "<b>" not in rendered.html and "&lt;b&gt;" in rendered.html
+
+
+def test_the_german_digest_names_its_steps_in_german(config: Config) -> None:
+    rendered = render(make_environment(TEMPLATES), "digest", "de", sample_context(config, "de"))
+    steps = re.compile(r"(?m)^\s+(?:requests|answered|routed|scheduled|held|closed)\b")
+    assert "  Anfragen: 12" in rendered.text and "Anfragen -> beantwortet" in rendered.text
+    assert not steps.search(rendered.text)
+    assert rendered.html is not None and "<td>vereinbart</td>" in rendered.html
