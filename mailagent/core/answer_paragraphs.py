@@ -112,9 +112,9 @@ def _units(block: str, asked: Sequence[Asked]) -> list[str]:
 
 
 def _clear_key(text: str, asked: Sequence[Asked], expected: str) -> str:
-    """The question ``text`` clearly answers, or "": named by its label, or by its hint words
-    (those of its first words count twice): two more than any other question's, or simply
-    more where the order asked expects that question next. A text with two hint words of a
+    """The question ``text`` clearly answers, or "": named by its label, or by its hint words:
+    two more than any other question's, or, where the order asked expects that question next,
+    simply more (the words it opens with counting twice). A text with two hint words of a
     second question holds two answers and is nobody's."""
     first = text.split("\n")[0]
     named = _named_by(first, asked) or leading_label(LEADING_AND_RE.sub("", first), asked)
