@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from mailagent.core.answer_evidence import (
     BULLET_RE,
@@ -121,9 +122,12 @@ def marked(own: str, asked: Sequence[Asked]) -> list[Candidate]:
     scheme = ""  # how the guest marks answers: NUMBER or LABEL, by the first marker line
     bulleted = False  # whether the last marker line was a bullet ("- Fragen: ...")
     wrapped_lines = _wrapped(own)
+    unpunctuated = _bare_numbers(own)
     for index, raw in enumerate(own.splitlines()):
         wrapped = index in wrapped_lines
         line = _SYMBOLS_RE.sub("", raw)  # "🎯 Goals: ...", "➡️ 3. ..."
+        if index in unpunctuated:
+            line = _BARE_NUMBER_RE.sub(r"\1. ", line, count=1)
         bare = BULLET_RE.sub("", line)  # "- Fragen: ...": a bulleted label is still a label
         marker = number_marker(bare, asked)
         if marker is not None and (marker.number <= last_number or scheme == LABEL):
@@ -174,6 +178,24 @@ def marked(own: str, asked: Sequence[Asked]) -> list[Candidate]:
         for s in segments
         if s.key
     ]
+
+
+_BARE_NUMBER_RE = re.compile(r"^\s*(\d{1,2})\s+(?=[^\W\d_])")
+
+
+def _bare_numbers(own: str) -> set[int]:
+    """The indexes of lines numbered without a dot ("1 im a farm supervisor", typed on a
+    phone), when at least three of them count up in order (a question skipped at most once
+    between two): a lone "3 years in retail" is an answer, not a number."""
+    found = [
+        (i, int(m.group(1)))
+        for i, line in enumerate(own.splitlines())
+        if (m := _BARE_NUMBER_RE.match(line))
+    ]
+    steps = [b - a for (_, a), (_, b) in pairwise(found)]
+    if len(found) < 3 or found[0][1] > 2 or any(step not in (1, 2) for step in steps):
+        return set()
+    return {i for i, _ in found}
 
 
 # Emoji and arrows people put before a label or number; never part of an answer's words.

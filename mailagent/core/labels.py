@@ -94,8 +94,38 @@ class Marker:
         return (key, score) if score - second >= LABEL_MARGIN else ("", 0.0)
 
 
+_ORDINALS = {
+    **dict.fromkeys(("first", "firstly", "erste", "ersten", "erster", "erstens"), 1),
+    **dict.fromkeys(("second", "secondly", "zweite", "zweiten", "zweiter", "zweitens"), 2),
+    **dict.fromkeys(("third", "thirdly", "dritte", "dritten", "dritter", "drittens"), 3),
+    **dict.fromkeys(("fourth", "fourthly", "vierte", "vierten", "vierter", "viertens"), 4),
+    **dict.fromkeys(("fifth", "fifthly", "fünfte", "fünften", "fünfter", "fünftens"), 5),
+}
+# "Zur ersten Frage:", "Drittens ...", "Was die vierte Frage angeht:", "For the second
+# question:", "Thirdly, ...": an answer named by the question's place.
+_ORDINAL_WORDS = "|".join(sorted(_ORDINALS, key=len, reverse=True))
+_ORDINAL_RE = re.compile(
+    # "Drittens würde ich ...", "Secondly, ...": an adverb of order before the answer;
+    r"^\s*[*_]*(?:(?:und|and)\s+)?((?:first|second|third|fourth|fifth)ly|(?:erst|zweit|dritt|"
+    r"viert|fünft)ens)[*_]*,?\s+(\S.*)$|"
+    # "Zur ersten Frage: ...", "Was die vierte Frage angeht: ...", "Second: ...": the place,
+    # then a colon, comma or dash (so "Erste Eindrücke ..." is no number).
+    r"^\s*[*_]*(?:(?:und|and)\s+)?(?:(?:zur|zum|zu|für die|to the|for the|regarding the|"
+    r"as for the|on the|was die)\s+)?(" + _ORDINAL_WORDS + r")(?:\s+(?:frage|question|punkt|"
+    r"point))?(?:\s+angeht)?[*_]*\s*[:,\-–—]\s*(\S.*)$",
+    re.IGNORECASE,
+)
+
+
 def number_marker(line: str, asked: Sequence[Asked]) -> Marker | None:
-    """ "3. ...", "3) ...", "(3) ...", "Q3: ...", "Frage 3: ..." at the start of ``line``."""
+    """ "3. ...", "3) ...", "(3) ...", "Q3: ...", "Frage 3: ...", "Zur dritten Frage: ...",
+    "Thirdly, ..." at the start of ``line``."""
+    ordinal = _ORDINAL_RE.match(line)
+    if ordinal is not None:
+        word, rest = ordinal.group(1, 2) if ordinal.group(1) else ordinal.group(3, 4)
+        number = _ORDINALS[word.casefold()]
+        scores = {q.key: 0.95 for i, q in enumerate(asked, 1) if (q.number or i) == number}
+        return Marker(NUMBER, scores, rest.strip(), number)
     m = _NUMBER_RE.match(line)
     if m is None:
         return None

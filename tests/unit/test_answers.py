@@ -532,6 +532,45 @@ def quoted_questionnaire(language: str = "en", attribution: bool = True) -> str:
             },
             id="a seasonal closing and a P.S. after it stay out of the last answer",
         ),
+        pytest.param(
+            "Zur ersten Frage: Ich bin Chemiker und leite ein Labor.\n\n"
+            "Zur zweiten: Mich interessiert, wie Gefahrguttransporte geplant werden.\n\n"
+            "Drittens würde ich gern fragen, wie Sie mit dem ADR umgehen.\n\n"
+            "Und zuletzt: Am besten Dienstag zwischen 8 und 9.30 Uhr.",
+            ALL,
+            "de",
+            {
+                "background": "Ich bin Chemiker und leite ein Labor.",
+                "learn_goals": "Mich interessiert, wie Gefahrguttransporte geplant werden.",
+                "questions_for_us": "würde ich gern fragen, wie Sie mit dem ADR umgehen.",
+                "availability": "Und zuletzt: Am besten Dienstag zwischen 8 und 9.30 Uhr.",
+            },
+            id="answers named by their place; the last one read by what it says",
+        ),
+        pytest.param(
+            "1 im a farm logistics supervisor 6 years\n2 i want to learn how air cargo is planned\n"
+            "3 how do you pick flights before valentines day\n5 weekdays 11am to 1pm colombia time",
+            ALL,
+            "en",
+            {
+                "background": "im a farm logistics supervisor 6 years",
+                "learn_goals": "i want to learn how air cargo is planned",
+                "questions_for_us": "how do you pick flights before valentines day",
+                "availability": "weekdays 11am to 1pm colombia time",
+            },
+            id="numbers typed without dots, on a phone, one question skipped",
+        ),
+        pytest.param(
+            "3 years in retail, then two in a warehouse.\n\nI would love to learn how planning "
+            "works.",
+            ("background", "learn_goals"),
+            "en",
+            {
+                "background": "3 years in retail, then two in a warehouse.",
+                "learn_goals": "I would love to learn how planning works.",
+            },
+            id="a lone '3 years' is an answer, not question 3",
+        ),
     ],
 )
 def test_answers_as_people_write_them(
