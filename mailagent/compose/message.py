@@ -120,6 +120,10 @@ def build_message(
             del part["MIME-Version"]  # only the top level carries it
     headers = cast(Any, body)  # compat32 takes a Header object as a value; typeshed says str
     for name, value in _header_lines(envelope):
+        if isinstance(value, str) and ("\r" in value or "\n" in value):
+            # compat32 writes what it is given: a line break here would start a header of its
+            # own. Sanitised text never has one; an id or address that does is refused.
+            raise ValueError(f"{name}: a line break in {value[:80]!r}")
         headers[name] = value
     # Our headers first, as a reader expects them; the MIME headers after.
     mime = sorted(

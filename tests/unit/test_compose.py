@@ -504,3 +504,16 @@ def test_names_that_are_not_ascii_are_encoded_words_within_rfc_2047(name: str, s
     legacy = email.message_from_bytes(data, policy=email.policy.compat32)
     decoded = str(make_header(decode_header(legacy["To"])))
     assert decoded == f"{shown} <dana@example.org>"  # as a client following RFC 2047 shows it
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"to_addr": "dana@example.org\r\nBcc: victim@example.com"},
+        {"in_reply_to": "parent@x.org>\r\nBcc: <victim@example.com"},
+    ],
+    ids=["address", "parent id"],
+)
+def test_a_line_break_in_an_id_or_address_is_refused(changes: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="line break"):
+        build_message(envelope(**changes), "Hello\n", None)
