@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -25,7 +26,7 @@ from mailagent.errors import (
 from mailagent.service.runtime import Runtime
 from mailagent.store.claims import claim_outbox
 from mailagent.store.control import get_control
-from mailagent.store.database import transaction, write
+from mailagent.store.database import Statement, transaction, write
 from mailagent.store.erasure import SPARED_KINDS, erase_if_forgotten
 from mailagent.store.outbox import count_due, sent_since, uncertain_rows
 from mailagent.store.tables import FAILED, PENDING, SENDING, SENT, UNCERTAIN, Message, Outbox
@@ -102,13 +103,13 @@ class _Outcomes:
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.waiting: sa.Executable | None = None
+        self.waiting: Statement | None = None
 
-    def defer(self, statement: sa.Executable) -> None:
+    def defer(self, statement: Statement) -> None:
         self.commit()
         self.waiting = statement
 
-    def commit(self, *with_these: sa.Executable) -> None:
+    def commit(self, *with_these: Statement) -> None:
         statements = [s for s in (self.waiting, *with_these) if s is not None]
         self.waiting = None
         if statements:
@@ -319,10 +320,10 @@ def _record(
         values["next_attempt_at"] = now + backoff(
             settings.retry_first_seconds, settings.retry_max_seconds, attempts
         )
-    update = sa.update(Outbox).where(col(Outbox.id) == row_id).values(**values)
     if status == SENT and kind not in SPARED_KINDS:
-        outcomes.defer(update)
+        outcomes.defer((_sent_update(), {"row_id": row_id, "at": now}))
         return
+    update = sa.update(Outbox).where(col(Outbox.id) == row_id).values(**values)
     if status != SENT:
         outcomes.commit(update)
         return
@@ -336,7 +337,27 @@ def _record(
 
 def _mark_data(row_id: int, now: datetime, outcomes: _Outcomes) -> None:
     """Commit, before DATA starts, that this row's mail may go out (with the last outcome)."""
-    outcomes.commit(sa.update(Outbox).where(col(Outbox.id) == row_id).values(data_at=now))
+    outcomes.commit((_data_at_update(), {"row_id": row_id, "at": now}))
+
+
+# The two statements of every mail sent, built once (SQLAlchemy then skips building and
+# keying them again: a tenth of a millisecond each).
+@cache
+def _data_at_update() -> sa.Update:
+    return (
+        sa.update(Outbox)
+        .where(col(Outbox.id) == sa.bindparam("row_id"))
+        .values(data_at=sa.bindparam("at"))
+    )
+
+
+@cache
+def _sent_update() -> sa.Update:
+    return (
+        sa.update(Outbox)
+        .where(col(Outbox.id) == sa.bindparam("row_id"))
+        .values(status=SENT, last_error="", sent_at=sa.bindparam("at"))
+    )
 
 
 def _release(rt: Runtime, ids: list[int], now: datetime, wait: bool = True) -> None:

@@ -81,17 +81,27 @@ def transaction(engine: Engine | sa.Connection, readonly: bool = False) -> Itera
         yield session
 
 
-def write(engine: Engine | sa.Connection, *statements: sa.Executable) -> None:
-    """Run Core statements (UPDATEs of known rows) as one transaction of their own.
+Statement = sa.Executable | tuple[sa.Executable, dict[str, Any]]
+
+
+def write(engine: Engine | sa.Connection, *statements: Statement) -> None:
+    """Run Core statements (UPDATEs of known rows), each alone or with its parameters, as one
+    transaction of their own.
 
     The ORM's session and its bookkeeping are skipped: on the send path they cost more than
     the statements.
     """
     if isinstance(engine, sa.Connection):
         with engine.begin_nested():  # a dry run's savepoint, as in :func:`transaction`
-            for statement in statements:
-                engine.execute(statement)
+            _run(engine, statements)
         return
     with engine.begin() as conn:
-        for statement in statements:
+        _run(conn, statements)
+
+
+def _run(conn: sa.Connection, statements: tuple[Statement, ...]) -> None:
+    for statement in statements:
+        if isinstance(statement, tuple):
+            conn.execute(*statement)
+        else:
             conn.execute(statement)
