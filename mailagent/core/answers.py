@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from mailagent.core import answer_forms as forms
 from mailagent.core import answer_paragraphs as by_order
 from mailagent.core.answer_evidence import LABELLED, Candidate
-from mailagent.core.labels import Asked
+from mailagent.core.labels import Asked, without_number
 from mailagent.core.reply_text import frame_trimmed, normal
 from mailagent.core.reply_text import split_reply as _split
 
@@ -129,7 +129,7 @@ def _tidy(answer: str, names: tuple[str, ...]) -> str:
     # A clause cut out of a sentence reads as one: "and what I would like to learn is ...".
     tidy = re.sub(r"^(?:and|und|so|also)\s+(?=[a-zäöü])", "", tidy).rstrip(",; ")
     if not re.search(r"\n\s*\(?\d{1,2}[.)]\s", tidy):
-        tidy = _MARKER_RE.sub("", tidy)  # "1. Retail manager" read as a sentence; not a list
+        tidy = without_number(tidy)  # "1. Retail manager" read as a sentence; not a list
     return tidy[:ANSWER_CAP].strip()
 
 
@@ -222,17 +222,11 @@ _NON_ANSWER_RE = re.compile(
 )
 
 
-# A number or "Zu 4:" before an answer (kept by the paragraph forms), maybe twice.
-_MARKER_RE = re.compile(
-    r"^(?:(?:(?:zu|ad|q|question|frage|punkt|point)\s*)?\(?\d{1,2}[.):]\s*){1,2}", re.IGNORECASE
-)
-
-
 def _substantial(answer: str) -> bool:
     plain = answer.strip().casefold().strip(".!")
     return (
         plain not in _PLACEHOLDERS
-        and not _NON_ANSWER_RE.match(_MARKER_RE.sub("", answer.strip()))
+        and not _NON_ANSWER_RE.match(without_number(answer.strip()))
         and bool(re.search(r"[^\W\d_]{2}", answer))
     )
 

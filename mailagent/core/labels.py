@@ -126,14 +126,35 @@ def number_marker(line: str, asked: Sequence[Asked]) -> Marker | None:
         number = _ORDINALS[word.casefold()]
         scores = {q.key: 0.95 for i, q in enumerate(asked, 1) if (q.number or i) == number}
         return Marker(NUMBER, scores, rest.strip(), number)
-    m = _NUMBER_RE.match(line)
+    m = _numbered(line)
     if m is None:
         return None
     number = int(m.group(1))
-    if not 1 <= number <= 20 or re.match(r"\s*(?:[:.]\d|\d|h\b|uhr|am\b|pm\b)", line[m.end(1) :]):
-        return None  # "10:00 works", "3pm", "15 Uhr": a time, not a number
     scores = {q.key: 0.95 for i, q in enumerate(asked, 1) if (q.number or i) == number}
     return Marker(NUMBER, scores, m.group(2).strip(), number)
+
+
+def without_number(text: str) -> str:
+    """``text`` without the question numbers its first line starts with ("3. ...", "Zu 4:
+    ...", both: "4. Zu 4: ..."); a time or a figure ("10:00 on Tuesdays", "1.5 years") stays."""
+    first, sep, rest = text.partition("\n")
+    for _ in range(2):
+        m = _numbered(first)
+        if m is None:
+            break
+        first = m.group(2).strip()
+    return first + sep + rest
+
+
+def _numbered(line: str) -> re.Match[str] | None:
+    m = _NUMBER_RE.match(line)
+    if m is None:
+        return None
+    if not 1 <= int(m.group(1)) <= 20 or re.match(
+        r"\s*(?:[:.]\d|\d|h\b|uhr|am\b|pm\b)", line[m.end(1) :]
+    ):
+        return None  # "10:00 works", "3pm", "15 Uhr", "1.5 years": a time or figure
+    return m
 
 
 def label_marker(line: str, asked: Sequence[Asked]) -> Marker | None:

@@ -312,6 +312,9 @@ def _record(
 ) -> None:
     """The outcome of one try: one UPDATE, no read of the row. A plain "sent" waits in
     ``outcomes`` for the next commit; every other outcome is committed now."""
+    if status == SENT and kind not in SPARED_KINDS:
+        outcomes.defer((_sent_update(), {"row_id": row_id, "at": now}))
+        return
     settings = rt.config.settings.outbox
     values: dict[str, object] = {"status": status, "last_error": error[:2000]}
     if status == SENT:
@@ -320,9 +323,6 @@ def _record(
         values["next_attempt_at"] = now + backoff(
             settings.retry_first_seconds, settings.retry_max_seconds, attempts
         )
-    if status == SENT and kind not in SPARED_KINDS:
-        outcomes.defer((_sent_update(), {"row_id": row_id, "at": now}))
-        return
     update = sa.update(Outbox).where(col(Outbox.id) == row_id).values(**values)
     if status != SENT:
         outcomes.commit(update)

@@ -571,6 +571,16 @@ def quoted_questionnaire(language: str = "en", attribution: bool = True) -> str:
             },
             id="a lone '3 years' is an answer, not question 3",
         ),
+        pytest.param(
+            "1.5 years in retail, then a warehouse job.\n\n10:00 on Tuesdays, CET.",
+            ("background", "availability"),
+            "en",
+            {
+                "background": "1.5 years in retail, then a warehouse job.",
+                "availability": "10:00 on Tuesdays, CET.",
+            },
+            id="a time or a figure at the start of an answer is no question number",
+        ),
     ],
 )
 def test_answers_as_people_write_them(
