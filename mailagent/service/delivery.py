@@ -26,7 +26,7 @@ from mailagent.errors import (
 from mailagent.service.runtime import Runtime
 from mailagent.store.claims import claim_outbox
 from mailagent.store.control import get_control
-from mailagent.store.database import Statement, transaction, write
+from mailagent.store.database import transaction, write
 from mailagent.store.erasure import SPARED_KINDS, erase_if_forgotten
 from mailagent.store.outbox import count_due, sent_since, uncertain_rows
 from mailagent.store.tables import FAILED, PENDING, SENDING, SENT, UNCERTAIN, Message, Outbox
@@ -91,71 +91,25 @@ def flush(
     return report
 
 
-class _Outcomes:
-    """A mail's "sent" is committed together with the next mail's "about to send DATA" (one
-    transaction instead of two), or on its own when no next mail comes first.
-
-    The proof of exactly-once is unchanged: a row is ``sent`` only after the server accepted
-    it, and a row whose DATA may have gone out carries ``data_at`` before DATA starts. A crash
-    before the shared commit leaves the accepted mail ``sending`` with ``data_at``, which
-    reconcile_stale marks ``uncertain``: never lost, never sent twice.
-    """
-
-    def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
-        self.waiting: Statement | None = None
-
-    def defer(self, statement: Statement) -> None:
-        self.commit()
-        self.waiting = statement
-
-    def commit(self, *with_these: Statement) -> None:
-        statements = [s for s in (self.waiting, *with_these) if s is not None]
-        self.waiting = None
-        if statements:
-            write(self.rt.engine, *statements)
-
-
 def _send_due(rt: Runtime, now: datetime, sender: Sender, report: FlushReport, budget: int) -> None:
     """Claim due rows a few at a time and send them until ``budget`` mails were tried, nothing
     is due or the connection is gone; claimed rows not tried go straight back to ``pending``."""
-    outcomes = _Outcomes(rt)
-    try:
-        while budget > 0:
-            work = _claim(rt, now, min(budget, CLAIM_BATCH))
-            if not work:
-                return
-            budget -= len(work)
-            if not _send_claimed(rt, work, now, sender, report, outcomes):
-                return
-    finally:
-        outcomes.commit()
-
-
-def _send_claimed(
-    rt: Runtime,
-    work: list[tuple[int, int, str, Outgoing]],
-    now: datetime,
-    sender: Sender,
-    report: FlushReport,
-    outcomes: _Outcomes,
-) -> bool:
-    """Send the claimed rows in turn; False when the connection is gone (the rows not tried go
-    straight back to ``pending``)."""
-    for done, (row_id, attempts, kind, mail) in enumerate(work, 1):
-        try:
-            keep_going = _send_one(rt, row_id, attempts, kind, mail, now, sender, report, outcomes)
-        except BaseException:
-            # Best effort: if even this fails, the rows go back once stale (reconcile_stale).
-            with contextlib.suppress(sa.exc.SQLAlchemyError):
-                outcomes.commit()
+    while budget > 0:
+        work = _claim(rt, now, min(budget, CLAIM_BATCH))
+        if not work:
+            return
+        budget -= len(work)
+        for done, (row_id, attempts, kind, mail) in enumerate(work, 1):
+            try:
+                keep_going = _send_one(rt, row_id, attempts, kind, mail, now, sender, report)
+            except BaseException:
+                # Best effort: if even this fails, the rows go back once stale (reconcile_stale).
+                with contextlib.suppress(sa.exc.SQLAlchemyError):
+                    _release(rt, [w[0] for w in work[done:]], now, wait=False)
+                raise
+            if not keep_going:
                 _release(rt, [w[0] for w in work[done:]], now, wait=False)
-            raise
-        if not keep_going:
-            outcomes.commit()
-            _release(rt, [w[0] for w in work[done:]], now, wait=False)
-            return False
-    return True
+                return
 
 
 def _claim(rt: Runtime, now: datetime, limit: int) -> list[tuple[int, int, str, Outgoing]]:
@@ -245,14 +199,12 @@ def _send_one(
     now: datetime,
     sender: Sender,
     report: FlushReport,
-    outcomes: _Outcomes,
 ) -> bool:
-    """Send one row and record its outcome (a plain "sent" waits in ``outcomes``); False when
-    the connection is gone."""
+    """Send one row and commit its outcome; False when the connection is gone."""
     settings = rt.config.settings.outbox
     status, error, keep_going = SENT, "", True
     try:
-        sender.send(mail, lambda: _mark_data(row_id, now, outcomes))
+        sender.send(mail, lambda: _mark_data(rt, row_id, now))
     except SessionRefused:
         _release(rt, [row_id], now)
         raise
@@ -288,7 +240,7 @@ def _send_one(
     except Exception as exc:  # a bug or an unsendable row must not take the worker down
         status, error, keep_going = FAILED, repr(exc), sender.alive()
         log.exception("outbox row %s Message-ID <%s>: cannot be sent", row_id, mail.message_id)
-    _record(rt, row_id, kind, status, error, attempts, now, outcomes)
+    _record(rt, row_id, kind, status, error, attempts, now)
     if status == SENT:
         log.info(
             "outbox row %s Message-ID <%s>: sent to %s", row_id, mail.message_id, mail.recipient
@@ -301,19 +253,11 @@ def _send_one(
 
 
 def _record(
-    rt: Runtime,
-    row_id: int,
-    kind: str,
-    status: str,
-    error: str,
-    attempts: int,
-    now: datetime,
-    outcomes: _Outcomes,
+    rt: Runtime, row_id: int, kind: str, status: str, error: str, attempts: int, now: datetime
 ) -> None:
-    """The outcome of one try: one UPDATE, no read of the row. A plain "sent" waits in
-    ``outcomes`` for the next commit; every other outcome is committed now."""
+    """Commit the outcome of one try: one UPDATE, no read of the row."""
     if status == SENT and kind not in SPARED_KINDS:
-        outcomes.defer((_sent_update(), {"row_id": row_id, "at": now}))
+        write(rt.engine, _sent_update(), {"row_id": row_id, "at": now})
         return
     settings = rt.config.settings.outbox
     values: dict[str, object] = {"status": status, "last_error": error[:2000]}
@@ -324,10 +268,9 @@ def _record(
             settings.retry_first_seconds, settings.retry_max_seconds, attempts
         )
     update = sa.update(Outbox).where(col(Outbox.id) == row_id).values(**values)
-    if status != SENT:
-        outcomes.commit(update)
+    if not (status == SENT and kind in SPARED_KINDS):
+        write(rt.engine, update)
         return
-    outcomes.commit()
     with transaction(rt.engine) as session:
         session.execute(update)
         row = session.get(Outbox, row_id)
@@ -335,9 +278,9 @@ def _record(
         erase_if_forgotten(session, row)
 
 
-def _mark_data(row_id: int, now: datetime, outcomes: _Outcomes) -> None:
-    """Commit, before DATA starts, that this row's mail may go out (with the last outcome)."""
-    outcomes.commit((_data_at_update(), {"row_id": row_id, "at": now}))
+def _mark_data(rt: Runtime, row_id: int, now: datetime) -> None:
+    """Commit, before DATA starts, that this row's mail may go out."""
+    write(rt.engine, _data_at_update(), {"row_id": row_id, "at": now})
 
 
 # The two statements of every mail sent, built once (SQLAlchemy then skips building and

@@ -81,27 +81,18 @@ def transaction(engine: Engine | sa.Connection, readonly: bool = False) -> Itera
         yield session
 
 
-Statement = sa.Executable | tuple[sa.Executable, dict[str, Any]]
-
-
-def write(engine: Engine | sa.Connection, *statements: Statement) -> None:
-    """Run Core statements (UPDATEs of known rows), each alone or with its parameters, as one
-    transaction of their own.
+def write(
+    engine: Engine | sa.Connection, statement: sa.Executable, params: dict[str, Any] | None = None
+) -> None:
+    """Run one Core statement (an UPDATE of known rows), with its ``params``, as a transaction
+    of its own.
 
     The ORM's session and its bookkeeping are skipped: on the send path they cost more than
-    the statements.
+    the statement.
     """
     if isinstance(engine, sa.Connection):
         with engine.begin_nested():  # a dry run's savepoint, as in :func:`transaction`
-            _run(engine, statements)
+            engine.execute(statement, params)
         return
     with engine.begin() as conn:
-        _run(conn, statements)
-
-
-def _run(conn: sa.Connection, statements: tuple[Statement, ...]) -> None:
-    for statement in statements:
-        if isinstance(statement, tuple):
-            conn.execute(*statement)
-        else:
-            conn.execute(statement)
+        conn.execute(statement, params)
