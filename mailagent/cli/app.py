@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mailagent.cli import control, queues, reports, run, status, templates, threads
+from mailagent.cli import control, holds, queues, reports, run, status, templates, threads
 from mailagent.errors import MailagentError
 
-GROUPS = (run, threads, queues, status, reports, templates, control)
+GROUPS = (run, threads, holds, queues, status, reports, templates, control)
 
 
 def build_parser() -> argparse.ArgumentParser:

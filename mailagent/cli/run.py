@@ -123,12 +123,15 @@ def _check_templates(rt: Any) -> None:
 
 
 def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
-    from mailagent.service.checks import run_checks
+    from mailagent.service.checks import WARNING, run_checks
 
     ok = True
     print(f"config {config.path}: valid")
     for name, passed, detail in run_checks(config):
         ok = ok and passed
+        if passed and detail.startswith(WARNING):
+            print(f"{name}: {detail}")
+            continue
         print(f"{name}: {'ok' if passed else 'FAILED'}: {detail}")
     return 0 if ok else 1
 

@@ -100,10 +100,24 @@ class MailSpec:
     to_admins: bool = False
     invite: str = ""
     words: str = ""
+    # The held request a confirmation mail asks about (a guest or manager command).
+    action: str = ""
 
 
 # The calendar cancellation a manager gets when the guest ends a meeting already agreed.
 MANAGER_CANCELLATION = MailSpec("cancelled_manager", False, AUTO_GENERATED, False, invite="CANCEL")
+
+
+@dataclass(frozen=True)
+class HoldSpec:
+    """Keep the mail being handled from acting for ``party`` (its ``action``, held for
+    ``reason``) until ``confirm``, a mail to the party's address on record with a one-time
+    reply token, is answered, or until an admin releases it."""
+
+    party: str
+    action: str
+    reason: str
+    confirm: MailSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -148,3 +162,5 @@ class Decision:
     consent: bool = False
     talent_pool: bool = False
     drop_consent: bool = False
+    # The mail's action is held (see mailagent.core.identity).
+    hold: HoldSpec | None = None

@@ -18,11 +18,18 @@ TOKEN_RE = re.compile(r"^[a-z2-7]{26}$")
 
 @dataclass(frozen=True)
 class Match:
-    """``thread_id`` is None when the mail starts something new; ``how`` names the rule used."""
+    """``thread_id`` is None when the mail starts something new; ``how`` names the rule used.
+
+    For a match by token, ``party`` is whose reply address it came to (guest, manager, admin
+    or confirm: :mod:`mailagent.core.identity`) and ``address`` who that token was given to.
+    """
 
     thread_id: int | None
     how: str
     note: str = ""
+    party: str = ""
+    address: str = ""
+    token: str = ""
 
 
 def tokens_in(recipients: Sequence[str], address: str) -> list[str]:

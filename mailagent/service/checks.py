@@ -54,6 +54,7 @@ def sample_context(config: Config, language: str) -> dict[str, Any]:
             "",
         ),
         suggestions=[start, start + timedelta(days=1)],
+        action="forget",
     )
     digest = {
         "week": {"since": "2026-11-16", "until": "2026-11-23"},
@@ -66,6 +67,18 @@ def sample_context(config: Config, language: str) -> dict[str, Any]:
         "waiting": [{"id": 9, "since": "2026-11-20", "why": "unclear"}],
         "bounces": [{"address": "gone@example.org", "status": "5.1.1", "reason": "no such user"}],
         "quarantined": [{"id": 40, "message_id": "x@example.org", "reason": "failed 3 times"}],
+        "held": {
+            "this_week": 2,
+            "waiting": [
+                {
+                    "id": 3,
+                    "thread": 7,
+                    "party": "manager",
+                    "action": "accept",
+                    "reason": "it came to the firm's plain address",
+                }
+            ],
+        },
         "insights": [{"theme": "web_page", "remarks": ["The careers page is hard to find."]}],
     }
     return (
@@ -112,8 +125,32 @@ def run_checks(config: Config) -> list[tuple[str, bool, str]]:
     results.append(_check_managers(config, datetime.now(UTC)))
     results.append(_check_database(settings.database.url))
     results.extend(_check_inbox(config, i) for i in config.settings.all_inboxes())
+    results.extend(_check_identity(i) for i in config.settings.all_inboxes())
     results.append(_check_outbox(config))
     return results
+
+
+WARNING = "WARNING: "
+
+
+def _check_identity(inbox: InboxSettings) -> tuple[str, bool, str]:
+    """How a manager's or guest's From is vouched for (mailagent.core.identity): a warning,
+    not a failure, for an IMAP inbox without our border's Authentication-Results."""
+    name = f"sender identity ({inbox.name})"
+    if inbox.authserv_id:
+        return (name, True, f"Authentication-Results of {inbox.authserv_id} decide (DMARC)")
+    fallback = (
+        "only the reply token and an envelope sender aligned with the From vouch for a "
+        "sender; a forger who sets a matching envelope sender and knows a token can act"
+    )
+    if inbox.endpoint.is_maildir:
+        return (name, True, f"no [inbox] authserv_id: {fallback}")
+    return (
+        name,
+        True,
+        f"{WARNING}[inbox] authserv_id is not set for {inbox.endpoint.display()}: {fallback}. "
+        "Set it to the authserv-id your border MTA writes into Authentication-Results.",
+    )
 
 
 def plan(config: Config, now: datetime) -> str:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from mailagent.core.insights import group
 from mailagent.core.states import NEEDS_HUMAN, OPEN_STATES
@@ -22,7 +22,16 @@ from mailagent.service import outgoing
 from mailagent.service.reports import collect_remarks, collect_stories
 from mailagent.service.runtime import Runtime
 from mailagent.store.control import set_control
-from mailagent.store.tables import QUARANTINED, Control, Event, Message, Suppression, Thread
+from mailagent.store.tables import (
+    HELD_NOW,
+    QUARANTINED,
+    Control,
+    Event,
+    Hold,
+    Message,
+    Suppression,
+    Thread,
+)
 
 log = logging.getLogger("mailagent.digest")
 DIGEST_KEY = "digest_last_sent"
@@ -106,9 +115,32 @@ def context(rt: Runtime, session: Session, now: datetime) -> dict[str, Any]:
             {"id": m.id, "message_id": m.message_id, "reason": m.last_error[:200]}
             for m in quarantined
         ],
+        "held": held_mail(session, since),
         "insights": [
             {"theme": theme, "remarks": [" ".join(r.text.split())[:300] for r in items]}
             for theme, items in grouped.items()
+        ],
+    }
+
+
+def held_mail(session: Session, since: datetime) -> dict[str, Any]:
+    """Mail held for want of proof of its sender: how many this week, and those still waiting
+    (by hold and thread id: the digest names no guest)."""
+    this_week = session.exec(select(func.count()).where(col(Hold.at) >= since)).one()
+    waiting = session.exec(
+        select(Hold).where(Hold.status == HELD_NOW).order_by(col(Hold.id)).limit(LIST_CAP)
+    ).all()
+    return {
+        "this_week": int(this_week),
+        "waiting": [
+            {
+                "id": h.id,
+                "thread": h.thread_id,
+                "party": h.party,
+                "action": h.action,
+                "reason": h.reason[:200],
+            }
+            for h in waiting
         ],
     }
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import secrets
 import signal
 import threading
-from base64 import b32encode
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -21,46 +19,29 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from mailagent.core import answers, bounces, intent
+from mailagent.core import bounces
 from mailagent.core.classify import (
     BAD_SENDER,
     BOUNCE,
     MALFORMED,
     NOT_TO_US,
     SOFT_AUTO,
-    Classification,
     classify,
 )
-from mailagent.core.commands import guest_command
-from mailagent.core.conversation import decide_inbound
-from mailagent.core.decision import Decision, ThreadView
 from mailagent.core.headers import guest_address
-from mailagent.core.language import detect_language
-from mailagent.core.matching import Match, match_thread, tokens_in
 from mailagent.core.mime import Limits, without_attachments
-from mailagent.core.parse import Inbound, parse_message
-from mailagent.core.reply_text import name_words
-from mailagent.core.states import AWAITING_GUEST, EXPIRED, NOT_REQUEST
-from mailagent.core.zones import detect_timezone
-from mailagent.service import bounce_handling, effects, meeting_mail, questions
-from mailagent.service.effects import thread_view
+from mailagent.core.parse import parse_message
+from mailagent.service import acting, bounce_handling
 from mailagent.service.runtime import Runtime
 from mailagent.store.database import transaction, write
-from mailagent.store.erasure import forget_address
 from mailagent.store.inbound import message_id_seen, msgid_key
-from mailagent.store.tables import DONE, DUPLICATE, QUARANTINED, RECEIVED, Message, Thread
-from mailagent.store.threads import open_threads_for, thread_by_token, threads_by_message_ids
+from mailagent.store.tables import DONE, DUPLICATE, QUARANTINED, RECEIVED, Message
 
 log = logging.getLogger("mailagent.intake")
 PROCESSED = "processed"
 
 
 ADMIN_CATEGORIES = frozenset({NOT_TO_US, MALFORMED, BAD_SENDER, SOFT_AUTO})
-
-
-def new_token() -> str:
-    """A reply token: 26 lower-case base32 characters (130 random bits)."""
-    return b32encode(secrets.token_bytes(17)).decode().lower()[:26]
 
 
 def count_attempts(rt: Runtime, ids: list[int], step: int) -> None:
@@ -188,29 +169,7 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
         report = bounces.read_report(row.raw)
         if report is not None:
             return bounce_handling.apply_report(rt, session, row, msg, report, now)
-    with session.no_autoflush:
-        match = _match(rt, session, msg)
-        # Locked, so a timer on another worker cannot act on the thread at the same time.
-        thread = (
-            session.get(Thread, match.thread_id, with_for_update=True) if match.thread_id else None
-        )
-        view = thread_view(session, thread, now)
-        decision = meeting_mail.decide(rt, msg, verdict, match, view, sender, now)
-        if decision is None:
-            found, command, wants = _read_guest(rt, session, msg, verdict, thread, view, sender)
-            decision = decide_inbound(
-                view,
-                msg,
-                verdict,
-                match,
-                rt.config.questionnaire.keys,
-                now,
-                found,
-                questions.guest_rules(rt),
-                command,
-                wants.category if wants else intent.REQUEST,
-                wants.explain() if wants else "",
-            )
+    thread, decision = acting.decide(rt, session, msg, verdict, sender, now)
     if decision.strip_attachments:
         row.raw = without_attachments(row.raw)
     # Known before the thread is written, so they go out in the same UPDATE as the rest.
@@ -219,14 +178,7 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
     elif thread is not None and decision.attach:
         row.kind = "reply" if verdict.is_human else verdict.category
     row.status = DONE
-    thread = _apply(rt, session, row, msg, decision, thread, now)
-    if decision.forget and thread is not None:
-        touched = forget_address(session, sender, now)
-        log.warning(
-            "Message-ID <%s>: personal data erased at the guest's request [threads %s]",
-            msg.message_id,
-            ", ".join(map(str, touched)),
-        )
+    thread = acting.carry_out(rt, session, row, msg, decision, thread, sender, now)
     # Mail nobody will look at unless told (not for us, unreadable, odd sender) is a warning.
     level = logging.WARNING if verdict.category in ADMIN_CATEGORIES else logging.INFO
     log.log(
@@ -238,103 +190,3 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
         f" [thread {thread.id}]" if thread else "",
     )
     return DONE
-
-
-def _read_guest(
-    rt: Runtime,
-    session: Session,
-    msg: Inbound,
-    verdict: Classification,
-    thread: Thread | None,
-    view: ThreadView | None,
-    sender: str,
-) -> tuple[dict[str, str], str | None, intent.Intent | None]:
-    """Answers, a plain-words command and the intent in a guest's mail (where they apply)."""
-    if not verdict.is_human:
-        return {}, None, None
-    # The command and the intent read the guest's own text; the answers are read below.
-    language = thread.language if thread is not None else "en"
-    own_text, _ = answers.split_reply(msg.text, questions.languages_for(language))
-    found: dict[str, str] = {}
-    if thread is not None and thread.state in (AWAITING_GUEST, EXPIRED) and msg.text.strip():
-        # The questionnaire or re-ask being answered: its lines are never the guest's words,
-        # however their client quotes them.
-        ours = questions.last_mail_text(session, thread)
-        found = answers.extract(
-            msg.text,
-            questions.asked(rt, thread),
-            questions.languages_for(language),
-            ours,
-            name_words(msg.from_name, msg.from_email),
-        )
-    if view is not None and sender != view.guest_email.lower():
-        return found, None, None
-    wants = None
-    if view is None or view.state == NOT_REQUEST:
-        wants = intent.judge(
-            msg.subject,
-            own_text,
-            msg.attachments,
-            rt.intent_categories,
-            rt.config.settings.intent.min_confidence,
-        )
-        if view is None:
-            found = answers.extract_labeled(own_text, questions.first_asked(rt))
-    return found, guest_command(own_text), wants
-
-
-def _match(rt: Runtime, session: Session, msg: Inbound) -> Match:
-    token_threads: dict[str, int] = {}
-    for token in tokens_in([*msg.recipients, *msg.delivered_to], rt.us.address):
-        found = thread_by_token(session, token)
-        if found is not None and found.id is not None:
-            token_threads[token] = found.id
-    ids = [*msg.in_reply_to, *msg.references]
-    msgid_threads = threads_by_message_ids(session, ids)
-    sender = guest_address(msg.from_email) if msg.from_email else None
-    open_threads = open_threads_for(session, rt.mailbox, sender) if sender else []
-    return match_thread(msg, token_threads, msgid_threads, open_threads)
-
-
-def _apply(
-    rt: Runtime,
-    session: Session,
-    row: Message,
-    msg: Inbound,
-    decision: Decision,
-    thread: Thread | None,
-    now: datetime,
-) -> Thread | None:
-    # A new thread's zone is read from this mail as it is made: not read twice.
-    created = False
-    if decision.create_thread and decision.state:
-        created = True
-        thread = Thread(
-            token=new_token(),
-            state=decision.state,
-            mailbox=rt.mailbox,
-            guest_email=guest_address(msg.from_email) or msg.from_email,
-            guest_key=(guest_address(msg.from_email) or msg.from_email).lower(),
-            guest_name=msg.from_name or answers.signature_name(msg.text),
-            language=detect_language(
-                msg.text, rt.languages, rt.config.settings.firm.default_language
-            ),
-            timezone=detect_timezone(msg.text) or "",
-            missing=list(decision.missing),
-            # Given, not defaulted: pydantic inspects a default_factory on every construction.
-            answers={},
-            proposals=[],
-            offered=[],
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(thread)
-        session.flush()
-    if thread is None or not decision.attach:
-        return None
-    assert thread.id is not None
-    row.thread_id = thread.id
-    if not created and not thread.timezone and msg.from_email.lower() == thread.guest_email.lower():
-        thread.timezone = detect_timezone(msg.text) or ""
-    effects.apply(rt, session, thread, decision, msg, now)
-    return thread

@@ -85,6 +85,7 @@ def build(
                 else ""
             ),
             suggestions=offered_times(thread, manager),
+            action=spec.action,
         ),
     }
 
@@ -111,6 +112,7 @@ def meeting_context(
     answers: list[tuple[str, str, str]],
     give_back_question: str,
     suggestions: list[datetime],
+    action: str = "",
 ) -> dict[str, Any]:
     """The manager-side variables (also used with sample values by ``templates lint``)."""
 
@@ -137,6 +139,8 @@ def meeting_context(
         "suggested_times": [
             describe(s, minutes, reader.timezone, reader.language) for s in suggestions
         ],
+        # A confirmation mail's held request: forget, withdraw, decline, delegate or cancel.
+        "held_action": action,
     }
 
 

@@ -14,10 +14,12 @@ from mailagent.core.classify import Classification
 from mailagent.core.commands import FORGET, guest_command
 from mailagent.core.decision import Decision, ThreadView
 from mailagent.core.guest_meeting import decide_guest_mail
+from mailagent.core.identity import hold_manager_mail, manager_doubt
 from mailagent.core.managers import Manager, ManagersFile
 from mailagent.core.matching import Match
 from mailagent.core.meeting_flow import decide_impostor, decide_manager_mail
 from mailagent.core.parse import Inbound
+from mailagent.core.sender_auth import SenderCheck
 from mailagent.core.slot_choice import pick_slot
 from mailagent.core.states import AWAITING_MANAGER, AWAITING_SLOT, CLOSED, HELD, SCHEDULED
 from mailagent.service import questions, staffing
@@ -37,15 +39,23 @@ def decide(
     view: ThreadView | None,
     sender: str,
     now: datetime,
+    check: SenderCheck,
+    vouched: bool = False,
 ) -> Decision | None:
-    """The decision for ``msg`` when it is manager-side mail, else None (the guest side decides)."""
+    """The decision for ``msg`` when it is manager-side mail, else None (the guest side decides).
+
+    ``check`` says whether the sender is vouched for; ``vouched``: a held mail now confirmed
+    or released, which is not held again."""
     staff = rt.config.managers.by_address(sender) or sender in rt.config.settings.managers.admins
     if view is None and verdict.is_human and staff:
         # A manager or admin writing afresh (or answering the digest) is no guest's request.
         detail = "mail from a manager or admin that belongs to no conversation; not answered"
         log.warning("Message-ID <%s> from %s: %s", msg.message_id, sender, detail)
         return Decision(attach=False, log=detail)
-    if view is None or not verdict.is_human or verdict.hold:
+    if view is None or not verdict.is_human:
+        return None
+    manager = rt.config.managers.by_address(view.manager_email) if view.manager_email else None
+    if verdict.hold and not (manager is not None and manager.owns(sender)):
         return None
     if sender in rt.config.settings.managers.admins:
         # An admin answering an alert: kept as a note, never an alert again.
@@ -58,7 +68,9 @@ def decide(
         detail = f"a calendar response from {sender}; nothing to do"
         return Decision(attach=True, events=(("calendar_reply", detail),), log=detail)
     if sender != view.guest_email.lower():
-        return _from_other(rt, msg, match, view, sender, now) if view.manager_email else None
+        if not view.manager_email:
+            return None
+        return _from_other(rt, msg, verdict, match, view, sender, now, check, vouched)
     if view.state not in GUEST_STATES:
         return None
     own, quoted = answers.split_reply(msg.text, questions.languages_for(view.language))
@@ -86,7 +98,15 @@ def decide(
 
 
 def _from_other(
-    rt: Runtime, msg: Inbound, match: Match, view: ThreadView, sender: str, now: datetime
+    rt: Runtime,
+    msg: Inbound,
+    verdict: Classification,
+    match: Match,
+    view: ThreadView,
+    sender: str,
+    now: datetime,
+    check: SenderCheck,
+    vouched: bool,
 ) -> Decision:
     manager = rt.config.managers.by_address(view.manager_email)
     if manager is None or not manager.owns(sender) or match.how not in OUR_CHANNEL:
@@ -94,6 +114,11 @@ def _from_other(
     reply = read_manager_reply(
         rt.config.managers, manager, msg, view.language, view.offered, written_at(msg, now)
     )
+    doubt = "" if vouched else manager_doubt(match, check, view.manager_email, rt.us.authserv_id)
+    if verdict.hold and not vouched:
+        doubt = doubt or verdict.hold
+    if doubt:
+        return hold_manager_mail(view, reply.command, doubt)
     delegate = None
     if reply.command == mr.DELEGATE:
         other = rt.config.managers.by_address(reply.delegate_to)

@@ -20,6 +20,7 @@ from mailagent.compose.message import Envelope, build_message, thread_headers
 from mailagent.core import limits
 from mailagent.core.decision import Decision, MailSpec
 from mailagent.core.headers import is_stand_in
+from mailagent.core.identity import ADMIN, GUEST
 from mailagent.core.parse import Inbound
 from mailagent.service import mail_context
 from mailagent.service.runtime import Runtime
@@ -27,6 +28,7 @@ from mailagent.store.inbound import msgid_key
 from mailagent.store.outbox import next_outbox_seq
 from mailagent.store.tables import CANCELLED, DONE, PENDING, Event, Job, Message, Outbox, Thread
 from mailagent.store.threads import last_mail_to
+from mailagent.store.tokens import party_token
 from mailagent.store.traffic import recipient_traffic
 
 log = logging.getLogger("mailagent.outgoing")
@@ -90,12 +92,15 @@ def queue_mail(
     parent: Inbound | None,
     now: datetime,
     to_addr: str = "",
+    reply_token: str = "",
 ) -> int | None:
     """Write ``spec`` as a Message row plus a pending Outbox row (Message-ID fixed now); returns
     the Outbox row's id.
 
     Returns None, and logs the reason on the thread, when a rate limit or a suppression bites.
-    ``to_addr`` overrides the recipient (an admin).
+    ``to_addr`` overrides the recipient (an admin). The Reply-To carries the reader's own token
+    (the guest's, the manager's or the admins'), or ``reply_token`` when given (a one-time
+    confirmation token).
     """
     assert thread.id is not None
     # Whichever worker or job writes it, a thread's mail comes from the inbox it arrived at.
@@ -133,12 +138,13 @@ def queue_mail(
             in_reply_to, references = thread_headers(earlier, (), ())
     message_id = f"{secrets.token_hex(16)}@{firm.message_id_domain}"
     to_name = reader.name
+    token = reply_token or _token_for(session, thread, reader, to_addr, now)
     envelope = Envelope(
         message_id=message_id,
         date=now,
         from_name=firm.sender_name,
         from_addr=firm.address,
-        reply_to=f"{firm.local_part}+{thread.token}@{firm.domain}",
+        reply_to=f"{firm.local_part}+{token}@{firm.domain}",
         to_name=to_name,
         to_addr=to_addr,
         subject=rendered.subject,
@@ -152,6 +158,17 @@ def queue_mail(
     return _write(
         rt, session, thread.id, spec.kind, message_id, rendered.subject, to_addr, data, now
     )
+
+
+def _token_for(
+    session: Session, thread: Thread, reader: mail_context.Reader, to_addr: str, now: datetime
+) -> str:
+    """Each reader replies to a token of their own: one that only acts for them."""
+    assert thread.id is not None
+    if reader.role == GUEST:
+        return thread.token
+    address = "" if reader.role == ADMIN else to_addr
+    return party_token(session, thread.id, reader.role, address, now)
 
 
 def queue_system_mail(

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from mailagent.service import holding
 from mailagent.store.outbox import thread_outbox
 from mailagent.store.tables import Thread
 from mailagent.store.threads import thread_assignments, thread_events, thread_jobs, thread_messages
@@ -83,6 +84,7 @@ def thread_json(session: Session, thread: Thread) -> dict[str, Any]:
         {"at": _iso(e.at), "what": e.what, "detail": e.detail, "actor": e.actor}
         for e in thread_events(session, thread.id)
     ]
+    data["holds"] = [holding.as_dict(h) for h in holding.holds_of(session, thread.id)]
     return data
 
 
@@ -131,4 +133,10 @@ def thread_text(data: dict[str, Any]) -> str:
         out.extend(f"  {j['due_at'][:19]} {j['kind']} ({j['status']})" for j in data["jobs"])
     out.append("events:")
     out.extend(f"  {e['at'][:19]} {e['what']}: {e['detail']}" for e in data["events"])
+    if data["holds"]:
+        out.append("held mail (mailagent held release ID / refuse ID):")
+        out.extend(
+            f"  hold {h['id']} {h['status']}: the {h['party']}'s {h['action']}: {h['reason']}"
+            for h in data["holds"]
+        )
     return "\n".join(out)

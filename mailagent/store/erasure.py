@@ -11,9 +11,12 @@ from sqlmodel import Session, col, select
 
 from mailagent.store.tables import (
     CANCELLED,
+    ERASED,
+    HELD_NOW,
     PENDING,
     SENDING,
     Event,
+    Hold,
     Message,
     Outbox,
     Suppression,
@@ -69,6 +72,12 @@ def forget_address(session: Session, address: str, now: datetime) -> list[int]:
     )
     blank = col(Event.thread_id).in_(ids) & (col(Event.what) != FORGOTTEN_KIND)
     session.execute(sa.update(Event).where(blank).values(detail=""))
+    # Held mail of theirs is blanked above; its holds can never be carried out now.
+    held = col(Hold.thread_id).in_(ids)
+    session.execute(
+        sa.update(Hold).where(held, col(Hold.status) == HELD_NOW).values(status=ERASED, token=None)
+    )
+    session.execute(sa.update(Hold).where(held).values(address="", reason=""))
     session.execute(sa.delete(Suppression).where(col(Suppression.address) == address))
     session.execute(sa.delete(TalentPool).where(col(TalentPool.email) == address))
     return ids

@@ -266,3 +266,51 @@ class WorkerBeat(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=128)
     started_at: datetime = _utc()
     seen_at: datetime = _utc(index=True)
+
+
+class ReplyToken(SQLModel, table=True):
+    """A reply address's token for one party of a thread besides the guest (whose token is
+    ``Thread.token``): one per manager briefed and one for the admins' mail about it. A token
+    authorises its own party only (:mod:`mailagent.core.identity`)."""
+
+    __tablename__ = "reply_token"
+    __table_args__ = (sa.UniqueConstraint("thread_id", "party", "address", name="uq_reply_token"),)
+
+    token: str = Field(primary_key=True, max_length=40)
+    thread_id: int = Field(foreign_key="thread.id", index=True)
+    party: str = Field(max_length=16)
+    # Lower case; "" for the admins' token (any configured admin).
+    address: str = Field(default="", max_length=320)
+    created_at: datetime = _utc()
+
+
+# Hold.status
+HELD_NOW = "held"
+RELEASED_BY_ADMIN = "released"
+CONFIRMED = "confirmed"
+REFUSED = "refused"
+ERASED = "erased"
+
+
+class Hold(SQLModel, table=True):
+    """An inbound mail whose action was not carried out because its sender could not be
+    shown to be the party it claims (see :mod:`mailagent.core.identity`).
+
+    It waits until the party answers the confirmation mail on ``token`` (one-time), or an admin
+    releases it; then the held mail is handled again as vouched for.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    thread_id: int = Field(foreign_key="thread.id", index=True)
+    party: str = Field(max_length=16)
+    action: str = Field(max_length=32)
+    reason: str = Field(default="", max_length=2000)
+    # Where the confirmation went (lower case) and the token its answer must come to.
+    address: str = Field(default="", max_length=320)
+    token: str | None = Field(default=None, max_length=40, unique=True)
+    status: str = Field(default=HELD_NOW, max_length=16, index=True)
+    at: datetime = _utc()
+    expires_at: datetime | None = _utc(default=None)
+    resolved_at: datetime | None = _utc(default=None)
+    resolved_by: str = Field(default="", max_length=320)

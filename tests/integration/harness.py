@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from sqlmodel import Session, col, select
 
@@ -30,6 +30,9 @@ from mailagent.store.tables import Message, Outbox, Thread
 from mailagent.store.threads import list_threads, thread_events
 from mailagent.transports.opening import open_inbox
 from mailagent.transports.sender import Sender
+
+if TYPE_CHECKING:
+    from servers import ImapAccount, SmtpServer
 
 REPO = Path(__file__).resolve().parents[2]
 FIRM = "interviews@firm.example"
@@ -162,6 +165,22 @@ def one_pass(
     finally:
         inbox.close()
         rt.engine.dispose()
+
+
+def server_steps(
+    config: Config, imap_account: ImapAccount, smtp_server: SmtpServer
+) -> Callable[..., list[EmailMessage]]:
+    """``step(when, *mails)``: APPEND ``mails`` to the Dovecot account, run one pass at
+    ``when``, return what aiosmtpd received during it."""
+
+    def step(when: datetime, *mails: bytes) -> list[EmailMessage]:
+        before = len(smtp_server.received)
+        for raw in mails:
+            imap_account.append(raw)
+        one_pass(config, when)
+        return [r.message for r in smtp_server.received[before:]]
+
+    return step
 
 
 @contextmanager

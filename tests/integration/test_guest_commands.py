@@ -71,14 +71,22 @@ def test_delete_my_data_erases_everything_about_the_guest(tmp_path: Path) -> Non
     assert confirmation["Subject"] == "Your data has been deleted"
 
 
-def test_forget_me_without_an_open_thread_still_erases(tmp_path: Path) -> None:
+def test_forget_me_without_an_open_thread_is_confirmed_then_erases(tmp_path: Path) -> None:
     config = maildir_config(tmp_path)
     deliver(config, guest_mail())
     one_pass(config)
     deliver(config, reply_to(sent_mail(tmp_path)[0], body="Please cancel."))
     one_pass(config)
 
+    # To the plain address, with no thread open: anyone could have written this From.
     deliver(config, guest_mail(subject="Privacy", body="Forget me, please."))
+    one_pass(config)
+    ask = sent_mail(tmp_path)[-1]
+    assert ask["Subject"] == "Please confirm: delete your data"
+    assert ask["To"].addresses[0].addr_spec == DANA
+    assert not any(t.guest_email.endswith("@forgotten.invalid") for t in threads(config))
+
+    deliver(config, reply_to(ask, body="Yes, please."))
     one_pass(config)
 
     assert all(t.guest_email.endswith("@forgotten.invalid") for t in threads(config))

@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from mailagent.cli.app import main
 from mailagent.config.settings import Config
-from mailagent.store.tables import Message, TalentPool, Thread
+from mailagent.store.tables import Message, ReplyToken, TalentPool, Thread
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Berlin
 GUEST = "dana.ruiz@example.org"
@@ -118,8 +118,14 @@ def test_a_whole_interview_by_email_alone(
 
     assert to(brief) == SAM
     assert brief["Auto-Submitted"] == "auto-generated"
-    token = the_thread(talk.config).token
-    assert str(brief["Reply-To"].addresses[0].addr_spec) == f"interviews+{token}@firm.example"
+    # The brief carries Sam's own reply token, never the one the guest's mail carries.
+    guest_token = the_thread(talk.config).token
+    local, _, domain = str(brief["Reply-To"].addresses[0].addr_spec).partition("@")
+    assert domain == "firm.example" and local.startswith("interviews+")
+    with session_for(talk.config) as session:
+        given = session.get(ReplyToken, local.removeprefix("interviews+"))
+    assert given is not None and given.token != guest_token
+    assert (given.party, given.address) == ("manager", SAM)
     text = text_of(brief)
     assert "not a job interview" in text.lower()
     assert "peak season" in text and "careers page" in text

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from harness import guest_mail, make_config, one_pass, session_for
+from harness import guest_mail, make_config, server_steps, session_for
 from icalendar import Calendar
 from servers import ImapAccount, SmtpServer
 from sqlmodel import select
@@ -30,12 +30,7 @@ def test_the_lifecycle_on_dovecot_aiosmtpd_and_postgresql(
     monkeypatch.setenv("MAILAGENT_IMAP_PASSWORD", imap_account.password)
     config = make_config(tmp_path, imap_account.url(), smtp_server.url, pg_url)
 
-    def step(when: datetime, *mails: bytes) -> list[EmailMessage]:
-        before = len(smtp_server.received)
-        for raw in mails:
-            imap_account.append(raw)
-        one_pass(config, when)
-        return [r.message for r in smtp_server.received[before:]]
+    step = server_steps(config, imap_account, smtp_server)
 
     def only(mails: list[EmailMessage], address: str) -> EmailMessage:
         [found] = [m for m in mails if m["To"].addresses[0].addr_spec == address]
