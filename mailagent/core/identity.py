@@ -8,8 +8,10 @@ Message-IDs is accepted too, since the results then vouch for the From.
 
 What may not act is held (:class:`HoldSpec`): destructive requests (a guest's erasure or
 cancellation; a manager's decline, hand-over or cancellation) are confirmed by a mail to the
-party's address on record with a one-time token, anything else waits for an admin. Nothing
-the held mail says reaches the other party.
+party's address on record with a one-time token; anything else that changes the conversation
+(a manager's acceptance, times or message for the guest; a guest's choice of time) waits for an
+admin, and a guest's consent to be kept in touch is simply not recorded. Nothing the held mail
+says reaches the other party.
 """
 
 from __future__ import annotations
@@ -73,13 +75,24 @@ def hold_manager_mail(view: ThreadView, command: str, doubt: str) -> Decision:
             events=(("held", f"{detail}; the manager is asked to confirm"),),
             log=f"{detail}; the manager is asked to confirm",
         )
+    return _held_for_admin(MANAGER, command, detail, doubt, "Nothing was acted upon")
+
+
+def hold_guest_mail(view: ThreadView, action: str, doubt: str) -> Decision:
+    """A guest's choice of time (``action``) from a mail that cannot be shown to be theirs:
+    nothing is booked or passed on; an admin may release it."""
+    detail = f"a reply from {view.guest_email} ({action}) held: {doubt}"
+    return _held_for_admin(GUEST, action, detail, doubt, "Nothing was booked or passed on")
+
+
+def _held_for_admin(party: str, action: str, detail: str, doubt: str, undone: str) -> Decision:
     words = (
-        f"{detail}. Nothing was acted upon. If the manager did write it, release it with "
+        f"{detail}. {undone}. If the {party} did write it, release it with "
         "'mailagent held release ID' (the id is in 'mailagent held list')."
     )
     return Decision(
         attach=True,
-        hold=HoldSpec(MANAGER, command, doubt),
+        hold=HoldSpec(party, action, doubt),
         mails=(MailSpec("admin_alert", False, AUTO_GENERATED, False, to_admins=True, words=words),),
         events=(("held", f"{detail}; admins told"),),
         log=f"{detail}; admins told",

@@ -14,7 +14,7 @@ from mailagent.core.classify import Classification
 from mailagent.core.commands import FORGET, guest_command
 from mailagent.core.decision import Decision, ThreadView
 from mailagent.core.guest_meeting import decide_guest_mail
-from mailagent.core.identity import hold_manager_mail, manager_doubt
+from mailagent.core.identity import guest_doubt, hold_guest_mail, hold_manager_mail, manager_doubt
 from mailagent.core.managers import Manager, ManagersFile
 from mailagent.core.matching import Match
 from mailagent.core.meeting_flow import decide_impostor, decide_manager_mail
@@ -80,6 +80,19 @@ def decide(
     zone = view.timezone or rt.config.settings.guest.timezone
     written = written_at(msg, now)
     pick = pick_slot(own, view.proposals, zone, written) if view.state == AWAITING_SLOT else None
+    wants_contact = mr.wants_contact(own)
+    doubt = "" if vouched else guest_doubt(match, check, view.guest_email)
+    if doubt and pick is not None:
+        return hold_guest_mail(view, "pick", doubt)
+    if doubt and wants_contact:
+        # Consent is given by the guest alone: the rest of the mail (feedback) still counts.
+        wants_contact = False
+        log.warning(
+            "Message-ID <%s> [thread %s]: consent to keep in touch not recorded: %s",
+            msg.message_id,
+            view.id,
+            doubt,
+        )
     give_back = ""
     if view.state in (HELD, CLOSED) and "give_back" not in view.answers:
         asked = [a for a in questions.first_asked(rt) if a.key == "give_back"]
@@ -89,7 +102,7 @@ def decide(
         own,
         command,
         pick,
-        mr.wants_contact(own),
+        wants_contact,
         give_back,
         staffing.meeting_rules(rt),
         now,

@@ -212,6 +212,23 @@ def test_a_forged_cancellation_is_carried_out_only_once_the_guest_confirms(
     assert (hold.status, hold.resolved_by) == ("confirmed", GUEST)
 
 
+def test_a_forged_choice_of_time_books_nothing_and_the_real_one_does(tmp_path: Path) -> None:
+    talk, _, brief = to_the_brief(tmp_path)
+    [offer] = talk.step(at(1), reply(brief, "Tue 10:00 or Wed 14:30", at(1)))
+    assert thread_of(talk).state == "awaiting_slot"
+
+    held = talk.step(at(1, 2), forged(offer, "2 please!", at(1, 2), GUEST, FIRM))
+
+    assert [to(m) for m in held] == [ADMIN]
+    assert (thread_of(talk).state, thread_of(talk).meeting_start) == ("awaiting_slot", None)
+    [hold] = holds_of(talk)
+    assert (hold.party, hold.action) == ("guest", "pick")
+
+    booked = talk.step(at(1, 4), reply(offer, "2 please!", at(1, 4)))
+    assert sorted(to(m) for m in booked) == sorted([GUEST, SAM])
+    assert thread_of(talk).meeting_start == datetime(2026, 11, 25, 13, 30, tzinfo=UTC)
+
+
 def test_the_guest_on_their_own_token_erases_at_once(tmp_path: Path) -> None:
     talk, questionnaire, _ = to_the_brief(tmp_path)
 
@@ -227,6 +244,10 @@ def test_an_old_token_after_the_meeting_books_nothing(tmp_path: Path) -> None:
     start = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
     after = talk.step(datetime(2026, 11, 26, 17, 0, tzinfo=UTC))
     [debrief] = [m for m in after if to(m) == SAM and "How did it go" in m["Subject"]]
+    [thank_you] = [m for m in after if to(m) == GUEST and "Thank you" in m["Subject"]]
+    # Consent to be kept in touch is the guest's alone to give.
+    talk.step(at(3), forged(thank_you, "Great talk. Please keep in touch!", at(3), GUEST, FIRM))
+    assert thread_of(talk).consent_at is None
     talk.step(at(4), reply(debrief, "Went well, keep in touch: yes.", at(4)))
     assert thread_of(talk).state in ("held", "closed")
 
