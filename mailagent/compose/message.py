@@ -22,6 +22,7 @@ from email.policy import Compat32
 from email.utils import format_datetime
 from typing import Any, cast
 
+from mailagent.compose.flowed import to_flowed
 from mailagent.core.headers import sanitize_header_text
 from mailagent.core.parse import LOOP_HEADER
 
@@ -186,6 +187,11 @@ def _header_lines(envelope: Envelope) -> list[tuple[str, str | Header]]:
 
 def _text_part(text: str, subtype: str) -> Message:
     part = MIMENonMultipart("text", subtype, policy=_POLICY)
+    if subtype == "plain":
+        # The one place plain text is wrapped (see mailagent.compose.flowed).
+        part.set_payload(encodable(to_flowed(text)), _BODY_CHARSET)
+        part.set_param("format", "flowed")
+        return part
     part.set_payload(encodable(text), _BODY_CHARSET)
     return part
 

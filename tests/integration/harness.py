@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, cast
 
 from sqlmodel import Session, col, select
 
+from mailagent.compose.flowed import from_flowed
 from mailagent.config.loading import load_config
 from mailagent.config.settings import Config
 from mailagent.service.runtime import build_runtime
@@ -129,6 +130,14 @@ def reply_to(
     return guest_mail(
         sender=sender, subject=f"Re: {ours['Subject']}", body=body, to=to, headers=headers
     )
+
+
+def shown(mail: EmailMessage) -> str:
+    """The plain-text part as a reader sees it: soft line breaks of format=flowed joined."""
+    body = mail.get_body(("plain",))
+    assert body is not None, "no text/plain part"
+    text = str(body.get_content())
+    return from_flowed(text) if body.get_param("format") == "flowed" else text
 
 
 def parse(raw: bytes) -> EmailMessage:

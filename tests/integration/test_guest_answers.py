@@ -14,14 +14,13 @@ from harness import (
     one_pass,
     reply_to,
     sent_mail,
+    shown,
     threads,
 )
 
 
 def quoted(mail: EmailMessage) -> str:
-    body = mail.get_body(("plain",))
-    assert body is not None
-    lines = body.get_content().splitlines()
+    lines = shown(mail).splitlines()
     return "On Tue, Dana wrote:\n" + "\n".join(f"> {line}" for line in lines)
 
 
@@ -46,7 +45,7 @@ def test_a_partial_answer_is_re_asked_once_then_completed(tmp_path: Path) -> Non
     assert thread.answers["background"] == "I have managed a retail store for 8 years."
     assert thread.missing == ["give_back", "availability"]
     reask = sent_mail(tmp_path)[1]
-    text = reask.get_body(("plain",)).get_content()
+    text = shown(reask)
     assert "I have managed a retail store for 8 years." in text  # echoed, so it can be corrected
     # The missing questions keep their numbers, so "4." in a reply means question 4.
     assert "4. What could we learn from you in return?" in text
@@ -127,6 +126,6 @@ def test_a_german_request_is_answered_in_german_and_its_time_zone_kept(tmp_path:
     [thread] = threads(config)
     assert (thread.language, thread.timezone) == ("de", "Europe/Berlin")
     [questionnaire] = sent_mail(tmp_path)
-    text = questionnaire.get_body(("plain",)).get_content()
+    text = shown(questionnaire)
     assert "kein Vorstellungsgespräch" in text
     assert questionnaire["Subject"] == "Re: Informationsgespräch"

@@ -15,6 +15,7 @@ from harness import (
     outbox_rows,
     reply_to,
     sent_mail,
+    shown,
     threads,
 )
 
@@ -34,7 +35,7 @@ def test_please_cancel_withdraws_with_one_confirmation(tmp_path: Path) -> None:
     assert thread.state == "withdrawn"
     confirmation = sent_mail(tmp_path)[-1]
     assert confirmation["Subject"].startswith("Re: ")
-    assert "cancelled your request" in confirmation.get_body(("plain",)).get_content()
+    assert "cancelled your request" in shown(confirmation)
     assert confirmation["Auto-Submitted"] == "auto-replied"
     assert ("withdrawn", "the guest asked to stop; nothing more is sent") in events(
         config, thread.id

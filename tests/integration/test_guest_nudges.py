@@ -15,6 +15,7 @@ from harness import (
     one_pass,
     reply_to,
     sent_mail,
+    shown,
     threads,
 )
 
@@ -45,7 +46,7 @@ def test_two_nudges_then_expiry_then_a_reply_reopens(tmp_path: Path) -> None:
     ]
     nudge = sent_mail(tmp_path)[1]
     assert nudge["Auto-Submitted"] == "auto-generated"
-    assert "1. Who are you?" in nudge.get_body(("plain",)).get_content()
+    assert "1. Who are you?" in shown(nudge)
     [thread] = threads(config)
     assert thread.state == "expired"
 

@@ -23,6 +23,7 @@ from harness import (
     outbox_rows,
     parse,
     reply_to,
+    shown,
     threads,
 )
 from servers import ImapAccount, SmtpServer
@@ -84,9 +85,7 @@ def received(sink: SmtpServer) -> list[EmailMessage]:
 
 
 def plain(mail: EmailMessage) -> str:
-    body = mail.get_body(("plain",))
-    assert body is not None, f"no text/plain part in {mail['Subject']!r}"
-    return str(body.get_content())
+    return shown(mail)
 
 
 def quoted(mail: EmailMessage) -> str:

@@ -14,7 +14,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 import pytest
-from harness import FIRM, events, guest_mail, make_config, server_steps, session_for
+from harness import FIRM, events, guest_mail, make_config, server_steps, session_for, shown
 from servers import ImapAccount, SmtpServer
 from sqlmodel import select
 from test_manager_lifecycle import ANSWERS, GUEST, SAM, T0, Conversation, at, reply, to
@@ -105,7 +105,7 @@ def test_a_forged_manager_acceptance_books_nothing(
 
     # Nothing went to the guest or to Sam; the admins are told what was held and why.
     assert [to(m) for m in sent] == [ADMIN]
-    assert "mailagent held release" in sent[0].get_body(("plain",)).get_content()
+    assert "mailagent held release" in shown(sent[0])
     thread = thread_of(talk)
     assert (thread.state, thread.meeting_start) == ("awaiting_manager", None)
     [hold] = holds_of(talk)
@@ -179,7 +179,7 @@ def test_a_forged_erasure_asks_the_guest_and_erases_nothing(tmp_path: Path) -> N
 
     [ask] = sent
     assert to(ask) == GUEST and ask["Subject"] == "Please confirm: delete your data"
-    assert "could not make sure that it came from you" in ask.get_body(("plain",)).get_content()
+    assert "could not make sure that it came from you" in shown(ask)
     thread = thread_of(talk)
     assert thread.guest_email == GUEST and thread.answers and thread.state == "awaiting_manager"
 
@@ -189,7 +189,7 @@ def test_a_forged_erasure_asks_the_guest_and_erases_nothing(tmp_path: Path) -> N
     # Dana never asked: she says so, the admins hear of it, and nothing is erased.
     told = talk.step(at(2), reply(ask, "No, that wasn't me!", at(2)))
     assert [to(m) for m in told] == [ADMIN]
-    assert "someone may be writing in their name" in told[0].get_body(("plain",)).get_content()
+    assert "someone may be writing in their name" in shown(told[0])
     thread = thread_of(talk)
     assert thread.guest_email == GUEST and thread.answers
     assert {h.status for h in holds_of(talk)} == {"refused", "held"}

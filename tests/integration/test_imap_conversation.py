@@ -19,6 +19,7 @@ from harness import (
     outbox_rows,
     reply_to,
     session_for,
+    shown,
     threads,
 )
 from servers import ImapAccount, SmtpServer
@@ -70,7 +71,7 @@ def test_a_request_is_answered_with_the_questionnaire(
     assert tokens_in([mail["Reply-To"].addresses[0].addr_spec], "interviews@firm.example") == [
         thread.token
     ]
-    text = mail.get_body(("plain",)).get_content()
+    text = shown(mail)
     html = " ".join(mail.get_body(("html",)).get_content().split())
     assert "Dear Dana Ruiz" in text and "not a job interview" in text
     assert "What could we learn from you in return?" in text

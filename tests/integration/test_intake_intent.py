@@ -17,6 +17,7 @@ from harness import (
     parse,
     reply_to,
     sent_mail,
+    shown,
     threads,
 )
 
@@ -44,7 +45,7 @@ def test_an_application_gets_a_note_and_its_attachments_are_not_kept(tmp_path: P
     [thread] = threads(config)
     assert thread.state == "not_request"
     [note] = sent_mail(tmp_path)
-    text = note.get_body(("plain",)).get_content()
+    text = shown(note)
     assert "jobs@firm.example" in text and "not kept your attachments" in text
     [stored] = [m for m in messages(config) if m.direction == "in"]
     assert b"x" * 100 not in stored.raw  # the file is gone...
@@ -61,7 +62,7 @@ def test_an_application_gets_a_note_and_its_attachments_are_not_kept(tmp_path: P
     one_pass(config)
     [thread] = threads(config)
     assert thread.state == "awaiting_guest"
-    assert "not a job interview" in sent_mail(tmp_path)[-1].get_body(("plain",)).get_content()
+    assert "not a job interview" in shown(sent_mail(tmp_path)[-1])
 
 
 def test_sales_and_press_get_no_reply(tmp_path: Path) -> None:
@@ -107,7 +108,7 @@ def test_labelled_answers_in_the_first_mail_are_not_asked_again(tmp_path: Path) 
         "availability": "Tuesday mornings, CET.",
     }
     assert thread.missing == ["learn_goals", "questions_for_us", "give_back"]
-    text = sent_mail(tmp_path)[0].get_body(("plain",)).get_content()
+    text = shown(sent_mail(tmp_path)[0])
     assert "Who are you?" not in text and "2. What do you hope to learn" in text
 
 

@@ -15,7 +15,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 import pytest
-from harness import deliver, events, guest_mail, make_config, sent_mail, session_for
+from harness import deliver, events, guest_mail, make_config, sent_mail, session_for, shown
 from icalendar import Calendar
 from sqlmodel import select
 
@@ -63,9 +63,7 @@ def reply(ours: EmailMessage, body: str, when: datetime, sender: str | None = No
 
 
 def text_of(mail: EmailMessage) -> str:
-    body = mail.get_body(("plain",))
-    assert body is not None
-    return str(body.get_content())
+    return shown(mail)
 
 
 def to(mail: EmailMessage) -> str:

@@ -220,12 +220,6 @@ def test_every_english_mail_has_a_german_version() -> None:
     assert english == german
 
 
-@pytest.mark.parametrize("path", sorted(GERMAN_TEMPLATES.glob("*.txt.j2")), ids=lambda p: p.name)
-def test_german_text_templates_keep_lines_short(path: Path) -> None:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        assert len(line) <= 76, f"{path.name}:{number} has {len(line)} characters"
-
-
 def test_every_question_has_german_wording_and_hints(config: Config) -> None:
     for question in config.questionnaire.questions:
         assert question.text.get("de"), question.key
