@@ -3,7 +3,9 @@ checking mail quality (tests, ``bench/spam_scores.py``) without a real thread.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 import jinja2
 
@@ -23,12 +25,19 @@ INVITES = {
 
 
 def sample_mail(
-    config: Config, env: jinja2.Environment, language: str, kind: str, now: datetime
+    config: Config,
+    env: jinja2.Environment,
+    language: str,
+    kind: str,
+    now: datetime,
+    overrides: Mapping[str, Any] | None = None,
 ) -> tuple[bytes, str]:
     """(the mail's bytes, the text its template rendered) for ``kind`` in ``language``, as an
-    answer in a thread (In-Reply-To and References set)."""
+    answer in a thread (In-Reply-To and References set). ``overrides`` replace sample values
+    (a guest's unbroken URL, say)."""
     firm = config.settings.firm
-    rendered = render(env, kind, language, sample_context(config, language))
+    context = {**sample_context(config, language), **(overrides or {})}
+    rendered = render(env, kind, language, context)
     envelope = Envelope(
         message_id=f"0123456789abcdef0123456789abcdef@{firm.message_id_domain}",
         date=now,
