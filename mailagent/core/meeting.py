@@ -7,7 +7,7 @@ meeting. States (design section 4): ``matching`` -> ``awaiting_manager`` -> (``a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from mailagent.core.dates import add_working_days
 from mailagent.core.decision import (
@@ -159,8 +159,8 @@ def schedule(
         ),
         cancel_jobs=(*MANAGER_TIMERS, *MEETING_TIMERS, *SLOT_TIMERS),
         jobs=meeting_timers(start, rules, now),
-        events=((what, f"{start:%Y-%m-%d %H:%M} UTC"),),
-        log=f"{said}; {what} for {start:%Y-%m-%d %H:%M} UTC",
+        events=((what, f"{start.astimezone(UTC):%Y-%m-%d %H:%M} UTC"),),
+        log=f"{said}; {what} for {start.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
     )
 
 

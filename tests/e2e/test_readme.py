@@ -86,3 +86,39 @@ def test_the_first_command_installs_and_runs_the_worker(tmp_path: Path) -> None:
     assert "Subject: Re: Informational interview about logistics?" in mail.read_text()
     assert "awaiting_guest" in listing and "dana.ruiz@example.org" in listing
     assert worker.returncode == 0, out
+
+
+@pytest.mark.timeout(300)
+def test_the_whole_story_plays_as_the_readme_tells_it(tmp_path: Path) -> None:
+    """The README's step-by-step block, run verbatim with bash in a fresh copy (the installed
+    mailagent of this checkout): every step's mail goes out, and the thread tells the story."""
+    [story] = [block for block in readme_commands() if "examples/reply.py" in block]
+    project = tmp_path / "mailagent"
+    project.mkdir()
+    for name in ("config", "templates", "examples"):
+        shutil.copytree(REPO / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (project / ".venv").symlink_to(REPO / ".venv")
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "MAILAGENT_CONFIG")}
+    done = subprocess.run(
+        ["bash", "-e", "-c", story],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    kinds = re.findall(r"-> (\w+)\s.*\[sent\]", done.stdout)
+    assert kinds == [
+        "questionnaire",
+        "brief_manager",
+        "confirmation",
+        "confirmation_manager",
+        "reminder_guest",
+        "reminder_manager",
+        "thank_you",
+        "debrief_request",
+    ]
+    assert "answer give_back: Your careers page is hard to find." in done.stdout
+    assert len(list((project / "var" / "mail" / "outbox" / "new").iterdir())) == 8

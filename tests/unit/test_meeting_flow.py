@@ -1060,3 +1060,13 @@ def test_a_decline_while_new_times_are_offered_clears_the_old_meeting() -> None:
     )
     assert d.route and d.cancel_meeting
     assert [(m.kind, m.invite) for m in d.mails] == [("cancelled_manager", CANCEL)]
+
+
+def test_the_scheduled_event_names_the_time_in_utc_whatever_zone_it_was_read_in() -> None:
+    from zoneinfo import ZoneInfo
+
+    from mailagent.core.meeting import schedule
+
+    berlin = START.astimezone(ZoneInfo(ZONE))  # 15:00 in Berlin, as a manager's "2" is read
+    decision = schedule(view(AWAITING_MANAGER), berlin, RULES, NOW, "Sam replied", True)
+    assert decision.events == (("scheduled", "2026-12-10 14:00 UTC"),)
