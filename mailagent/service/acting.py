@@ -65,11 +65,14 @@ def decide(
             session.get(Thread, match.thread_id, with_for_update=True) if match.thread_id else None
         )
         view = thread_view(session, thread, now)
+    if match.party == identity.CONFIRM and view is not None and not vouched:
+        # Outside the block above: a "yes" carries the held mail out, which writes and reads
+        # again as any handling does.
+        return thread, _confirmation_reply(rt, session, msg, verdict, match, sender, now)
+    with session.no_autoflush:
         check = SenderCheck(True, "confirmed") if vouched else check_sender(msg, rt.us.authserv_id)
         decision = None
-        if match.party == identity.CONFIRM and view is not None and not vouched:
-            decision = _confirmation_reply(rt, session, msg, verdict, match, sender, now)
-        if decision is None and not vouched:
+        if not vouched:
             decision = _guest_gate(msg, verdict, match, view, sender, check)
         if decision is None:
             decision = meeting_mail.decide(

@@ -59,4 +59,7 @@ def party_token(session: Session, thread_id: int, party: str, address: str, now:
     session.add(
         ReplyToken(token=token, thread_id=thread_id, party=party, address=address, created_at=now)
     )
+    # Written now: the next mail to the same party in this transaction (a second admin, say)
+    # must find it, even where the session does not flush before a query.
+    session.flush()
     return token

@@ -113,6 +113,18 @@ def test_a_forged_manager_acceptance_books_nothing(
     assert any(what == "held" for what, _ in events(talk.config, thread.id))
 
 
+def test_every_admin_is_told_and_all_share_one_admin_token(tmp_path: Path) -> None:
+    talk = Conversation(tmp_path, managers={"admins": [ADMIN, "it@firm.example"]})
+    [questionnaire] = talk.step(T0, guest_mail(sender=f"Dana Ruiz <{GUEST}>"))
+    [brief] = talk.step(at(0, 2), reply(questionnaire, ANSWERS, at(0, 2)))
+
+    sent = talk.step(at(1), forged(brief, "Thursday 3pm works for me.", at(1), SAM, FIRM))
+
+    assert sorted(to(m) for m in sent) == sorted([ADMIN, "it@firm.example"])
+    assert len({reply_to_of(m) for m in sent}) == 1
+    assert reply_to_of(sent[0]) not in (reply_to_of(brief), reply_to_of(questionnaire))
+
+
 def test_the_real_manager_on_their_own_token_still_books(tmp_path: Path) -> None:
     talk, _, brief = to_the_brief(tmp_path)
 
