@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from mailagent.core.identity import CONFIRM, GUEST
-from mailagent.store.tables import HELD_NOW, Hold, ReplyToken, Thread
+from mailagent.store.tables import Hold, ReplyToken, Thread
 
 
 def new_token() -> str:
@@ -29,8 +29,9 @@ class TokenOwner:
 
 
 def token_owner(session: Session, token: str) -> TokenOwner | None:
-    """Whose reply address ``token`` is, or None for a token we never gave (or one whose
-    confirmation is settled: a one-time token works once)."""
+    """Whose reply address ``token`` is, or None for a token we never gave. A confirmation's
+    token stays the confirmation's once settled (it works once; a later reply to it is noted,
+    never read as an ordinary reply and passed on)."""
     thread = session.exec(select(Thread).where(Thread.token == token)).first()
     if thread is not None and thread.id is not None:
         return TokenOwner(thread.id, GUEST, thread.guest_key or thread.guest_email.lower())
@@ -38,7 +39,7 @@ def token_owner(session: Session, token: str) -> TokenOwner | None:
     if given is not None:
         return TokenOwner(given.thread_id, given.party, given.address)
     hold = session.exec(select(Hold).where(Hold.token == token)).first()
-    if hold is not None and hold.id is not None and hold.status == HELD_NOW:
+    if hold is not None and hold.id is not None:
         return TokenOwner(hold.thread_id, CONFIRM, hold.address, hold.id)
     return None
 

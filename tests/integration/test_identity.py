@@ -205,6 +205,8 @@ def test_a_forged_erasure_asks_the_guest_and_erases_nothing(tmp_path: Path) -> N
     thread = thread_of(talk)
     assert thread.guest_email == GUEST and thread.answers
     assert {h.status for h in holds_of(talk)} == {"refused", "held"}
+    # Anything more she writes on that confirmation reaches neither Sam nor the admins.
+    assert talk.step(at(2, 1), reply(ask, "Who else has my address?", at(2, 1))) == []
 
 
 def test_a_forged_cancellation_is_carried_out_only_once_the_guest_confirms(
@@ -222,6 +224,8 @@ def test_a_forged_cancellation_is_carried_out_only_once_the_guest_confirms(
     assert GUEST in [to(m) for m in confirmed]  # the usual "your request is cancelled"
     [hold] = holds_of(talk)
     assert (hold.status, hold.resolved_by) == ("confirmed", GUEST)
+    # A second "yes" to the same confirmation is noted, not passed on to anyone.
+    assert talk.step(at(1, 3), reply(ask, "Yes!", at(1, 3))) == []
 
 
 def test_a_forged_choice_of_time_books_nothing_and_the_real_one_does(tmp_path: Path) -> None:
