@@ -203,7 +203,7 @@ def _confirmation_reply(
         said = identity.YES
     if said == identity.YES:
         done = release(rt, session, hold, now, hold.address)
-        return _noted(f"hold {hold.id} confirmed by {hold.address}: {done}", "confirmation_reply")
+        return _noted(f"hold {hold.id} confirmed by {hold.address}: {done}")
     if said == identity.NO:
         hold.status, hold.resolved_at, hold.resolved_by = REFUSED, now, hold.address[:320]
         words = (
@@ -215,7 +215,7 @@ def _confirmation_reply(
     return _noted(f"the reply to the confirmation of hold {hold.id} says neither yes nor no")
 
 
-def _noted(detail: str, what: str = "held") -> Decision:
+def _noted(detail: str, what: str = "confirmation_reply") -> Decision:
     return Decision(attach=True, events=((what, detail),), log=detail)
 
 
