@@ -52,6 +52,13 @@ _WITHDRAW = (
 _HEAD_CHARS = 300
 
 
+def may_hold_command(text: str) -> bool:
+    """False when no command phrase appears anywhere in ``text`` (the whole mail): then its
+    new text holds none either, and the reply need not be split to find out."""
+    flat = re.sub(r"\s+", " ", text.lower()).replace("’", "'")
+    return any(phrase in flat for phrase in (*_FORGET, *_WITHDRAW))
+
+
 def guest_command(new_text: str) -> str | None:
     """FORGET, WITHDRAW or None for the new (unquoted) text of a guest's mail."""
     head = re.sub(r"\s+", " ", new_text[:_HEAD_CHARS].lower()).replace("’", "'")

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from mailagent.core import answers, identity, intent
 from mailagent.core.classify import Classification, classify
-from mailagent.core.commands import WITHDRAW, guest_command
+from mailagent.core.commands import WITHDRAW, guest_command, may_hold_command
 from mailagent.core.conversation import decide_inbound
 from mailagent.core.decision import AUTO_GENERATED, Decision, MailSpec, ThreadView
 from mailagent.core.headers import guest_address
@@ -33,6 +33,7 @@ from mailagent.store.tables import (
     CONFIRMED,
     ERASED,
     HELD_NOW,
+    HOLD_EXPIRED,
     REFUSED,
     RELEASED_BY_ADMIN,
     Event,
@@ -44,7 +45,6 @@ from mailagent.store.threads import open_threads_for, threads_by_message_ids
 from mailagent.store.tokens import new_token, token_owner
 
 log = logging.getLogger("mailagent.intake")
-HOLD_EXPIRED = "expired"
 
 
 def decide(
@@ -164,6 +164,8 @@ def _guest_gate(
     first. None when the mail asks neither, or may."""
     if not verdict.is_human or (view and sender != view.guest_email.lower()):
         return None
+    if not may_hold_command(msg.text):
+        return None  # the common case, without splitting the reply a third time
     own, _ = answers.split_reply(msg.text, questions.languages_for(view.language if view else "en"))
     command = guest_command(own)
     if not identity.guest_command_needs_proof(command) or (view is None and command == WITHDRAW):

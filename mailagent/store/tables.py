@@ -290,6 +290,7 @@ RELEASED_BY_ADMIN = "released"
 CONFIRMED = "confirmed"
 REFUSED = "refused"
 ERASED = "erased"
+HOLD_EXPIRED = "expired"
 
 
 class Hold(SQLModel, table=True):

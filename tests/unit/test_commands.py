@@ -25,3 +25,18 @@ from mailagent.core.commands import FORGET, WITHDRAW, guest_command
 )
 def test_guest_command(text: str, expected: str | None) -> None:
     assert guest_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1. Retail.\n2. Logistics, please.", False),
+        ("Please\ndelete   my DATA.", True),  # across a line break, any case
+        ("Thanks!\n\n> Reply “please cancel” to stop.", True),  # quoted: the split decides
+        ("I’d like to cancel.", True),
+    ],
+)
+def test_a_mail_without_any_command_phrase_needs_no_split(text: str, expected: bool) -> None:
+    from mailagent.core.commands import may_hold_command
+
+    assert may_hold_command(text) is expected
