@@ -159,6 +159,20 @@ class MeetingSettings(Section):
     feedback_days: float = Field(default=7, ge=1, le=60)
     checkin_months: int = Field(default=0, ge=0, le=36)
     consent_months: int = Field(default=24, ge=1, le=120)
+    location: str = Field(default="", max_length=300)
+    video_url: str = Field(default="", max_length=1000)
+    alarm_minutes: int = Field(default=15, ge=0, le=1440)
+
+
+class CalendarSettings(Section):
+    """Reading managers' calendars (each manager's ``calendar`` in managers.toml)."""
+
+    # Seconds a calendar may take to answer; a slower one is read as unreachable this time.
+    timeout: float = Field(default=5, gt=0, le=60)
+    # Days, from the first day times may be offered, searched for free times.
+    days: int = Field(default=14, ge=1, le=60)
+    # A feed or answer larger than this is refused (a calendar no person keeps).
+    max_bytes: int = Field(default=20_000_000, ge=10_000)
 
 
 class DigestSettings(Section):

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from mailagent.config.base import KEY_RE
 from mailagent.config.files import IntentFile, Questionnaire
 from mailagent.config.sections import (
+    CalendarSettings,
     DigestSettings,
     FirmSettings,
     GuestSettings,
@@ -58,6 +59,7 @@ class Settings(BaseSettings):
     intent: IntentSettings = IntentSettings()
     managers: ManagerSettings = ManagerSettings()
     meetings: MeetingSettings = MeetingSettings()
+    calendars: CalendarSettings = CalendarSettings()
     insights: InsightsSettings = InsightsSettings()
     retention: RetentionSettings = RetentionSettings()
     digest: DigestSettings = DigestSettings()

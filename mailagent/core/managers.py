@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -74,6 +75,40 @@ class OfficeHours(_Model):
         )
 
 
+class CalendarSource(_Model):
+    """Where a manager's busy times are read (``calendar = {...}`` in managers.toml).
+
+    kind "caldav": ``url`` is the calendar collection (``user`` and the password in the
+    environment variable ``password_env`` log in); "ics": ``url`` is a feed (http, https or a
+    file path); "graph": Microsoft 365, ``user`` is the mailbox (default: the manager's first
+    address), ``url`` the Graph endpoint (default v1.0), the token from ``oauth2_token_command``
+    or ``oauth2_token_file`` as for the inbox's XOAUTH2.
+    """
+
+    kind: Literal["caldav", "ics", "graph"]
+    url: str = ""
+    user: str = ""
+    password_env: str = ""
+    oauth2_token_command: str = ""
+    oauth2_token_file: str = ""
+    tls_verify: bool = True
+
+    @model_validator(mode="after")
+    def _complete(self) -> CalendarSource:
+        if self.kind in ("caldav", "ics") and not self.url:
+            raise ValueError(f"a {self.kind} calendar needs a url")
+        if self.kind == "caldav" and not self.url.startswith(("http://", "https://")):
+            raise ValueError("a caldav url starts with http:// or https://")
+        tokens = [t for t in (self.oauth2_token_command, self.oauth2_token_file) if t]
+        if self.kind == "graph" and len(tokens) != 1:
+            raise ValueError("a graph calendar needs oauth2_token_command or oauth2_token_file")
+        if self.kind != "graph" and tokens:
+            raise ValueError("oauth2_token_* is used only with kind = 'graph'")
+        if self.password_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.password_env):
+            raise ValueError("password_env must be an environment variable name")
+        return self
+
+
 class Manager(_Model):
     name: str = Field(min_length=1, max_length=200)
     addresses: tuple[str, ...] = Field(min_length=1)
@@ -84,6 +119,11 @@ class Manager(_Model):
     absences: tuple[Absence, ...] = ()
     office_hours: OfficeHours = OfficeHours()
     active: bool = True
+    # Optional: the times offered in the brief are then free in this calendar.
+    calendar: CalendarSource | None = None
+    # The meeting's place and video link for this manager; empty: the [meetings] ones.
+    location: str = Field(default="", max_length=300)
+    video_url: str = Field(default="", max_length=1000)
 
     @field_validator("addresses")
     @classmethod

@@ -67,6 +67,14 @@ def sample_context(config: Config, language: str) -> dict[str, Any]:
         "waiting": [{"id": 9, "since": "2026-11-20", "why": "unclear"}],
         "bounces": [{"address": "gone@example.org", "status": "5.1.1", "reason": "no such user"}],
         "quarantined": [{"id": 40, "message_id": "x@example.org", "reason": "failed 3 times"}],
+        "calendars": [
+            {
+                "manager": "Sam Lee",
+                "since": "2026-11-20 08:00 UTC",
+                "failures": 3,
+                "error": "caldav calendar refused the login (401/403)",
+            }
+        ],
         "held": {
             "this_week": 2,
             "waiting": [
@@ -127,6 +135,40 @@ def run_checks(config: Config) -> list[tuple[str, bool, str]]:
     results.extend(_check_inbox(config, i) for i in config.settings.all_inboxes())
     results.extend(_check_identity(i) for i in config.settings.all_inboxes())
     results.append(_check_outbox(config))
+    results.extend(_check_calendars(config, datetime.now(UTC)))
+    return results
+
+
+def _check_calendars(config: Config, now: datetime) -> list[tuple[str, bool, str]]:
+    """Read each configured calendar once: a warning (never a failure) when one cannot be
+    read, since the briefs then offer office-hours times and nothing else stops."""
+    from mailagent.core.free_time import lookup_window
+    from mailagent.transports.calendars import CalendarError, read_busy
+
+    settings = config.settings.calendars
+    results = []
+    for manager in config.managers.managers:
+        if manager.calendar is None or not manager.active:
+            continue
+        name = f"calendar ({manager.name})"
+        lookup = lookup_window(manager, now, settings.days)
+        try:
+            busy = read_busy(
+                manager, lookup, timeout=settings.timeout, max_bytes=settings.max_bytes
+            )
+        except CalendarError as exc:
+            results.append(
+                (name, True, f"{WARNING}{exc}; briefs offer office-hours times until it answers")
+            )
+            continue
+        results.append(
+            (
+                name,
+                True,
+                f"{manager.calendar.kind}: {len(busy)} busy periods in the {settings.days} days "
+                f"from {lookup.start:%Y-%m-%d}",
+            )
+        )
     return results
 
 

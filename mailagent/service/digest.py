@@ -21,6 +21,7 @@ from mailagent.core.stats import funnel as tally_funnel
 from mailagent.service import outgoing
 from mailagent.service.reports import collect_remarks, collect_stories
 from mailagent.service.runtime import Runtime
+from mailagent.store.calendars import outages
 from mailagent.store.control import set_control
 from mailagent.store.tables import (
     HELD_NOW,
@@ -116,6 +117,15 @@ def context(rt: Runtime, session: Session, now: datetime) -> dict[str, Any]:
             for m in quarantined
         ],
         "held": held_mail(session, since),
+        "calendars": [
+            {
+                "manager": o.manager,
+                "since": f"{o.since:%Y-%m-%d %H:%M} UTC",
+                "failures": o.failures,
+                "error": o.error[:200],
+            }
+            for o in outages(session)
+        ],
         "insights": [
             {"theme": theme, "remarks": [" ".join(r.text.split())[:300] for r in items]}
             for theme, items in grouped.items()

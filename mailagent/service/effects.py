@@ -18,7 +18,7 @@ from sqlmodel import Session
 from mailagent.core.decision import Decision, MailSpec, ThreadView
 from mailagent.core.meeting import OFFERS_TIMES
 from mailagent.core.parse import Inbound
-from mailagent.service import outgoing, staffing
+from mailagent.service import calendars, outgoing, staffing
 from mailagent.service.runtime import Runtime
 from mailagent.store.outbox import thread_outbox
 from mailagent.store.tables import Assignment, Event, TalentPool, Thread
@@ -101,7 +101,10 @@ def apply(
     if any(spec.kind in OFFERS_TIMES for spec in decision.mails):
         # Stored as offered, so the manager's "the second one" means what this mail shows.
         manager = rt.config.managers.by_address(thread.manager_email)
-        thread.offered = [t.isoformat() for t in manager.suggested_times(now)] if manager else []
+        times, thread.offered_from = (
+            calendars.offer_times(rt, session, manager, thread, now) if manager else ((), "")
+        )
+        thread.offered = [t.isoformat() for t in times]
     for spec in decision.mails:
         if spec.to_admins:
             _tell_admins(rt, session, thread, spec, now)

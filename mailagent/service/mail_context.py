@@ -85,6 +85,7 @@ def build(
                 else ""
             ),
             suggestions=offered_times(thread, manager),
+            suggested_from=thread.offered_from or "office_hours",
             action=spec.action,
         ),
     }
@@ -112,6 +113,7 @@ def meeting_context(
     answers: list[tuple[str, str, str]],
     give_back_question: str,
     suggestions: list[datetime],
+    suggested_from: str = "office_hours",
     action: str = "",
 ) -> dict[str, Any]:
     """The manager-side variables (also used with sample values by ``templates lint``)."""
@@ -139,6 +141,9 @@ def meeting_context(
         "suggested_times": [
             describe(s, minutes, reader.timezone, reader.language) for s in suggestions
         ],
+        # "calendar": free in the manager's calendar; "office_hours": no calendar configured;
+        # "unreachable": the calendar could not be read, so only the office hours were used.
+        "suggested_from": suggested_from,
         # A confirmation mail's held request: forget, withdraw, decline, delegate or cancel.
         "held_action": action,
     }

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 #: The newest migration's revision (``versions/0008_offered_times.py``).
-HEAD = "0009"
+HEAD = "0010"
 
 _PG_MIGRATION_LOCK = 0x6D61696C  # "mail": serialises concurrent `db upgrade` on PostgreSQL
 

@@ -81,6 +81,8 @@ class Thread(SQLModel, table=True):
     # Times offered to the manager (ISO 8601) in the last mail that offered any, in its order:
     # "the second one" in the reply means the second of these.
     offered: list[str] = Field(default_factory=list, sa_type=JSON)
+    # Where those times came from: OFFERED_FROM_* below.
+    offered_from: str = Field(default="", max_length=16)
     feedback: str = Field(default="", sa_type=sa.Text)
     manager_notes: str = Field(default="", sa_type=sa.Text)
     keep_in_touch: bool = False
@@ -315,3 +317,22 @@ class Hold(SQLModel, table=True):
     expires_at: datetime | None = _utc(default=None)
     resolved_at: datetime | None = _utc(default=None)
     resolved_by: str = Field(default="", max_length=320)
+
+
+# Thread.offered_from
+OFFERED_FROM_HOURS = "office_hours"  # no calendar configured
+OFFERED_FROM_CALENDAR = "calendar"  # free in the manager's calendar
+OFFERED_FROM_FALLBACK = "unreachable"  # the calendar could not be read: office hours instead
+
+
+class CalendarOutage(SQLModel, table=True):
+    """A manager's calendar that could not be read, from the first failure until it answers
+    again: logged once when it starts, shown by ``check-config`` and in the digest."""
+
+    __tablename__ = "calendar_outage"
+
+    manager: str = Field(primary_key=True, max_length=200)
+    since: datetime = _utc()
+    checked_at: datetime = _utc()
+    error: str = Field(default="", max_length=500)
+    failures: int = 1

@@ -5,6 +5,8 @@
 - ``smtp_server`` / ``smtp_server_factory`` (function): aiosmtpd sinks recording every message.
 - ``pg_url`` (function): an empty PostgreSQL database, dropped afterwards; ``engine``
   (function, once per database): a migrated engine on SQLite and on PostgreSQL.
+- ``radicale`` (session): a real CalDAV server (Radicale) with one user; ``graph_server``
+  (function): Microsoft Graph's getSchedule answered from recorded responses.
 - ``dovecot_factory`` (function): private Dovecot instances for one test (to halt, resume, or
   run with Sieve); ``mail_system`` (function): a Sieve-enabled Dovecot plus an SMTP relay that
   delivers into it over LMTP and carries what Sieve sends back out.
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from calendar_servers import GraphServer, Radicale
 from servers import (
     Dovecot,
     DovecotFactory,
@@ -69,6 +72,23 @@ def dovecot() -> Iterator[Dovecot]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def radicale() -> Iterator[Radicale]:
+    """One private Radicale for the session; each test makes its own calendars on it."""
+    server = Radicale()
+    _require(server.start)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def graph_server() -> Iterator[GraphServer]:
+    with GraphServer().running() as server:
+        yield server
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, cast
 
 from sqlmodel import Session, col, select
 
+from mailagent.cli.app import main as cli_main
 from mailagent.compose.flowed import from_flowed
 from mailagent.config.loading import load_config
 from mailagent.config.settings import Config
@@ -37,6 +38,18 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[2]
 FIRM = "interviews@firm.example"
+# A guest's answers to the questionnaire, numbered as a person replying to it writes them.
+ANSWERS = """Thank you! Here are my answers.
+
+1. I manage a retail store and have 8 years of experience in retail operations.
+2. I want to understand the nature of work in logistics and the expertise it takes.
+3. How do you plan capacity for the peak season?
+4. I find your careers page hard to navigate; happy to say more.
+5. Weekday afternoons, Berlin time.
+
+Best,
+Dana Ruiz
+"""
 
 
 def _toml_value(value: object) -> str:
@@ -174,6 +187,23 @@ def one_pass(
     finally:
         inbox.close()
         rt.engine.dispose()
+
+
+def maildir_steps(config: Config, folder: Path) -> Callable[..., list[EmailMessage]]:
+    """``step(when, *mails)``: deliver ``mails`` to the Maildir inbox, run one pass at ``when``
+    as ``mailagent run --once --now`` does, return the mail it wrote to ``folder``/out."""
+    seen = 0
+
+    def step(when: datetime, *mails: bytes) -> list[EmailMessage]:
+        nonlocal seen
+        deliver(config, *mails)
+        run = ["--config", str(config.path), "--log-level", "WARNING", "run", "--once"]
+        assert cli_main([*run, "--now", when.isoformat()]) == 0
+        out = sent_mail(folder)
+        new, seen = out[seen:], len(out)
+        return new
+
+    return step
 
 
 def server_steps(

@@ -15,7 +15,16 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 import pytest
-from harness import deliver, events, guest_mail, make_config, sent_mail, session_for, shown
+from harness import (
+    ANSWERS,
+    events,
+    guest_mail,
+    maildir_steps,
+    make_config,
+    sent_mail,
+    session_for,
+    shown,
+)
 from icalendar import Calendar
 from sqlmodel import select
 
@@ -28,17 +37,6 @@ GUEST = "dana.ruiz@example.org"
 SAM = "sam.lee@firm.example"
 JO = "jo.berger@firm.example"
 ALEX = "alex.kim@firm.example"
-ANSWERS = """Thank you! Here are my answers.
-
-1. I manage a retail store and have 8 years of experience in retail operations.
-2. I want to understand the nature of work in logistics and the expertise it takes.
-3. How do you plan capacity for the peak season?
-4. I find your careers page hard to navigate; happy to say more.
-5. Weekday afternoons, Berlin time.
-
-Best,
-Dana Ruiz
-"""
 
 
 def at(days: float, hours: float = 0) -> datetime:
@@ -91,16 +89,8 @@ class Conversation:
         self.folder = folder
         in_, out = f"maildir:{folder / 'in'}", f"maildir:{folder / 'out'}"
         self.config = make_config(folder, in_, out, database_url, **sections)
-        self.seen = 0
-
-    def step(self, when: datetime, *mails: bytes) -> list[EmailMessage]:
-        """Deliver ``mails``, run one pass at ``when``, return the mail it sent."""
-        deliver(self.config, *mails)
-        run = ["--config", str(self.config.path), "--log-level", "WARNING", "run", "--once"]
-        assert main([*run, "--now", when.isoformat()]) == 0
-        out = sent_mail(self.folder)
-        new, self.seen = out[self.seen :], len(out)
-        return new
+        # Deliver mails, run one pass at a time, return the mail it sent.
+        self.step = maildir_steps(self.config, folder)
 
     def up_to_the_brief(self) -> EmailMessage:
         [questionnaire] = self.step(T0, guest_mail(sender=f"Dana Ruiz <{GUEST}>"))
