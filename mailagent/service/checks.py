@@ -54,6 +54,8 @@ def sample_context(config: Config, language: str) -> dict[str, Any]:
             "",
         ),
         suggestions=[start, start + timedelta(days=1)],
+        suggested_from="calendar",
+        place=("Room 4.12, Hafenstraße 3", "https://meet.firm.example/interview-8f3k2"),
         action="forget",
     )
     digest = {

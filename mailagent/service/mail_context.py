@@ -17,6 +17,7 @@ from mailagent.core.decision import MailSpec
 from mailagent.core.headers import sanitize_header_text
 from mailagent.core.managers import Manager
 from mailagent.core.parse import Inbound
+from mailagent.service import meeting_place
 from mailagent.service.runtime import Runtime
 from mailagent.store.tables import Thread
 
@@ -86,6 +87,7 @@ def build(
             ),
             suggestions=offered_times(thread, manager),
             suggested_from=thread.offered_from or "office_hours",
+            place=meeting_place.place(rt, thread),
             action=spec.action,
         ),
     }
@@ -114,6 +116,7 @@ def meeting_context(
     give_back_question: str,
     suggestions: list[datetime],
     suggested_from: str = "office_hours",
+    place: tuple[str, str] = ("", ""),
     action: str = "",
 ) -> dict[str, Any]:
     """The manager-side variables (also used with sample values by ``templates lint``)."""
@@ -130,6 +133,8 @@ def meeting_context(
             "minutes": minutes,
             "rescheduled": rescheduled,
             "timezone": reader.timezone,
+            "location": place[0],
+            "video_url": place[1],
         },
         "slots": [{"number": i, "when": when(p)} for i, p in enumerate(proposals, 1)],
         "words": words.strip()[:WORDS_CAP],
@@ -154,6 +159,7 @@ def invite_bytes(rt: Runtime, thread: Thread, spec: MailSpec, now: datetime) -> 
     if thread.meeting_start is None or not thread.meeting_uid:
         return None
     firm = rt.config.settings.firm
+    room, link = meeting_place.place(rt, thread)
     guest = sanitize_header_text(thread.guest_name, 100) or thread.guest_email
     manager = sanitize_header_text(thread.manager_name, 100)
     meeting = invites.Meeting(
@@ -162,12 +168,12 @@ def invite_bytes(rt: Runtime, thread: Thread, spec: MailSpec, now: datetime) -> 
         start=thread.meeting_start,
         minutes=rt.config.settings.meetings.minutes,
         summary=f"Informational interview: {guest} and {manager} ({firm.name})",
-        description=(
-            f"An informational interview at {firm.name} (not a job interview). "
-            f"Questions: reply to the mail this invitation came with."
-        ),
+        description=meeting_place.description(rt, thread, link),
         organizer_name=firm.sender_name,
         organizer_email=firm.address,
         attendees=((guest, thread.guest_email), (manager, thread.manager_email)),
+        location=room,
+        url=link,
+        alarm_minutes=rt.config.settings.meetings.alarm_minutes,
     )
     return invites.invite(meeting, spec.invite, now)

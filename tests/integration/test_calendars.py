@@ -74,7 +74,7 @@ SUMMARY:Focus time
 END:VEVENT"""
 
 
-def managers_file(folder: Path, calendar: str) -> Path:
+def managers_file(folder: Path, calendar: str, extra: str = "") -> Path:
     """One manager, Sam, in Berlin, office hours 9-17 on weekdays, with ``calendar``."""
     path = folder / "managers.toml"
     path.write_text(
@@ -86,19 +86,24 @@ languages = ["en", "de"]
 timezone = "Europe/Berlin"
 monthly_quota = 5
 calendar = {calendar}
-"""
+{extra}"""
     )
     return path
 
 
 class Programme:
-    def __init__(self, folder: Path, calendar: str, **sections: dict[str, object]) -> None:
+    def __init__(
+        self, folder: Path, calendar: str, extra: str = "", **sections: dict[str, object]
+    ) -> None:
         self.folder = folder
         self.config: Config = make_config(
             folder,
             f"maildir:{folder / 'in'}",
             f"maildir:{folder / 'out'}",
-            managers={"file": str(managers_file(folder, calendar)), "admins": ["ops@firm.example"]},
+            managers={
+                "file": str(managers_file(folder, calendar, extra)),
+                "admins": ["ops@firm.example"],
+            },
             **sections,
         )
         self.step = maildir_steps(self.config, folder)
@@ -387,3 +392,34 @@ def test_read_busy_says_why_it_failed(radicale: Radicale) -> None:
     )
     with pytest.raises(CalendarError, match="caldav calendar"):
         read_busy(sam, lookup_window(sam, T0, 14), timeout=5, max_bytes=10**6)
+
+
+@pytest.mark.usefixtures("caldav_password")
+def test_the_invite_carries_the_room_the_video_link_both_sides_goals_and_a_reminder(
+    tmp_path: Path, radicale: Radicale
+) -> None:
+    programme = Programme(
+        tmp_path,
+        caldav(radicale.new_calendar())[0],
+        extra='location = "Room 4.12, Hafenstraße 3"\n',
+        meetings={"video_url": "https://meet.firm.example/{{ manager }}-{{ uid[:8] }}"},
+    )
+    brief = programme.brief()
+    confirmations = programme.step(T0 + timedelta(days=1), reply_to(brief, "1 works\n\nSam"))
+    [thread] = programme.threads()
+    link = f"https://meet.firm.example/sam-lee-{thread.meeting_uid[:8]}"
+    for mail in confirmations:
+        text = shown(mail)
+        assert "Where: Room 4.12, Hafenstraße 3" in text
+        assert f"Video link: {link}" in text
+        [part] = [p for p in mail.walk() if p.get_content_type() == "text/calendar"]
+        event = Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")[0]
+        assert str(event["LOCATION"]) == "Room 4.12, Hafenstraße 3"
+        assert str(event["URL"]) == link
+        description = str(event["DESCRIPTION"])
+        assert "What the guest wants to learn: I want to understand the nature of work" in (
+            description
+        )
+        assert "hopes to learn from the guest: I find your careers page hard" in description
+        [alarm] = event.walk("VALARM")
+        assert alarm.decoded("TRIGGER") == timedelta(minutes=-15)

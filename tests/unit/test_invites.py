@@ -195,3 +195,43 @@ def test_dtend_is_elapsed_minutes_even_for_a_local_start_across_the_switch() -> 
     _, event = parse(invite(replace(MEETING, start=start, minutes=90), REQUEST, STAMP))
     assert utc_of(event, "DTSTART") == datetime(2026, 10, 24, 23, 30, tzinfo=UTC)
     assert utc_of(event, "DTEND") == datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
+
+
+PLACED = replace(
+    MEETING,
+    location="Room 4.12, Hafenstraße 3",
+    url="https://meet.firm.example/interview-3f9a",
+    alarm_minutes=15,
+    description="What the guest wants to learn: planning, peaks; and more\nVideo link: x",
+)
+
+
+@pytest.mark.parametrize(
+    ("meeting", "location"),
+    [
+        pytest.param(PLACED, "Room 4.12, Hafenstraße 3", id="a room and a link"),
+        pytest.param(replace(PLACED, location=""), PLACED.url, id="a link alone"),
+    ],
+)
+def test_the_place_the_link_and_the_goals_reach_the_calendar(
+    meeting: Meeting, location: str
+) -> None:
+    _, event = parse(invite(meeting, REQUEST, STAMP))
+    assert str(event["LOCATION"]) == location
+    assert str(event["URL"]) == meeting.url
+    assert str(event["CONFERENCE"]) == meeting.url
+    assert event["CONFERENCE"].params["FEATURE"] == "VIDEO"
+    # Commas, semicolons and line breaks in people's words come back as written.
+    assert str(event["DESCRIPTION"]) == meeting.description
+    [alarm] = event.walk("VALARM")
+    assert alarm["ACTION"] == "DISPLAY"
+    assert alarm.decoded("TRIGGER") == timedelta(minutes=-15)
+    [guest] = [a for a in event["ATTENDEE"] if "dana" in str(a)]
+    assert guest.params["RSVP"] == "TRUE"
+
+
+def test_a_cancellation_carries_no_alarm_and_no_meeting_without_a_place_gets_one() -> None:
+    _, cancelled = parse(invite(replace(PLACED, sequence=2), CANCEL, STAMP))
+    assert cancelled.walk("VALARM") == [] and cancelled["SEQUENCE"] == 2
+    _, plain = parse(invite(MEETING, REQUEST, STAMP))
+    assert "LOCATION" not in plain and "URL" not in plain and plain.walk("VALARM") == []
