@@ -22,6 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
         ("pass_rate.py", ["30", "--existing", "300"]),
         ("pass_rate.py", ["20", "--postgres"]),
         ("outbox_send.py", ["20"]),
+        ("free_busy.py", ["3", "--rounds", "1"]),
     ],
 )
 def test_benchmark_runs_and_prints_its_ratio(script: str, args: list[str]) -> None:

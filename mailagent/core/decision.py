@@ -30,6 +30,9 @@ class ThreadView:
     manager_name: str = ""
     manager_email: str = ""
     meeting_start: datetime | None = None
+    # The meeting's calendar identity (UID, SEQUENCE), as in its last invitation.
+    meeting_uid: str = ""
+    meeting_sequence: int = 0
     proposals: tuple[datetime, ...] = ()
     # ISO 8601 times the last mail to the manager offered, in its order.
     offered: tuple[str, ...] = ()

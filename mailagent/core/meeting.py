@@ -50,7 +50,7 @@ MEETING_TIMERS = (REMINDER_GUEST, REMINDER_MANAGER, MARK_HELD)
 
 TIMERS = MANAGER_SIDE_TIMERS
 # Mail that offers the manager a few times inside their office hours, numbered.
-OFFERS_TIMES = ("brief_manager", "slots_declined")
+OFFERS_TIMES = ("brief_manager", "slots_declined", "guest_declined_manager")
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,9 @@ class Inbound:
     problems: tuple[str, ...] = field(default=())
     attachments: tuple[Attachment, ...] = field(default=())
     loop_ids: tuple[str, ...] = field(default=())
+    # The first text/calendar (or application/ics) part's bytes, at most CALENDAR_CAP: a
+    # calendar's Accept/Decline (iTIP REPLY) is read from it.
+    calendar: bytes = b""
 
     def header_values(self, name: str) -> list[str]:
         """Every instance of header ``name`` (case-insensitive), in order."""
@@ -155,7 +158,25 @@ def _parse(raw: bytes, limits: Limits) -> Inbound:
         text=text,
         size=len(raw),
         problems=tuple(problems),
+        calendar=_calendar_part(msg, limits),
     )
+
+
+CALENDAR_CAP = 256 * 1024
+_CALENDAR_TYPES = ("text/calendar", "application/ics")
+
+
+def _calendar_part(msg: Message, limits: Limits) -> bytes:
+    try:
+        for seen, part in enumerate(msg.walk()):
+            if seen >= limits.max_parts:
+                break
+            if part.get_content_type() in _CALENDAR_TYPES and not part.is_multipart():
+                payload = part.get_payload(decode=True)
+                return payload[:CALENDAR_CAP] if isinstance(payload, bytes) else b""
+    except (ValueError, LookupError, RecursionError):
+        pass  # a part too broken or too deep to read holds no answer we could act on
+    return b""
 
 
 def _plain_addresses(headers: list[tuple[str, str]], names: tuple[str, ...]) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from mailagent.core import answers, identity, intent
+from mailagent.core import answers, identity, intent, itip
 from mailagent.core.classify import Classification, classify
 from mailagent.core.commands import WITHDRAW, guest_command, may_hold_command
 from mailagent.core.conversation import decide_inbound
@@ -25,7 +25,7 @@ from mailagent.core.reply_text import name_words
 from mailagent.core.sender_auth import SenderCheck, check_sender
 from mailagent.core.states import AWAITING_GUEST, EXPIRED, NOT_REQUEST
 from mailagent.core.zones import detect_timezone
-from mailagent.service import effects, holding, meeting_mail, questions
+from mailagent.service import effects, holding, meeting_mail, questions, staffing
 from mailagent.service.effects import thread_view
 from mailagent.service.runtime import Runtime
 from mailagent.store.erasure import forget_address
@@ -41,7 +41,11 @@ from mailagent.store.tables import (
     Message,
     Thread,
 )
-from mailagent.store.threads import open_threads_for, threads_by_message_ids
+from mailagent.store.threads import (
+    open_threads_for,
+    thread_by_meeting_uid,
+    threads_by_message_ids,
+)
 from mailagent.store.tokens import new_token, token_owner
 
 log = logging.getLogger("mailagent.intake")
@@ -71,8 +75,8 @@ def decide(
         return thread, _confirmation_reply(rt, session, msg, verdict, match, sender, now)
     with session.no_autoflush:
         check = SenderCheck(True, "confirmed") if vouched else check_sender(msg, rt.us.authserv_id)
-        decision = None
-        if not vouched:
+        decision = _calendar_reply(rt, msg, view, sender, check, now)
+        if decision is None and not vouched:
             decision = _guest_gate(msg, verdict, match, view, sender, check)
         if decision is None:
             decision = meeting_mail.decide(
@@ -264,6 +268,31 @@ def _read_guest(
     return found, guest_command(own_text), wants
 
 
+def _calendar_reply(
+    rt: Runtime,
+    msg: Inbound,
+    view: ThreadView | None,
+    sender: str,
+    check: SenderCheck,
+    now: datetime,
+) -> Decision | None:
+    """What a calendar's Accept/Decline does on the thread, or None when ``msg`` is none."""
+    reply = itip.read_reply(msg.calendar) if msg.calendar and view is not None else None
+    if reply is None or view is None:
+        return None
+    decision = itip.decide_calendar_reply(
+        view,
+        reply,
+        sender,
+        check.passed,
+        staffing.meeting_rules(rt),
+        now,
+        staffing.manager_timezone(rt, view.manager_email),
+    )
+    log.info("Message-ID <%s> [thread %s]: %s", msg.message_id, view.id, decision.log)
+    return decision
+
+
 def _match(rt: Runtime, session: Session, msg: Inbound) -> Match:
     owners = {}
     for token in tokens_in([*msg.recipients, *msg.delivered_to], rt.us.address):
@@ -276,6 +305,13 @@ def _match(rt: Runtime, session: Session, msg: Inbound) -> Match:
     open_threads = open_threads_for(session, rt.mailbox, sender) if sender else []
     token_threads = {token: owner.thread_id for token, owner in owners.items()}
     match = match_thread(msg, token_threads, msgid_threads, open_threads)
+    if match.thread_id is None and msg.calendar:
+        # Accept/Decline goes to the invitation's organizer (our plain address), often without
+        # In-Reply-To: the UID it answers names the meeting.
+        reply = itip.read_reply(msg.calendar)
+        found = thread_by_meeting_uid(session, reply.uid) if reply else None
+        if found is not None:
+            return Match(found, "calendar uid")
     if match.how != "token":
         return match
     mine = [(t, o) for t, o in owners.items() if o.thread_id == match.thread_id]

@@ -51,6 +51,8 @@ def thread_view(
         manager_name=thread.manager_name,
         manager_email=thread.manager_email,
         meeting_start=thread.meeting_start,
+        meeting_uid=thread.meeting_uid,
+        meeting_sequence=thread.meeting_sequence,
         proposals=tuple(datetime.fromisoformat(p) for p in thread.proposals),
         offered=tuple(thread.offered),
         feedback=thread.feedback,

@@ -64,6 +64,9 @@ def _caldav(source: CalendarSource, lookup: Lookup, timeout: float) -> list[str]
         url=source.url,
         username=source.user or None,
         password=_password(source),
+        # Credentials with the first request: waiting for the 401 costs a round trip, and
+        # servers delay answers to requests that failed to log in (Radicale by a second).
+        auth_type="basic" if source.user else None,
         timeout=max(1, round(timeout)),
         ssl_verify_cert=source.tls_verify,
         enable_rfc6764=False,
