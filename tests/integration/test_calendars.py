@@ -423,3 +423,18 @@ def test_the_invite_carries_the_room_the_video_link_both_sides_goals_and_a_remin
         assert "hopes to learn from the guest: I find your careers page hard" in description
         [alarm] = event.walk("VALARM")
         assert alarm.decoded("TRIGGER") == timedelta(minutes=-15)
+
+
+@pytest.mark.usefixtures("caldav_password")
+def test_any_of_them_lets_the_guest_pick_among_the_free_times(
+    tmp_path: Path, radicale: Radicale
+) -> None:
+    programme = Programme(tmp_path, caldav(radicale.new_calendar(WEEKLY, OFFSITE, FOCUS))[0])
+    brief = programme.brief()
+    [offer] = programme.step(T0 + timedelta(days=1), reply_to(brief, "Any of them\n\nSam"))
+    assert to(offer) == GUEST
+    text = shown(offer)
+    for day in ("Wednesday, 25 November 2026", "Thursday, 26 November 2026", "Monday, 30 November"):
+        assert day in text
+    [thread] = programme.threads()
+    assert thread.state == "awaiting_slot" and len(thread.proposals) == 3
