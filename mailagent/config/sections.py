@@ -173,6 +173,9 @@ class CalendarSettings(Section):
     days: int = Field(default=14, ge=1, le=60)
     # A feed or answer larger than this is refused (a calendar no person keeps).
     max_bytes: int = Field(default=20_000_000, ge=10_000)
+    # While a calendar cannot be read, it is tried again after this many minutes at the
+    # earliest (a calendar that times out would otherwise hold up every brief by `timeout`).
+    retry_minutes: float = Field(default=10, ge=0, le=1440)
 
 
 class DigestSettings(Section):

@@ -3,13 +3,15 @@ else inside their office hours (as before calendars existed).
 
 A calendar that cannot be read never stops the mail: the office-hours times go out instead,
 the mail says so, and the outage is logged once when it starts and once when it ends
-(``calendar_outage`` rows, shown by ``check-config`` and the digest).
+(``calendar_outage`` rows, shown by ``check-config`` and the digest). During an outage the
+calendar is tried again only every ``[calendars] retry_minutes``, so one that times out holds up
+one brief, not each.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -17,7 +19,7 @@ from mailagent.core.availability import read_availability
 from mailagent.core.free_time import Busy, Lookup, free_slots, lookup_window
 from mailagent.core.managers import Manager
 from mailagent.service.runtime import Runtime
-from mailagent.store.calendars import end_outage, note_outage
+from mailagent.store.calendars import end_outage, note_outage, outage_of
 from mailagent.store.tables import (
     OFFERED_FROM_CALENDAR,
     OFFERED_FROM_FALLBACK,
@@ -51,6 +53,10 @@ def busy_or_none(
 ) -> list[Busy] | None:
     """The manager's busy periods, or None when the calendar cannot be read (recorded)."""
     settings = rt.config.settings.calendars
+    outage = outage_of(session, manager.name)
+    if outage is not None and now - outage.checked_at < timedelta(minutes=settings.retry_minutes):
+        log.debug("%s: calendar of %s still unreadable; not tried again yet", about, manager.name)
+        return None
     try:
         busy = read_busy(manager, lookup, timeout=settings.timeout, max_bytes=settings.max_bytes)
     except CalendarError as exc:

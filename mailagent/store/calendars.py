@@ -21,6 +21,10 @@ def note_outage(session: Session, manager: str, error: str, now: datetime) -> bo
     return False
 
 
+def outage_of(session: Session, manager: str) -> CalendarOutage | None:
+    return session.get(CalendarOutage, manager)
+
+
 def end_outage(session: Session, manager: str) -> CalendarOutage | None:
     """Forget the manager's outage after a good read; the row that ended it, if any."""
     row = session.get(CalendarOutage, manager)

@@ -7,6 +7,7 @@ that cannot be read never stops the brief. Maildir in and out, SQLite, ``run --o
 from __future__ import annotations
 
 import logging
+import socket
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -302,7 +303,8 @@ def test_a_calendar_that_cannot_be_read_never_stops_the_brief(
     said = [r.getMessage() for r in caplog.records if "cannot be read" in r.getMessage()]
     assert len(said) == 1 and said[0].startswith("thread 1: calendar of Sam Lee")
     [outage] = programme.outages()
-    assert outage.failures == 2
+    # The second brief, a moment later, did not wait for the calendar again.
+    assert outage.failures == 1
 
     capsys.readouterr()
     assert main(["--config", str(programme.config.path), "check-config"]) == 0
@@ -329,7 +331,10 @@ def test_an_outage_ends_when_the_calendar_answers_again_and_the_digest_shows_it_
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n" + OFFSITE + "\r\nEND:VCALENDAR\r\n"
     )
     with caplog.at_level(logging.WARNING, logger="mailagent"):
-        brief = programme.brief(guest="Lea Park <lea.park@example.org>")
+        # Past [calendars] retry_minutes (10): the calendar is tried again.
+        brief = programme.brief(
+            guest="Lea Park <lea.park@example.org>", when=T0 + timedelta(hours=1)
+        )
     assert "free in your calendar" in shown(brief)
     assert programme.outages() == []
     assert any("can be read again" in r.getMessage() for r in caplog.records)
@@ -438,3 +443,28 @@ def test_any_of_them_lets_the_guest_pick_among_the_free_times(
         assert day in text
     [thread] = programme.threads()
     assert thread.state == "awaiting_slot" and len(thread.proposals) == 3
+
+
+def test_a_calendar_that_does_not_answer_holds_up_one_brief_not_each(tmp_path: Path) -> None:
+    # A server that takes the connection and never answers (a firewall, a hung proxy).
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        programme = Programme(
+            tmp_path,
+            f'{{ kind = "ics", url = "http://127.0.0.1:{port}/sam.ics" }}',
+            calendars={"timeout": 0.5},
+        )
+        briefs = [
+            programme.brief(
+                guest=f"Guest {n} <guest{n}@example.org>", when=T0 + timedelta(minutes=n)
+            )
+            for n in range(3)
+        ]
+        later = programme.brief(
+            guest="Lea Park <lea.park@example.org>", when=T0 + timedelta(hours=1)
+        )
+    for brief in [*briefs, later]:
+        assert "Your calendar could not be read just now" in shown(brief)
+    [outage] = programme.outages()
+    assert "timed out" in outage.error
+    assert outage.failures == 2  # the first brief, and the one after retry_minutes
