@@ -45,6 +45,14 @@ _PART_RE = re.compile(
     r"evenings?|abends?)\b"
 )
 _GROUP_RE = re.compile(r"\b(weekdays?|workdays?|werktags|wochentags|unter der woche)\b")
+_WEEKEND_RE = re.compile(r"\b(weekends?|am wochenende|wochenenden?)\b")
+# German two-letter days alone ("Di und Do ab 15 Uhr"): only two or more joined in a list, or
+# one right before a time of day, since "do", "so" and "mo" are English words too.
+_SHORT_TOKEN = re.compile(r"\b(mo|di|mi|do|fr|sa|so)\b\.?")
+_SHORT_JOIN = re.compile(r"\s*(?:,|/|&|und|oder)\s*$")
+_SHORT_CUE = re.compile(
+    r"\s+(?:ab|bis|zwischen|von|vormittags?|nachmittags?|abends?|morgens|mittags|\d)"
+)
 _DAY_RE = re.compile(rf"\b({WEEKDAY_WORDS})(?:s|'s)?\b\.?")
 _RANGE_JOIN = r"\s*(?:-|–|to|through|until|till|bis)\s*"
 _DAY_RANGE_RE = re.compile(rf"\b({WEEKDAY_WORDS})s?\.?{_RANGE_JOIN}({WEEKDAY_WORDS})s?\b\.?")
@@ -125,6 +133,13 @@ def _sentence_windows(sentence: str) -> list[Window]:
     for m in _GROUP_RE.finditer(sentence):
         items.append((m.start(), "days", WORKDAYS))
         taken.append(m.span())
+    for m in _WEEKEND_RE.finditer(sentence):
+        items.append((m.start(), "days", frozenset({5, 6})))
+        taken.append(m.span())
+    for m in _short_days(sentence):
+        if free(m):
+            items.append((m.start(), "days", frozenset({SHORT_DE[m.group(1)]})))
+            taken.append(m.span())
     for m in _DAY_RE.finditer(sentence):
         if free(m):
             items.append((m.start(), "days", frozenset({WEEKDAYS[m.group(1)]})))
@@ -150,6 +165,20 @@ def _sentence_windows(sentence: str) -> list[Window]:
             items.append((m.start(), "span", _PARTS[m.group(1).rstrip("s")]))
     items.sort(key=lambda item: item[0])
     return _pair(items)
+
+
+def _short_days(sentence: str) -> list[re.Match[str]]:
+    tokens = list(_SHORT_TOKEN.finditer(sentence))
+    kept = []
+    for i, m in enumerate(tokens):
+        after = sentence[m.end() :]
+        joined_before = i > 0 and _SHORT_JOIN.match(sentence[tokens[i - 1].end() : m.start()])
+        joined_after = i + 1 < len(tokens) and _SHORT_JOIN.match(
+            sentence[m.end() : tokens[i + 1].start()]
+        )
+        if joined_before or joined_after or _SHORT_CUE.match(after):
+            kept.append(m)
+    return kept
 
 
 def _pair(items: list[tuple[int, str, object]]) -> list[Window]:

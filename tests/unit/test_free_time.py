@@ -53,6 +53,17 @@ AVAILABILITY = [
         [local(MON, 12), local(TUE, 10)],
     ),
     ("Dienstags ab 14 Uhr, nicht am Freitag", [local(TUE, 14)], [local(TUE, 13), local(FRI, 15)]),
+    (
+        "Ich kann Di und Do ab 15 Uhr",
+        [local(TUE, 15), local(THU, 17)],
+        [local(WED, 15), local(TUE, 14)],
+    ),
+    ("Weekends only", [local(SAT, 10), local(SUN, 15)], [local(FRI, 10)]),
+    (
+        "I do mornings, so Tue or Wed",
+        [local(TUE, 9), local(WED, 11)],
+        [local(SUN, 9), local(TUE, 14)],
+    ),
     ("2-4pm most days", [local(WED, 14), local(SUN, 15, 30)], [local(WED, 16), local(WED, 13, 30)]),
     (
         "I'm free on Wednesdays; Fridays from 9 to 11am",
