@@ -54,6 +54,11 @@ def read_busy(manager: Manager, lookup: Lookup, *, timeout: float, max_bytes: in
         raise CalendarError(f"{source.kind} calendar unreadable: {exc}") from None
     except SessionRefused as exc:
         raise CalendarError(str(exc)) from None
+    except CalendarError:
+        raise
+    except Exception as exc:  # a calendar's odd data must never crash a pass
+        detail = f"{source.kind} calendar could not be read: {type(exc).__name__}: {exc}"
+        raise CalendarError(detail[:300]) from None
 
 
 def _caldav(source: CalendarSource, lookup: Lookup, timeout: float) -> list[str]:
