@@ -67,11 +67,27 @@ _BETWEEN_RE = re.compile(
 )
 _AFTER_RE = re.compile(rf"\b(?:after|from|ab|nach|later than)\s+{_CLOCK}")
 _BEFORE_RE = re.compile(rf"\b(?:before|until|till|by|bis|vor|no later than)\s+{_CLOCK}")
+# A whole day excluded ("except Fridays", "any day but Monday"); not "except Friday
+# afternoon", which excludes less than the day and is left to the guard below.
 _EXCLUDE_RE = re.compile(
-    rf"\b(?:except(?: on)?|but not(?: on)?|not(?: on)?|no|never(?: on)?|außer(?: am)?|"
-    rf"ausser(?: am)?|nicht(?: am)?|kein(?:e|en)?)\s+({WEEKDAY_WORDS})(?:s|'s)?\b"
+    rf"\b(?:except(?: on)?|but not(?: on)?|but(?: on)?|not(?: on)?|no|never(?: on)?|"
+    rf"außer(?: am)?|ausser(?: am)?|nicht(?: am)?|kein(?:e|en)?)\s+({WEEKDAY_WORDS})(?:s|'s)?\b"
+    r"(?!\s*(?:mornings?|afternoons?|evenings?|lunch|vormittags?|nachmittags?|abends?|morgens|"
+    r"mittags?|before|after|from|until|ab|bis|vor|nach|von|\d))"
 )
-_SENTENCE_RE = re.compile(r"[.;!?\n]+\s*")
+# Any other negation or sign of being taken makes a sentence say when the guest is NOT free
+# ("not before 10am", "no mornings", "Montags nicht", "I work until 5"): such a sentence is
+# not read at all, so it can only widen the choice, never point at the times excluded.
+_NEGATION_RE = re.compile(
+    r"\b(?:not|no|never|except|but|busy|unavailable|can't|cannot|won't|work|working|"
+    r"nicht|kein|keine|keinen|außer|ausser|leider|arbeite|besetzt|belegt)\b|n't\b"
+)
+# Sentences end at ";", a line break, or ".!?" before a capital letter: "Mo.-Mi.", "13.30" and
+# "9 a.m." are no ends.
+_SENTENCE_RE = re.compile(r"[;\n]+|(?<=[.!?])\s+(?=[A-ZÄÖÜ])")
+_MONTH_NEAR = re.compile(
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mär|mai|okt|dez)[a-zä]*\.?\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -100,11 +116,14 @@ class Availability:
 
 def read_availability(text: str, timezone: str) -> Availability | None:
     """The windows ``text`` states, in ``timezone`` (the guest's); None when it states none."""
-    low = " ".join(text.casefold().split("\n")).replace("’", "'")
-    excluded = frozenset(WEEKDAYS[m.group(1)] for m in _EXCLUDE_RE.finditer(low))
-    cleaned = _EXCLUDE_RE.sub(" ", low)
+    excluded: set[int] = set()
     windows: list[Window] = []
-    for sentence in _SENTENCE_RE.split(cleaned):
+    for raw in _SENTENCE_RE.split(text.replace("’", "'")):
+        sentence = raw.casefold()
+        excluded |= {WEEKDAYS[m.group(1)] for m in _EXCLUDE_RE.finditer(sentence)}
+        sentence = _EXCLUDE_RE.sub(" ", sentence)
+        if _NEGATION_RE.search(sentence):
+            continue
         windows.extend(_sentence_windows(sentence))
     if not windows and excluded:
         windows = [Window(ALL_DAYS, DAY_START, DAY_END)]
@@ -147,7 +166,11 @@ def _sentence_windows(sentence: str) -> list[Window]:
     for m in _BETWEEN_RE.finditer(sentence):
         g = m.groups()
         span = _span(_minutes(g[0], g[1], g[2], g[5]), _minutes(g[3], g[4], g[5]))
-        if span and free(m):
+        dates = _MONTH_NEAR.search(sentence[: m.start()]) or re.match(
+            r"\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mär|mai|okt|dez)",
+            sentence[m.end() :],
+        )
+        if span and free(m) and not dates:
             items.append((m.start(), "span", span))
             taken.append(m.span())
     for m in _AFTER_RE.finditer(sentence):
@@ -182,6 +205,10 @@ def _short_days(sentence: str) -> list[re.Match[str]]:
 
 
 def _pair(items: list[tuple[int, str, object]]) -> list[Window]:
+    kinds = [kind for _, kind, _ in items]
+    if kinds[:1] == ["span"] and kinds.count("span") > 1 and "days" in kinds:
+        # "Mornings on Monday, afternoons on Friday": each part of the day leads its days.
+        return _pair_span_first(items)
     windows: list[Window] = []
     days: set[int] = set()
     spans: list[tuple[int, int]] = []
@@ -207,6 +234,22 @@ def _pair(items: list[tuple[int, str, object]]) -> list[Window]:
     return windows
 
 
+def _pair_span_first(items: list[tuple[int, str, object]]) -> list[Window]:
+    windows: list[Window] = []
+    spans: list[tuple[int, int]] = []
+    days: set[int] = set()
+    for _, kind, value in items:
+        if kind == "span":
+            if days:
+                windows.extend(Window(frozenset(days), a, b) for a, b in spans)
+                spans, days = [], set()
+            spans.append(value)  # type: ignore[arg-type]
+        else:
+            days |= value  # type: ignore[arg-type]
+    windows.extend(Window(frozenset(days or ALL_DAYS), a, b) for a, b in spans)
+    return windows
+
+
 def _minutes(
     hour: str, minute: str | None, mark: str | None, other_mark: str | None = None
 ) -> int | None:
@@ -220,8 +263,8 @@ def _minutes(
         h += 12
     elif mark == "am" and h == 12:
         h = 0
-    elif mark in ("", "uhr", "h") and 1 <= h <= 7:
-        h += 12
+    elif not mark and 1 <= h <= 7:
+        h += 12  # "ab 7 Uhr" is seven in the morning: German writes the 24-hour clock
     return h * 60 + m
 
 

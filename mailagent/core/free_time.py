@@ -137,15 +137,17 @@ def busy_from_graph(payload: Mapping[str, Any]) -> list[Busy]:
     try:
         items = [item for entry in payload["value"] for item in entry.get("scheduleItems", [])]
         errors = [e["error"] for e in payload["value"] if e.get("error")]
+        if errors and not items:
+            error = errors[0]
+            said = error.get("message", error) if isinstance(error, dict) else error
+            raise CalendarUnreadable(f"getSchedule: {said}"[:300])
+        found = [
+            (_graph_time(item.get("start")), _graph_time(item.get("end")))
+            for item in items
+            if str(item.get("status", "")).lower() in _GRAPH_BUSY
+        ]
     except (KeyError, TypeError, AttributeError):
         raise CalendarUnreadable("not a getSchedule response") from None
-    if errors and not items:
-        raise CalendarUnreadable(f"getSchedule: {errors[0].get('message', errors[0])}"[:300])
-    found = []
-    for item in items:
-        if str(item.get("status", "")).lower() not in _GRAPH_BUSY:
-            continue
-        found.append((_graph_time(item.get("start")), _graph_time(item.get("end"))))
     return merge([b for b in found if b[1] > b[0]])
 
 
@@ -182,7 +184,9 @@ def lookup_window(manager: Manager, after: datetime, days: int) -> Lookup:
     zone = ZoneInfo(manager.timezone)
     first = add_working_days(after, 2, manager.timezone).astimezone(zone).date()
     start = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
-    return Lookup(start, start + timedelta(days=days))
+    # Counted in local days: across a change of clocks the window ends at local midnight too.
+    end = datetime.combine(first + timedelta(days=days), time(0), tzinfo=zone).astimezone(UTC)
+    return Lookup(start, end)
 
 
 def free_slots(

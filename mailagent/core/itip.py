@@ -90,6 +90,8 @@ def decide_calendar_reply(
         return _noted(f"calendar reply for {reply.attendee} from {sender}: not a party here")
     if view.state != SCHEDULED or reply.uid != view.meeting_uid:
         return _noted(f"the {who}'s calendar reply ({reply.partstat}) is for no current meeting")
+    if view.meeting_start is not None and view.meeting_start <= now:
+        return _noted(f"the {who}'s calendar reply ({reply.partstat}) came after the meeting began")
     if reply.sequence < view.meeting_sequence:
         return _noted(f"the {who}'s calendar reply ({reply.partstat}) answers an older invitation")
     said = f"the {who} {reply.partstat.lower()} the invitation in their calendar"

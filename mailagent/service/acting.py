@@ -305,11 +305,12 @@ def _match(rt: Runtime, session: Session, msg: Inbound) -> Match:
     open_threads = open_threads_for(session, rt.mailbox, sender) if sender else []
     token_threads = {token: owner.thread_id for token, owner in owners.items()}
     match = match_thread(msg, token_threads, msgid_threads, open_threads)
-    if match.thread_id is None and msg.calendar:
+    if match.how != "token" and msg.calendar:
         # Accept/Decline goes to the invitation's organizer (our plain address), often without
-        # In-Reply-To: the UID it answers names the meeting.
+        # In-Reply-To: the UID it answers names the meeting, better than the sender's newest
+        # open thread does.
         reply = itip.read_reply(msg.calendar)
-        found = thread_by_meeting_uid(session, reply.uid) if reply else None
+        found = thread_by_meeting_uid(session, rt.mailbox, reply.uid) if reply else None
         if found is not None:
             return Match(found, "calendar uid")
     if match.how != "token":

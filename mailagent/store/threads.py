@@ -37,11 +37,13 @@ def threads_by_message_ids(session: Session, message_ids: Sequence[str]) -> dict
     return {mid: tid for mid, tid in session.exec(stmt).all() if tid is not None}
 
 
-def thread_by_meeting_uid(session: Session, uid: str) -> int | None:
-    """The thread whose meeting has calendar UID ``uid`` (a calendar's reply names only it)."""
+def thread_by_meeting_uid(session: Session, mailbox: str, uid: str) -> int | None:
+    """The thread of ``mailbox`` whose meeting has calendar UID ``uid`` (a calendar's reply
+    names only it)."""
     if not uid:
         return None
-    return session.exec(select(Thread.id).where(Thread.meeting_uid == uid).limit(1)).first()
+    stmt = select(Thread.id).where(Thread.meeting_uid == uid, Thread.mailbox == mailbox)
+    return session.exec(stmt.limit(1)).first()
 
 
 def open_threads_for(session: Session, mailbox: str, email: str) -> list[int]:

@@ -136,12 +136,17 @@ def _fetch(
     request = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
         url, data=post[0] if post else None, method="POST" if post else "GET"
     )
+    # Credentials are unredirected headers: a redirect (to another host, or down to http)
+    # never carries the password or the token along.
     for name, value in (post[1] if post else {}).items():
-        request.add_header(name, value)
+        if name == "Authorization":
+            request.add_unredirected_header(name, value)
+        else:
+            request.add_header(name, value)
     password = _password(source)
     if source.kind != "graph" and source.user:
         pair = f"{source.user}:{password or ''}".encode()
-        request.add_header("Authorization", "Basic " + b64encode(pair).decode())
+        request.add_unredirected_header("Authorization", "Basic " + b64encode(pair).decode())
     context = ssl.create_default_context()
     if not source.tls_verify:
         context.check_hostname, context.verify_mode = False, ssl.CERT_NONE

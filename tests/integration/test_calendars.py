@@ -468,3 +468,57 @@ def test_a_calendar_that_does_not_answer_holds_up_one_brief_not_each(tmp_path: P
     [outage] = programme.outages()
     assert "timed out" in outage.error
     assert outage.failures == 2  # the first brief, and the one after retry_minutes
+
+
+def test_a_redirect_never_carries_the_calendar_password_along(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread as Worker
+
+    seen: dict[str, str | None] = {}
+
+    class Elsewhere(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen["authorization"] = self.headers.get("Authorization")
+            body = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nEND:VCALENDAR\r\n"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    other = ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+
+    class Redirect(Elsewhere):
+        def do_GET(self) -> None:
+            seen["first"] = self.headers.get("Authorization")
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{other.server_address[1]}/feed.ics")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    first = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    for server in (first, other):
+        Worker(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("MAILAGENT_TEST_CALDAV", "s3cret")
+        sam = Manager(
+            name="Sam Lee",
+            addresses=(SAM,),
+            calendar={
+                "kind": "ics",
+                "url": f"http://127.0.0.1:{first.server_address[1]}/sam.ics",
+                "user": "sam",
+                "password_env": "MAILAGENT_TEST_CALDAV",
+            },
+        )
+        assert read_busy(sam, lookup_window(sam, T0, 14), timeout=5, max_bytes=10**6) == []
+    finally:
+        for server in (first, other):
+            server.shutdown()
+            server.server_close()
+    assert seen["first"] is not None and seen["first"].startswith("Basic ")
+    assert seen["authorization"] is None

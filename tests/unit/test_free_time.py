@@ -64,6 +64,16 @@ AVAILABILITY = [
         [local(TUE, 9), local(WED, 11)],
         [local(SUN, 9), local(TUE, 14)],
     ),
+    ("any day but Monday", [local(TUE, 9), local(SUN, 15)], [local(MON, 10)]),
+    (
+        "Mornings on Monday, afternoons on Friday",
+        [local(MON, 9), local(FRI, 14)],
+        [local(MON, 14), local(FRI, 9)],
+    ),
+    ("Mo.-Mi. vormittags", [local(TUE, 9)], [local(THU, 9), local(TUE, 13)]),
+    ("Freitag ab 13.30 Uhr", [local(FRI, 13, 30)], [local(FRI, 13)]),
+    ("between 9 a.m. and 11 a.m.", [local(WED, 9), local(WED, 10, 30)], [local(WED, 11)]),
+    ("Ich kann ab 7 Uhr", [local(WED, 7, 30)], [local(WED, 6, 30)]),
     ("2-4pm most days", [local(WED, 14), local(SUN, 15, 30)], [local(WED, 16), local(WED, 13, 30)]),
     (
         "I'm free on Wednesdays; Fridays from 9 to 11am",
@@ -85,7 +95,25 @@ def test_what_a_guest_says_about_when_they_are_free(
 
 @pytest.mark.parametrize(
     "text",
-    ["flexible", "Whenever suits you!", "20-30 minutes is fine, I am free most days", "", "asap"],
+    [
+        "flexible",
+        "Whenever suits you!",
+        "20-30 minutes is fine, I am free most days",
+        "",
+        "asap",
+        # Said of when the guest is NOT free: never read as when they are.
+        "not before 10am",
+        "I can't do mornings",
+        "anytime but mornings",
+        "keine Termine vormittags",
+        "Montags nicht",
+        "I'm busy on Monday",
+        "any time except Friday afternoon",
+        "I work until 5pm, so after that",
+        # Dates are no hours.
+        "I'm free May 13-15",
+        "available 3-5 March",
+    ],
 )
 def test_an_answer_without_days_or_hours_limits_nothing(text: str) -> None:
     assert read_availability(text, "Europe/Berlin") is None
@@ -220,7 +248,14 @@ def test_busy_periods_read_from_graph(payload: dict[str, object], busy: list[obj
 
 @pytest.mark.parametrize(
     "payload",
-    [{"error": {"code": "x"}}, {"value": [{"error": {"message": "no free/busy shared"}}]}, []],
+    [
+        {"error": {"code": "x"}},
+        {"value": [{"error": {"message": "no free/busy shared"}}]},
+        [],
+        {"value": [{"error": "denied"}]},
+        {"value": [{"scheduleItems": ["x"]}]},
+        {"value": [{"scheduleItems": [{"status": "busy", "start": "2026-12-01"}]}]},
+    ],
 )
 def test_a_graph_error_is_unreadable(payload: object) -> None:
     with pytest.raises(CalendarUnreadable):
@@ -296,3 +331,11 @@ def test_absences_and_office_days_are_kept() -> None:
     )
     slots = free_slots(away, [], lookup_window(away, FRIDAY, 14), 30)
     assert slots == (local(THU, 9), local(TUE + 7, 9), local(WED + 7, 9))
+
+
+def test_a_window_across_the_change_to_summer_time_ends_at_local_midnight() -> None:
+    # From Monday 15 March 2027 for 14 days: the clocks change on Sunday 28 March.
+    lookup = lookup_window(SAM, datetime(2027, 3, 11, 9, 0, tzinfo=UTC), 14)
+    assert lookup.end.astimezone(BERLIN) == datetime(2027, 3, 29, 0, 0, tzinfo=BERLIN)
+    # Busy all the weeks looked at: nothing is offered from beyond them.
+    assert free_slots(SAM, [(lookup.start, lookup.end)], lookup, 30) == ()

@@ -149,3 +149,10 @@ def test_a_reply_to_a_thread_with_no_meeting_changes_nothing() -> None:
         waiting, reply("DECLINED"), "dana@example.org", True, RULES, NOW, "UTC"
     )
     assert (d.state, d.mails) == (None, ())
+
+
+def test_a_decline_after_the_meeting_began_changes_nothing() -> None:
+    late = datetime(2026, 11, 26, 14, 10, tzinfo=UTC)
+    d = decide_calendar_reply(VIEW, reply("DECLINED"), "dana@example.org", True, RULES, late, "UTC")
+    assert (d.state, d.mails, d.cancel_meeting) == (None, (), False)
+    assert "after the meeting began" in d.events[0][1]
