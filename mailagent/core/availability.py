@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from mailagent.core.time_words import SHORT_DE, WEEKDAY_WORDS, WEEKDAYS
+from mailagent.core.time_words import MONTHS, SHORT_DE, WEEKDAY_WORDS, WEEKDAYS
 
 ALL_DAYS = frozenset(range(7))
 WORKDAYS = frozenset(range(5))
@@ -85,9 +85,9 @@ _NEGATION_RE = re.compile(
 # Sentences end at ";", a line break, or ".!?" before a capital letter: "Mo.-Mi.", "13.30" and
 # "9 a.m." are no ends.
 _SENTENCE_RE = re.compile(r"[;\n]+|(?<=[.!?])\s+(?=[A-ZÄÖÜ])")
-_MONTH_NEAR = re.compile(
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mär|mai|okt|dez)[a-zä]*\.?\s*$"
-)
+# A month written next to a range makes it dates ("May 13-15", "3-5 March"), not hours.
+_MONTH_BEFORE = re.compile(rf"\b(?:{MONTHS})\.?\s*$")
+_MONTH_AFTER = re.compile(rf"\s*(?:{MONTHS})\b")
 
 
 @dataclass(frozen=True)
@@ -166,10 +166,7 @@ def _sentence_windows(sentence: str) -> list[Window]:
     for m in _BETWEEN_RE.finditer(sentence):
         g = m.groups()
         span = _span(_minutes(g[0], g[1], g[2], g[5]), _minutes(g[3], g[4], g[5]))
-        dates = _MONTH_NEAR.search(sentence[: m.start()]) or re.match(
-            r"\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mär|mai|okt|dez)",
-            sentence[m.end() :],
-        )
+        dates = _MONTH_BEFORE.search(sentence[: m.start()]) or _MONTH_AFTER.match(sentence, m.end())
         if span and free(m) and not dates:
             items.append((m.start(), "span", span))
             taken.append(m.span())

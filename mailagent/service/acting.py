@@ -63,7 +63,9 @@ def decide(
     """The thread ``msg`` belongs to (locked) and what it does there. ``vouched``: its sender
     was confirmed or released by an admin, so nothing is held for want of proof."""
     with session.no_autoflush:
-        match = _match(rt, session, msg)
+        # A calendar's Accept/Decline is read once: it may name the thread and decides there.
+        reply = itip.read_reply(msg.calendar) if msg.calendar else None
+        match = _match(rt, session, msg, reply)
         # Locked, so a timer on another worker cannot act on the thread at the same time.
         thread = (
             session.get(Thread, match.thread_id, with_for_update=True) if match.thread_id else None
@@ -75,7 +77,7 @@ def decide(
         return thread, _confirmation_reply(rt, session, msg, verdict, match, sender, now)
     with session.no_autoflush:
         check = SenderCheck(True, "confirmed") if vouched else check_sender(msg, rt.us.authserv_id)
-        decision = _calendar_reply(rt, msg, view, sender, check, now)
+        decision = _calendar_reply(rt, msg, reply, view, sender, check, now)
         if decision is None and not vouched:
             decision = _guest_gate(msg, verdict, match, view, sender, check)
         if decision is None:
@@ -271,13 +273,13 @@ def _read_guest(
 def _calendar_reply(
     rt: Runtime,
     msg: Inbound,
+    reply: itip.CalendarReply | None,
     view: ThreadView | None,
     sender: str,
     check: SenderCheck,
     now: datetime,
 ) -> Decision | None:
     """What a calendar's Accept/Decline does on the thread, or None when ``msg`` is none."""
-    reply = itip.read_reply(msg.calendar) if msg.calendar and view is not None else None
     if reply is None or view is None:
         return None
     decision = itip.decide_calendar_reply(
@@ -293,7 +295,7 @@ def _calendar_reply(
     return decision
 
 
-def _match(rt: Runtime, session: Session, msg: Inbound) -> Match:
+def _match(rt: Runtime, session: Session, msg: Inbound, reply: itip.CalendarReply | None) -> Match:
     owners = {}
     for token in tokens_in([*msg.recipients, *msg.delivered_to], rt.us.address):
         owner = token_owner(session, token)
@@ -305,12 +307,11 @@ def _match(rt: Runtime, session: Session, msg: Inbound) -> Match:
     open_threads = open_threads_for(session, rt.mailbox, sender) if sender else []
     token_threads = {token: owner.thread_id for token, owner in owners.items()}
     match = match_thread(msg, token_threads, msgid_threads, open_threads)
-    if match.how != "token" and msg.calendar:
+    if match.how != "token" and reply is not None:
         # Accept/Decline goes to the invitation's organizer (our plain address), often without
         # In-Reply-To: the UID it answers names the meeting, better than the sender's newest
         # open thread does.
-        reply = itip.read_reply(msg.calendar)
-        found = thread_by_meeting_uid(session, rt.mailbox, reply.uid) if reply else None
+        found = thread_by_meeting_uid(session, rt.mailbox, reply.uid)
         if found is not None:
             return Match(found, "calendar uid")
     if match.how != "token":
