@@ -1,6 +1,6 @@
 """How well mailagent reads people's words: the labelled corpus in tests/corpus, part by part.
 
-    .venv/bin/python bench/understanding.py [--show] [guest|manager|first ...]
+    .venv/bin/python bench/understanding.py [--show] [guest|manager|first|availability ...]
 
 Prints RIGHT / SAFE / WRONG per part (definitions in tests/corpus/README.md) and, with
 ``--show``, one line per case that was not RIGHT. The bar: WRONG = 0 everywhere, RIGHT >= 90%
@@ -13,7 +13,9 @@ Every case goes through the worker's own code:
 - manager: ``meeting_mail.read_manager_reply`` (the function the worker calls) in the manager's
   zone and office hours against the label's offered times;
 - first: a real worker pass on the embedded default (Maildir + SQLite in a temporary folder); the
-  thread's state and the mail queued are the outcome.
+  thread's state and the mail queued are the outcome;
+- availability: ``read_availability`` (what the brief's free times are chosen by) on each answer
+  of tests/corpus/availability.toml, against the times its label says fit and do not fit.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
@@ -42,6 +45,7 @@ from mailagent.config.loading import load_config  # noqa: E402
 from mailagent.config.settings import Config  # noqa: E402
 from mailagent.core import answers  # noqa: E402
 from mailagent.core import manager_replies as mr  # noqa: E402
+from mailagent.core.availability import read_availability  # noqa: E402
 from mailagent.core.parse import parse_message  # noqa: E402
 from mailagent.core.reply_text import name_words  # noqa: E402
 from mailagent.service.checks import sample_context  # noqa: E402
@@ -295,19 +299,52 @@ def run_first(config: Config, items: Iterable[Any]) -> list[Verdict]:
     return out
 
 
+# --- availability: when a guest says they are free --------------------------------------------
+
+_WEEK = datetime(2026, 11, 30)  # the Monday of the week the labels name
+
+
+def _slot(text: str, zone: str) -> datetime:
+    day, _, clock = text.partition(" ")
+    hour, minute = (int(x) for x in clock.split(":"))
+    local = _WEEK + timedelta(days=cases._SLOT_WORDS.index(day), hours=hour, minutes=minute)
+    return local.replace(tzinfo=ZoneInfo(zone))
+
+
+def grade_availability(case: dict[str, Any]) -> tuple[str, str]:
+    """RIGHT: the reading keeps every time the guest named and none they ruled out (or limits
+    nothing when they said nothing usable); SAFE: it limits nothing though they said something
+    (the brief then offers any free time); WRONG: it excludes a time they named or keeps one
+    they ruled out, which would steer the manager to the wrong times."""
+    wanted = read_availability(case["text"], case["zone"])
+    if wanted is None:
+        return (SAFE, "limits nothing") if case["limits"] else (RIGHT, "")
+    lost = [t for t in case.get("fits", []) if not wanted.fits(_slot(t, case["zone"]), 30)]
+    kept = [t for t in case.get("misses", []) if wanted.fits(_slot(t, case["zone"]), 30)]
+    if lost or kept:
+        return WRONG, f"excludes {lost} / keeps {kept} (read {wanted.windows})"
+    return RIGHT, ""
+
+
+def run_availability(config: Config, items: Iterable[Any]) -> list[Verdict]:
+    return [Verdict(c["name"], *grade_availability(c)) for c in items]
+
+
 # --- the report ------------------------------------------------------------------------------
 
 PARTS: dict[str, Callable[[Config, Iterable[Any]], list[Verdict]]] = {
     "guest": run_guest,
     "manager": run_manager,
     "first": run_first,
+    "availability": run_availability,
 }
-BARS = {"guest": 0.9, "manager": 0.8, "first": 0.0}
+BARS = {"guest": 0.9, "manager": 0.8, "first": 0.0, "availability": 0.0}
 
 
 def score(part: str) -> list[Verdict]:
     config = load_config(Path("config/mailagent.toml"))
-    return PARTS[part](config, cases.load(part))
+    items = cases.load_availability() if part == "availability" else cases.load(part)
+    return PARTS[part](config, items)
 
 
 def summary(part: str, verdicts: list[Verdict]) -> str:

@@ -59,3 +59,13 @@ def test_the_grading_tells_a_wrong_answer_from_a_question() -> None:
     assert bench.grade_first("request", "held")[0] == "SAFE"
     assert bench.grade_first("sales", "questionnaire")[0] == "WRONG"
     assert bench.grade_first("request", "silent:sales")[0] == "WRONG"
+
+
+def test_stated_availability_never_points_the_brief_at_the_wrong_times() -> None:
+    items = bench.cases.load_availability()  # raises on a malformed case
+    assert len(items) >= 60 and {c["language"] for c in items} == {"en", "de"}
+    verdicts = bench.score("availability")
+    wrong = [f"{v.name}: {v.why}" for v in verdicts if v.grade == bench.WRONG]
+    assert wrong == []
+    # Some plain answers are read; the rest limit nothing (SAFE), never the wrong way.
+    assert sum(v.grade == bench.RIGHT for v in verdicts) >= 15

@@ -27,6 +27,14 @@ DAY_START, DAY_END = 8 * 60, 20 * 60  # "after 4pm" ends, "before 11" starts, he
 
 # Parts of the day as people mean them when they arrange a call.
 _PARTS = {
+    "after lunch": (13 * 60, DAY_END),
+    "nach dem mittagessen": (13 * 60, DAY_END),
+    "nach der mittagspause": (13 * 60, DAY_END),
+    "all day": (DAY_START, DAY_END),
+    "the whole day": (DAY_START, DAY_END),
+    "ganztag": (DAY_START, DAY_END),
+    "ganztägig": (DAY_START, DAY_END),
+    "den ganzen tag": (DAY_START, DAY_END),
     "morning": (8 * 60, 12 * 60),
     "vormittag": (8 * 60, 12 * 60),
     "morgens": (8 * 60, 12 * 60),
@@ -41,8 +49,9 @@ _PARTS = {
     "abends": (17 * 60, DAY_END),
 }
 _PART_RE = re.compile(
-    r"\b(mornings?|vormittags?|morgens|lunch(?:time)?|mittags?|afternoons?|nachmittags?|"
-    r"evenings?|abends?)\b"
+    r"\b(after lunch|nach dem mittagessen|nach der mittagspause|all day|the whole day|"
+    r"ganztags|ganztägig|den ganzen tag|mornings?|vormittags?|morgens|lunch(?:time)?|mittags?|"
+    r"afternoons?|nachmittags?|evenings?|abends?)\b"
 )
 _GROUP_RE = re.compile(r"\b(weekdays?|workdays?|werktags|wochentags|unter der woche)\b")
 _WEEKEND_RE = re.compile(r"\b(weekends?|am wochenende|wochenenden?)\b")
@@ -84,6 +93,12 @@ _NEGATION_RE = re.compile(
 )
 # Sentences end at ";", a line break, or ".!?" before a capital letter: "Mo.-Mi.", "13.30" and
 # "9 a.m." are no ends.
+# A plain answer: "Tuesday and Thursday afternoons CET", "Mo.-Mi. vormittags", "weekdays after
+# 4pm Berlin time". Words and numbers counted; past this the answer is not read.
+PLAIN_WORDS = 8
+_WORD_RE = re.compile(r"[^\W\d_]+|\d+")
+# "X or Y" between a part of the day and days names alternatives ("evenings or weekends").
+_OR_RE = re.compile(r"\s+(?:or|oder)\s+")
 _SENTENCE_RE = re.compile(r"[;\n]+|(?<=[.!?])\s+(?=[A-ZÄÖÜ])")
 # A month written next to a range makes it dates ("May 13-15", "3-5 March"), not hours.
 _MONTH_BEFORE = re.compile(rf"\b(?:{MONTHS})\.?\s*$")
@@ -115,24 +130,45 @@ class Availability:
 
 
 def read_availability(text: str, timezone: str) -> Availability | None:
-    """The windows ``text`` states, in ``timezone`` (the guest's); None when it states none."""
+    """The windows ``text`` states, in ``timezone`` (the guest's); None when it states none, or
+    when it says more than a plain answer (:data:`PLAIN_WORDS`, one sentence) can: a longer
+    answer carries reasons, exceptions and plans that words alone are read wrong by (the
+    labelled answers in tests/corpus/availability.toml showed it), and the manager sees the
+    guest's own words in the brief anyway."""
+    own = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
+    sentences = [s for s in _SENTENCE_RE.split(own.replace("’", "'")) if s.strip()]
+    if len(sentences) != 1 or len(_WORD_RE.findall(own)) > PLAIN_WORDS:
+        return None
     excluded: set[int] = set()
     windows: list[Window] = []
-    for raw in _SENTENCE_RE.split(text.replace("’", "'")):
+    skipped = False
+    for raw in sentences:
         sentence = raw.casefold()
         excluded |= {WEEKDAYS[m.group(1)] for m in _EXCLUDE_RE.finditer(sentence)}
         sentence = _EXCLUDE_RE.sub(" ", sentence)
         if _NEGATION_RE.search(sentence):
+            skipped = True
             continue
         windows.extend(_sentence_windows(sentence))
-    if not windows and excluded:
+    if not windows and excluded and not skipped:
         windows = [Window(ALL_DAYS, DAY_START, DAY_END)]
     kept = tuple(Window(w.days - excluded, w.start, w.end) for w in windows if w.days - excluded)
     return Availability(kept, timezone) if kept else None
 
 
 def _sentence_windows(sentence: str) -> list[Window]:
-    """Days and spans in the order written, paired as the module docstring says."""
+    """Days and spans in the order written, paired as the module docstring says; "or"
+    between days alone and a part of the day alone ("evenings or weekends") joins two
+    alternatives, not a day and its hours."""
+    sides = _OR_RE.split(sentence)
+    if len(sides) == 2:
+        kinds = [{kind for _, kind, _ in _items(side)} for side in sides]
+        if {frozenset(k) for k in kinds} == {frozenset({"days"}), frozenset({"span"})}:
+            return [w for side in sides for w in _pair(_items(side))]
+    return _pair(_items(sentence))
+
+
+def _items(sentence: str) -> list[tuple[int, str, object]]:
     items: list[tuple[int, str, object]] = []
     taken: list[tuple[int, int]] = []
 
@@ -184,7 +220,7 @@ def _sentence_windows(sentence: str) -> list[Window]:
         if free(m):
             items.append((m.start(), "span", _PARTS[m.group(1).rstrip("s")]))
     items.sort(key=lambda item: item[0])
-    return _pair(items)
+    return items
 
 
 def _short_days(sentence: str) -> list[re.Match[str]]:

@@ -50,6 +50,24 @@ class Case:
     label: dict[str, Any]
 
 
+AVAILABILITY = HERE / "availability.toml"
+_SLOT_WORDS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def load_availability() -> list[dict[str, Any]]:
+    """The labelled availability answers (availability.toml); ValueError naming a bad one."""
+    found = tomllib.loads(AVAILABILITY.read_text(encoding="utf-8"))["cases"]
+    for case in found:
+        problems = [k for k in ("name", "language", "zone", "text", "limits") if k not in case]
+        for slot in [*case.get("fits", []), *case.get("misses", [])]:
+            day, _, clock = slot.partition(" ")
+            if day not in _SLOT_WORDS or len(clock) != 5 or clock[2] != ":":
+                problems.append(f"slot {slot!r}")
+        if problems:
+            raise ValueError(f"availability {case.get('name', '?')}: {', '.join(problems)}")
+    return found
+
+
 def load(part: str) -> list[Case]:
     """Every case of ``part``, sorted by name; raises ValueError naming a malformed one."""
     folder = HERE / part
