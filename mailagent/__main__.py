@@ -1,6 +1,6 @@
 """``python -m mailagent``: the same as the ``mailagent`` command."""
 
-from mailagent.cli.app import main
+from mailagent.cli.app import entry
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(entry())

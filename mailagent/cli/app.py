@@ -9,6 +9,7 @@ what they need when they run, so ``--help`` loads no database, template or mail 
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 from mailagent.cli import control, holds, queues, reports, run, status, templates, threads
@@ -40,6 +41,17 @@ def build_parser() -> argparse.ArgumentParser:
     for group in GROUPS:
         group.add_parsers(sub)
     return parser
+
+
+def entry() -> int:
+    """The ``mailagent`` program (console script and ``python -m mailagent``): :func:`main`,
+    then an exit that skips the interpreter's last collection of every object the ~500 loaded
+    modules made. The command has finished and closed what it opened by then; atexit handlers
+    (logging's flush) still run. That collection was 90 ms of a 0.5 s idle ``run --once``."""
+    try:
+        return main()
+    finally:
+        gc.freeze()
 
 
 def main(argv: list[str] | None = None) -> int:

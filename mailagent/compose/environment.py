@@ -15,8 +15,6 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from mailagent.compose.message import SUBJECT_MAX
-from mailagent.core.headers import sanitize_header_text
 from mailagent.errors import ConfigError
 
 
@@ -117,6 +115,11 @@ def _template_line(exc: BaseException, name: str) -> int | None:
 
 def split_subject(text: str, name: str) -> tuple[str, str]:
     """Take the ``Subject:`` first line off a rendered text template."""
+    # Imported here: the header rules pull in email-validator, which a start that renders
+    # nothing (an idle pass) need not load.
+    from mailagent.compose.message import SUBJECT_MAX
+    from mailagent.core.headers import sanitize_header_text
+
     first, _, rest = text.partition("\n")
     if not first.startswith("Subject:"):
         raise ConfigError(f"templates/{name}: the first line must be 'Subject: ...'")

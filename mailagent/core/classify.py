@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from mailagent.core.headers import guest_address
+from mailagent.core.ourselves import Us
 from mailagent.core.parse import LOOP_HEADER, Inbound
 
 HUMAN = "human"
@@ -90,24 +91,6 @@ _SOFT_SUBJECTS = (
     "réponse automatique",
 )
 _SUPPRESS_VALUES = frozenset({"all", "oof", "autoreply"})
-
-
-@dataclass(frozen=True)
-class Us:
-    """Who mailagent is, for rule A8 (ourselves) and A9 (addressed to us)."""
-
-    address: str
-    msgid_domain: str
-    instance_id: str
-    authserv_id: str = ""
-    spam_header: str = ""
-    spam_value: str = "YES"
-
-    def is_ours(self, addr: str) -> bool:
-        """True for the inbox address and its plus-variants (case-insensitive local part)."""
-        local, _, domain = addr.lower().rpartition("@")
-        our_local, _, our_domain = self.address.lower().rpartition("@")
-        return domain == our_domain and local.split("+", 1)[0] == our_local
 
 
 @dataclass(frozen=True)

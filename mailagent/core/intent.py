@@ -29,9 +29,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mailagent.core.mime import Attachment
+if TYPE_CHECKING:
+    from mailagent.core.mime import Attachment
 
 REQUEST = "request"
 APPLICATION = "application"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
@@ -19,6 +18,7 @@ from mailagent.core.insights import group
 from mailagent.core.states import NEEDS_HUMAN, OPEN_STATES
 from mailagent.core.stats import funnel as tally_funnel
 from mailagent.service import outgoing
+from mailagent.service.housekeeping import DIGEST_KEY
 from mailagent.service.reports import collect_remarks, collect_stories
 from mailagent.service.runtime import Runtime
 from mailagent.store.calendars import outages
@@ -26,7 +26,6 @@ from mailagent.store.control import set_control
 from mailagent.store.tables import (
     HELD_NOW,
     QUARANTINED,
-    Control,
     Event,
     Hold,
     Message,
@@ -35,36 +34,7 @@ from mailagent.store.tables import (
 )
 
 log = logging.getLogger("mailagent.digest")
-DIGEST_KEY = "digest_last_sent"
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LIST_CAP = 50
-
-
-def slot(now: datetime, weekday: str, hour: int, timezone: str) -> datetime:
-    """The latest digest time at or before ``now``: this week's (or last week's) weekday/hour."""
-    local = now.astimezone(ZoneInfo(timezone))
-    day = local.date() - timedelta(days=(local.weekday() - WEEKDAYS.index(weekday)) % 7)
-    at = datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(timezone))
-    if at > local:
-        at -= timedelta(days=7)
-    return at.astimezone(now.tzinfo)
-
-
-def due(rt: Runtime, session: Session, now: datetime) -> datetime | None:
-    """This week's digest time when its digest has not gone out yet, else None."""
-    settings = rt.config.settings.digest
-    if not settings.enabled or not rt.config.settings.managers.admins:
-        return None
-    at = slot(now, settings.weekday, settings.hour, settings.timezone)
-    # Locked: a second worker waits here and then finds this week's digest already queued.
-    last = session.get(Control, DIGEST_KEY, with_for_update=True)
-    if last is None or not last.value:
-        # The first week starts now: a digest needs a week to report on.
-        set_control(session, DIGEST_KEY, at.isoformat(), "mailagent", now)
-        return None
-    if datetime.fromisoformat(last.value) >= at:
-        return None
-    return at
 
 
 def context(rt: Runtime, session: Session, now: datetime) -> dict[str, Any]:
@@ -182,11 +152,9 @@ def waiting_for_admin(session: Session) -> list[dict[str, Any]]:
     return rows
 
 
-def send_if_due(rt: Runtime, session: Session, now: datetime) -> int:
-    """Queue this week's digest to every admin when it is due; returns the mails queued."""
-    at = due(rt, session, now)
-    if at is None:
-        return 0
+def send(rt: Runtime, session: Session, now: datetime, at: datetime) -> int:
+    """Queue the digest due at ``at`` (see :func:`housekeeping.digest_due`) to every admin and
+    record it sent, in ``session``; returns the mails queued."""
     data = context(rt, session, now)
     for address in rt.config.settings.managers.admins:
         outgoing.queue_system_mail(rt, session, "digest", data, address, now)

@@ -35,10 +35,9 @@ from mailagent.service import acting, bounce_handling
 from mailagent.service.runtime import Runtime
 from mailagent.store.database import transaction, write
 from mailagent.store.inbound import message_id_seen, msgid_key
-from mailagent.store.tables import DONE, DUPLICATE, QUARANTINED, RECEIVED, Message
+from mailagent.store.tables import DONE, DUPLICATE, PROCESSED, QUARANTINED, RECEIVED, Message
 
 log = logging.getLogger("mailagent.intake")
-PROCESSED = "processed"
 
 
 ADMIN_CATEGORIES = frozenset({NOT_TO_US, MALFORMED, BAD_SENDER, SOFT_AUTO})

@@ -18,7 +18,6 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from mailagent.errors import TransportError
-from mailagent.service import handling
 from mailagent.service.runtime import Runtime
 from mailagent.store.database import transaction
 from mailagent.store.inbound import (
@@ -28,7 +27,7 @@ from mailagent.store.inbound import (
     set_watermark,
     store_fetched,
 )
-from mailagent.store.tables import DUPLICATE, QUARANTINED, Message
+from mailagent.store.tables import DUPLICATE, PROCESSED, QUARANTINED, Message
 from mailagent.transports.inbox import Inbox
 
 log = logging.getLogger("mailagent.intake")
@@ -118,6 +117,12 @@ def _handle_received(
     """
     with transaction(rt.engine) as session:
         rows = received_attempts(session, rt.mailbox, rt.config.settings.inbox.fetch_batch)
+    if not rows:
+        return
+    # Imported with the first message to handle: reading and answering mail is most of the
+    # code, and a pass with nothing to read (an idle ``run --once``) never loads it.
+    from mailagent.service import handling
+
     fresh = [row_id for row_id, attempts in rows if attempts == 0]
     handling.count_attempts(rt, fresh, +1)
     unused = dict.fromkeys(fresh)
@@ -163,9 +168,7 @@ def apply_server_actions(rt: Runtime, inbox: Inbox, uidvalidity: int) -> None:
     if not rows:
         return
     current = [r for r in rows if r.uidvalidity == uidvalidity and r.uid is not None]
-    inbox.mark_processed(
-        [r.uid for r in current if r.server_action == handling.PROCESSED and r.uid]
-    )
+    inbox.mark_processed([r.uid for r in current if r.server_action == PROCESSED and r.uid])
     inbox.mark_quarantined([r.uid for r in current if r.server_action == QUARANTINED and r.uid])
     with transaction(rt.engine) as session:
         session.execute(

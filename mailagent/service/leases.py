@@ -28,13 +28,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from mailagent.service.runtime import utcnow
-from mailagent.store.database import transaction
+from mailagent.store.database import insert_for, transaction
 from mailagent.store.tables import Lease, WorkerBeat
 
 log = logging.getLogger("mailagent.leases")
@@ -176,8 +174,7 @@ def _renew(session: Session, mailbox: str, holder: str, until: datetime) -> bool
 def _take(session: Session, mailbox: str, holder: str, now: datetime, ttl: timedelta) -> bool:
     """Take ``mailbox`` if nobody holds it or its lease ran out; True if we now hold it."""
     values = {"mailbox": mailbox, "holder": holder, "expires_at": now + ttl, "acquired_at": now}
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_for(session.get_bind().dialect.name)
     created = session.execute(
         insert(Lease)
         .values(**values)

@@ -20,8 +20,9 @@ from mailagent.core.mime import Limits
 from mailagent.core.parse import parse_message
 from mailagent.core.states import NEEDS_HUMAN, OPEN_STATES
 from mailagent.service import effects, views
+from mailagent.service.housekeeping import RETENTION_KEY
 from mailagent.service.runtime import Runtime
-from mailagent.store.control import get_control, set_control
+from mailagent.store.control import set_control
 from mailagent.store.erasure import forget_address
 from mailagent.store.tables import (
     FAILED,
@@ -40,7 +41,6 @@ from mailagent.store.tables import (
 from mailagent.store.threads import thread_messages
 
 log = logging.getLogger("mailagent.privacy")
-RETENTION_KEY = "retention_last_run"
 
 
 def export(session: Session, address: str) -> dict[str, Any]:
@@ -122,14 +122,6 @@ class RetentionReport:
     feedback: int = 0
     talent_pool: int = 0
     threads: set[int] = field(default_factory=set)
-
-
-def due(session: Session, now: datetime) -> bool:
-    """Whether the daily retention run is due (none in the last 24 hours)."""
-    last = get_control(session, RETENTION_KEY)
-    if last is None or not last.value:
-        return True
-    return datetime.fromisoformat(last.value) <= now - timedelta(days=1)
 
 
 def enforce_retention(rt: Runtime, session: Session, now: datetime) -> RetentionReport:

@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 
 from mailagent.compose.environment import languages_with, make_environment
 from mailagent.config.settings import Config
-from mailagent.core.classify import Us
 from mailagent.core.intent import Category
+from mailagent.core.ourselves import Us
 from mailagent.store.database import make_engine
 from mailagent.store.migrate import upgrade
 

@@ -17,7 +17,6 @@ import jinja2
 
 import mailagent
 from mailagent.config.settings import Config
-from mailagent.service.checks import check_templates
 
 log = logging.getLogger("mailagent")
 
@@ -29,7 +28,7 @@ def check_templates_once(env: jinja2.Environment, config: Config, cache_dir: str
     returns whether the check ran. Raises ConfigError (naming file and line) as the check does;
     a failed check records nothing."""
     if not cache_dir:
-        check_templates(env, config)
+        _check(env, config)
         return True
     record = Path(cache_dir) / RECORD
     digest = fingerprint(Path(config.settings.templates.dir), config)
@@ -38,7 +37,7 @@ def check_templates_once(env: jinja2.Environment, config: Config, cache_dir: str
             return False
     except (OSError, UnicodeDecodeError):
         pass  # no record yet, or unreadable: check
-    check_templates(env, config)
+    _check(env, config)
     try:
         record.parent.mkdir(parents=True, exist_ok=True)
         partial = record.with_suffix(".partial")
@@ -47,6 +46,14 @@ def check_templates_once(env: jinja2.Environment, config: Config, cache_dir: str
     except OSError as exc:
         log.warning("template check passed but was not recorded in %s: %s", record, exc)
     return True
+
+
+def _check(env: jinja2.Environment, config: Config) -> None:
+    # Imported only when a check runs: rendering needs the whole mail-writing stack, which a
+    # start with an unchanged record (every idle ``run --once``) never loads.
+    from mailagent.service.checks import check_templates
+
+    check_templates(env, config)
 
 
 def fingerprint(template_dir: Path, config: Config) -> str:

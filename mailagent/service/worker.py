@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from mailagent.config.transport import InboxSettings
-from mailagent.errors import MailagentError, TransportError
-from mailagent.service import digest, privacy
+from mailagent.errors import TransportError
 from mailagent.service.delivery import FlushReport, flush
+from mailagent.service.housekeeping import run_due
 from mailagent.service.intake import IntakeReport, intake
 from mailagent.service.leases import Leases
 from mailagent.service.runtime import Runtime, utcnow
@@ -84,10 +84,6 @@ def run_jobs(rt: Runtime, now: datetime, handlers: dict[str, JobHandler] | None 
     """Run due jobs, each claimed once (never twice, even across workers) and run in its own
     transaction. A job a dead worker left ``running`` is given back after ``STALE_JOB``; one
     that keeps failing is marked failed after ``JOB_ATTEMPTS`` tries."""
-    if handlers is None:
-        from mailagent.service.followups import HANDLERS
-
-        handlers = dict(HANDLERS)
     with transaction(rt.engine) as session:
         release_stale_jobs(session, now - STALE_JOB, JOB_ATTEMPTS)
     count = 0
@@ -96,11 +92,21 @@ def run_jobs(rt: Runtime, now: datetime, handlers: dict[str, JobHandler] | None 
         # leaves them `running` until STALE_JOB gives them back.
         with transaction(rt.engine) as session:
             ids = claim_jobs(session, now, JOB_BATCH)
+        if ids and handlers is None:
+            handlers = _handlers()
         for job_id in ids:
-            _run_job(rt, job_id, now, handlers)
+            _run_job(rt, job_id, now, handlers or {})
         count += len(ids)
         if len(ids) < JOB_BATCH:
             return count
+
+
+def _handlers() -> dict[str, JobHandler]:
+    # Imported with the first due job: the handlers write mail, which a pass with nothing due
+    # never needs to load.
+    from mailagent.service.followups import HANDLERS
+
+    return dict(HANDLERS)
 
 
 def _run_job(rt: Runtime, job_id: int, now: datetime, handlers: dict[str, JobHandler]) -> None:
@@ -163,7 +169,7 @@ def run_pass(
             log.warning("inbox %s: %s", name, exc)
     if not stopping():
         report.jobs = run_jobs(rt, now)
-        _housekeeping(rt, now)
+        run_due(rt, now)
         primary = inboxes.get(rt.mailbox)
         lookup = sent_lookup(rt, primary) if primary is not None else None
         report.outbox = flush(rt, now, sender, sent_lookup=lookup)
@@ -174,18 +180,6 @@ def _until(
     stopping: Callable[[], bool], holds: Callable[[str], bool], name: str
 ) -> Callable[[], bool]:
     return lambda: stopping() or not holds(name)
-
-
-def _housekeeping(rt: Runtime, now: datetime) -> None:
-    """The daily retention run and the weekly digest, each when due (a failure is logged and
-    tried again next pass)."""
-    try:
-        with transaction(rt.engine) as session:
-            if privacy.due(session, now):
-                privacy.enforce_retention(rt, session, now)
-            digest.send_if_due(rt, session, now)
-    except (sa.exc.SQLAlchemyError, MailagentError):
-        log.exception("housekeeping (retention, digest): failed; tried again next pass")
 
 
 def sent_lookup(rt: Runtime, inbox: Inbox) -> Callable[[str], bool | None] | None:

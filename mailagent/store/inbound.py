@@ -12,10 +12,9 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from mailagent.store.database import insert_for
 from mailagent.store.tables import (
     QUARANTINED,
     RECEIVED,
@@ -82,7 +81,7 @@ def store_fetched(
     ]
     if not rows:
         return 0
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = insert_for(session.get_bind().dialect.name)
     stmt = insert(Message).on_conflict_do_nothing(index_elements=["mailbox", "uidvalidity", "uid"])
     result = session.execute(stmt, rows)
     return int(getattr(result, "rowcount", 0) or 0)

@@ -43,6 +43,8 @@ RECEIVED = "received"
 DONE = "done"
 DUPLICATE = "duplicate"
 QUARANTINED = "quarantined"
+# Message.server_action: mark it handled on the server (the other action is QUARANTINED).
+PROCESSED = "processed"
 # Message.server_action / Outbox.status / Job.status
 PENDING = "pending"
 SENDING = "sending"
