@@ -51,3 +51,42 @@ def test_a_header_class_is_built_once_per_kind(first: str, second: str, same: bo
     factory = mailpolicy.DEFAULT.header_factory
     assert (factory[first] is factory[second]) is same
     assert factory[first] is factory[first]
+
+
+def test_a_header_read_again_is_the_same_and_keeps_the_name_it_was_asked_by() -> None:
+    first, second = headers(mailpolicy.DEFAULT), headers(mailpolicy.DEFAULT)
+    assert first == second == headers(email.policy.default)
+    factory = mailpolicy.DEFAULT.header_factory
+    assert factory("subject", "Hello").name == "subject"
+    assert factory("Subject", "Hello").name == "Subject"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "text/plain; charset=utf-8",
+        "Dana <dana@example.org>, =?utf-8?q?R=C3=ADz?= <r@example.org>",
+        "not an address at all <<<",
+    ],
+)
+def test_a_remembered_header_reads_as_a_fresh_one(value: str) -> None:
+    factory = mailpolicy.DEFAULT.header_factory
+    name = "Content-Type" if value.startswith("text/") else "To"
+    fresh = email.policy.default.header_factory(name, value)
+    for _ in range(2):
+        again = factory(name, value)
+        assert (str(again), type(again).__mro__[1:], list(map(repr, again.defects))) == (
+            str(fresh),
+            type(fresh).__mro__[1:],
+            list(map(repr, fresh.defects)),
+        )
+
+
+def test_hostile_mail_cannot_grow_the_memory_of_headers() -> None:
+    registry = mailpolicy.ReusingHeaderRegistry()
+    for i in range(3 * mailpolicy.MEMO_ENTRIES):
+        registry("X-Spam", f"value {i}")
+    registry("References", "<a@b> " * 400)  # longer than the cap: parsed, not kept
+    info = registry._parsed.cache_info()
+    assert info.currsize == mailpolicy.MEMO_ENTRIES
+    assert info.misses == 3 * mailpolicy.MEMO_ENTRIES  # the long value never entered it
