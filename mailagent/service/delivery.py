@@ -99,17 +99,45 @@ def _send_due(rt: Runtime, now: datetime, sender: Sender, report: FlushReport, b
         if not work:
             return
         budget -= len(work)
-        for done, (row_id, attempts, kind, mail) in enumerate(work, 1):
-            try:
-                keep_going = _send_one(rt, row_id, attempts, kind, mail, now, sender, report)
-            except BaseException:
-                # Best effort: if even this fails, the rows go back once stale (reconcile_stale).
-                with contextlib.suppress(sa.exc.SQLAlchemyError):
+        owed = _Owed()
+        try:
+            for done, (row_id, attempts, kind, mail) in enumerate(work, 1):
+                try:
+                    keep_going = _send_one(
+                        rt, row_id, attempts, kind, mail, now, sender, report, owed
+                    )
+                except BaseException:
+                    # Best effort: if even this fails, the rows go back once stale
+                    # (reconcile_stale), and a mail sent is then found uncertain, never resent.
+                    with contextlib.suppress(sa.exc.SQLAlchemyError):
+                        owed.settle()
+                        _release(rt, [w[0] for w in work[done:]], now, wait=False)
+                    raise
+                if not keep_going:
+                    owed.settle()
                     _release(rt, [w[0] for w in work[done:]], now, wait=False)
-                raise
-            if not keep_going:
-                _release(rt, [w[0] for w in work[done:]], now, wait=False)
-                return
+                    return
+        finally:
+            owed.settle()
+
+
+class _Owed:
+    """The last mail's outcome, not committed yet: the next mail's sender commits it while it
+    first waits on the server, so that commit and the server's work overlap. Whatever happens,
+    it is committed before the next outcome is owed and before the flush ends; between the
+    server's acceptance and this commit lies no more than writing the next command."""
+
+    def __init__(self) -> None:
+        self._step: Callable[[], None] | None = None
+
+    def later(self, step: Callable[[], None]) -> None:
+        self.settle()
+        self._step = step
+
+    def settle(self) -> None:
+        step, self._step = self._step, None
+        if step is not None:
+            step()
 
 
 def _claim(rt: Runtime, now: datetime, limit: int) -> list[tuple[int, int, str, Outgoing]]:
@@ -122,25 +150,34 @@ def _claim(rt: Runtime, now: datetime, limit: int) -> list[tuple[int, int, str, 
         ids = claim_outbox(session, now, limit)
         if not ids:
             return []
-        rows = session.exec(
-            select(Outbox, Message)
+        # The columns sending needs, not the rows as objects: loading them costs more than the
+        # query.
+        rows = session.execute(
+            sa.select(
+                col(Outbox.id),
+                col(Outbox.attempts),
+                col(Outbox.kind),
+                col(Outbox.envelope_from),
+                col(Outbox.recipient),
+                col(Message.message_id),
+                col(Message.raw),
+            )
             .join(Message, col(Message.id) == Outbox.message_id)
             .where(col(Outbox.id).in_(ids))
             .order_by(col(Outbox.id))
         ).all()
         work = []
-        for row, message in rows:
-            assert row.id is not None
-            head = message.raw.split(b"\r\n\r\n", 1)[0]
+        for row_id, attempts, kind, envelope_from, recipient, message_id, raw in rows:
+            head = raw.split(b"\r\n\r\n", 1)[0]
             mail = Outgoing(
-                message.message_id,
-                row.envelope_from,
-                row.recipient,
-                message.raw,
+                message_id,
+                envelope_from,
+                recipient,
+                raw,
                 # RFC 3834 3.3: direct answers ask for no delivery notifications.
                 notify_never=b"\r\nAuto-Submitted: auto-replied" in head,
             )
-            work.append((row.id, row.attempts, row.kind, mail))
+            work.append((row_id, attempts, kind, mail))
         return work
 
 
@@ -199,12 +236,14 @@ def _send_one(
     now: datetime,
     sender: Sender,
     report: FlushReport,
+    owed: _Owed,
 ) -> bool:
-    """Send one row and commit its outcome; False when the connection is gone."""
+    """Send one row and leave its outcome ``owed`` (the previous one is committed while this
+    mail first waits on the server); False when the connection is gone."""
     settings = rt.config.settings.outbox
     status, error, keep_going = SENT, "", True
     try:
-        sender.send(mail, lambda: _mark_data(rt, row_id, now))
+        sender.send(mail, lambda: _mark_data(rt, row_id, now), owed.settle)
     except SessionRefused:
         _release(rt, [row_id], now)
         raise
@@ -237,9 +276,29 @@ def _send_one(
             log.warning(
                 "outbox row %s Message-ID <%s>: will retry: %s", row_id, mail.message_id, exc
             )
+    except sa.exc.SQLAlchemyError:
+        # The database failed (marking this mail, or committing the last one's outcome), not
+        # the mail: the flush stops, and this row goes back once stale (reconcile_stale).
+        raise
     except Exception as exc:  # a bug or an unsendable row must not take the worker down
         status, error, keep_going = FAILED, repr(exc), sender.alive()
         log.exception("outbox row %s Message-ID <%s>: cannot be sent", row_id, mail.message_id)
+    owed.later(lambda: _outcome(rt, row_id, kind, mail, status, error, attempts, now, report))
+    return keep_going
+
+
+def _outcome(
+    rt: Runtime,
+    row_id: int,
+    kind: str,
+    mail: Outgoing,
+    status: str,
+    error: str,
+    attempts: int,
+    now: datetime,
+    report: FlushReport,
+) -> None:
+    """Commit and count how one try ended."""
     _record(rt, row_id, kind, status, error, attempts, now)
     if status == SENT:
         log.info(
@@ -249,7 +308,6 @@ def _send_one(
     report.retry += status == PENDING
     report.failed += status == FAILED
     report.uncertain += status == UNCERTAIN
-    return keep_going
 
 
 def _record(
@@ -267,6 +325,10 @@ def _record(
         values["next_attempt_at"] = now + backoff(
             settings.retry_first_seconds, settings.retry_max_seconds, attempts
         )
+        # A try that ends in a retry certainly delivered nothing, though it may have committed
+        # "about to send DATA": cleared, so that a crash in the next try before DATA is read as
+        # "never sent" (pending), not "uncertain".
+        values["data_at"] = None
     update = sa.update(Outbox).where(col(Outbox.id) == row_id).values(**values)
     if not (status == SENT and kind in SPARED_KINDS):
         write(rt.engine, update)

@@ -53,7 +53,13 @@ class LoggingSender:
     ) -> None:
         return None
 
-    def send(self, mail: Outgoing, before_body: Callable[[], None] = nothing_yet) -> None:
+    def send(
+        self,
+        mail: Outgoing,
+        before_body: Callable[[], None] = nothing_yet,
+        while_waiting: Callable[[], None] = nothing_yet,
+    ) -> None:
+        while_waiting()
         parsed = parse_message(mail.data, Limits())
         self.count += 1
         log.info(

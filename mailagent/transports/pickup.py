@@ -43,7 +43,13 @@ class MaildirSender:
     def file_name(message_id: str) -> str:
         return hashlib.sha256(message_id.encode()).hexdigest()[:32] + ".mailagent.eml"
 
-    def send(self, mail: Outgoing, before_body: Callable[[], None] = nothing_yet) -> None:
+    def send(
+        self,
+        mail: Outgoing,
+        before_body: Callable[[], None] = nothing_yet,
+        while_waiting: Callable[[], None] = nothing_yet,
+    ) -> None:
+        while_waiting()
         before_body()
         name = self.file_name(mail.message_id)
         tmp = self.path / "tmp" / name

@@ -38,9 +38,16 @@ class Sender(Protocol):
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None: ...
 
-    def send(self, mail: Outgoing, before_body: Callable[[], None] = nothing_yet) -> None:
+    def send(
+        self,
+        mail: Outgoing,
+        before_body: Callable[[], None] = nothing_yet,
+        while_waiting: Callable[[], None] = nothing_yet,
+    ) -> None:
         """Deliver ``mail``; ``before_body`` runs just before the body goes out (after that a
-        failure is uncertain)."""
+        failure is uncertain). ``while_waiting`` runs at most once, before ``before_body``,
+        while the transport first waits for the server (the caller commits the previous
+        mail's outcome there); an adapter with nothing to wait for runs it first."""
 
     def alive(self) -> bool:
         """False once the connection is gone (the rest of the flush waits for the next try)."""

@@ -104,7 +104,12 @@ class SmtpSender:
                 self.smtp.close()
             self.smtp = None
 
-    def send(self, mail: Outgoing, before_body: Callable[[], None] = nothing_yet) -> None:
+    def send(
+        self,
+        mail: Outgoing,
+        before_body: Callable[[], None] = nothing_yet,
+        while_waiting: Callable[[], None] = nothing_yet,
+    ) -> None:
         smtp = self.smtp
         if smtp is None:
             raise TransportError("SMTP connection lost earlier in this flush")
@@ -112,7 +117,14 @@ class SmtpSender:
         mail_options = ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []
         rcpt_options = ["NOTIFY=NEVER"] if mail.notify_never and smtp.has_extn("dsn") else []
         try:
-            code, text = smtp.mail(mail.envelope_from, mail_options)
+            # Each reply is read after the caller's commit that can go meanwhile: the server
+            # works on the command while the database makes the other step durable. Still one
+            # command in flight at a time, as SMTP without PIPELINING wants.
+            smtp.putcmd(
+                "mail", f"FROM:{smtplib.quoteaddr(mail.envelope_from)}{_options(mail_options)}"
+            )
+            self._meanwhile(while_waiting)
+            code, text = smtp.getreply()
             if code >= 500:
                 # MAIL FROM is the same for every mail: a 5xx here is about us, not the mail.
                 self._reset(smtp)
@@ -120,8 +132,9 @@ class SmtpSender:
                     f"SMTP {where}: MAIL FROM: {code} {text.decode(errors='replace')}"
                 )
             self._command((code, text), "MAIL FROM")
-            self._command(smtp.rcpt(mail.recipient, rcpt_options), "RCPT TO")
-            before_body()
+            smtp.putcmd("rcpt", f"TO:{smtplib.quoteaddr(mail.recipient)}{_options(rcpt_options)}")
+            self._meanwhile(before_body)
+            self._command(smtp.getreply(), "RCPT TO")
             self._command(smtp.docmd("DATA"), "DATA", expect=354)
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
@@ -143,6 +156,15 @@ class SmtpSender:
             if 400 <= code < 500:
                 raise TransportError(f"SMTP {where}: end of DATA: {reply}")
             raise PermanentSendError(f"SMTP {where}: end of DATA: {reply}")
+
+    def _meanwhile(self, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except BaseException:
+            # A reply is still due on this connection: reading the next command's reply would
+            # get it instead. The connection goes; the rows after this one wait for the next.
+            self._drop()
+            raise
 
     def _command(self, result: tuple[int, bytes], what: str, expect: int = 250) -> None:
         code, text = result
@@ -166,6 +188,10 @@ class SmtpSender:
 
     def already_sent(self, message_id: str) -> bool | None:
         return None
+
+
+def _options(options: list[str]) -> str:
+    return "".join(f" {option}" for option in options)
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:

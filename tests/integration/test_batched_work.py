@@ -50,10 +50,15 @@ class AfterFirstMail(SmtpSender):
         super().__init__(config.settings.outbox.endpoint, config.settings.outbox)
         self.then, self.sent = then, 0
 
-    def send(self, mail: Outgoing, before_body: Callable[[], None] = lambda: None) -> None:
+    def send(
+        self,
+        mail: Outgoing,
+        before_body: Callable[[], None] = lambda: None,
+        while_waiting: Callable[[], None] = lambda: None,
+    ) -> None:
         if self.sent == 1:
             self.then()
-        super().send(mail, before_body)
+        super().send(mail, before_body, while_waiting)
         self.sent += 1
 
 
@@ -204,3 +209,93 @@ def test_a_database_failure_mid_batch_charges_no_message(
         ("received", 0),
         ("received", 0),
     ]
+
+
+class DatabaseGoneAtSecondMail(SmtpSender):
+    """The real SMTP client; marking the second mail "about to send DATA" fails as a database
+    that went away does."""
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config.settings.outbox.endpoint, config.settings.outbox)
+        self.tried = 0
+
+    def send(
+        self,
+        mail: Outgoing,
+        before_body: Callable[[], None] = lambda: None,
+        while_waiting: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.tried += 1
+
+        def gone() -> None:
+            raise sa.exc.OperationalError("UPDATE outbox", {}, Exception("disk I/O error"))
+
+        super().send(mail, gone if self.tried == 2 else before_body, while_waiting)
+
+
+def test_a_database_failure_while_sending_fails_no_mail_and_sends_none_twice(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", smtp_server.url)
+    requests(config)
+
+    with pytest.raises(sa.exc.OperationalError):
+        one_pass(config, NOW, sender=DatabaseGoneAtSecondMail(config))
+
+    # The first mail's outcome was committed while the second waited on the server; the second
+    # never reached DATA and is not blamed for the database: not failed, back once stale.
+    rows = outbox_rows(config)
+    assert [(r.status, r.attempts) for r in rows] == [
+        ("sent", 1),
+        ("sending", 1),
+        ("pending", 0),
+        ("pending", 0),
+        ("pending", 0),
+    ]
+    assert rows[1].data_at is None
+    assert recipients(smtp_server) == Counter({"ana@example.org": 1})
+
+    stale = NOW + timedelta(seconds=2 * config.settings.outbox.timeout + 61)
+    assert one_pass(config, stale).outbox.sent == 4
+    assert recipients(smtp_server) == Counter(f"{name}@example.org" for name in GUESTS)
+
+
+class DiesBeforeData(SmtpSender):
+    """The real SMTP client in a process that dies just before it would mark DATA."""
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config.settings.outbox.endpoint, config.settings.outbox)
+
+    def send(
+        self,
+        mail: Outgoing,
+        before_body: Callable[[], None] = lambda: None,
+        while_waiting: Callable[[], None] = lambda: None,
+    ) -> None:
+        def die() -> None:
+            raise Crash
+
+        super().send(mail, die, while_waiting)
+
+
+def test_a_retry_that_dies_before_data_is_sent_again_not_left_uncertain(
+    tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", smtp_server.url)
+    requests(config, ["ana"])
+    smtp_server.fail_next("452 4.3.1 insufficient storage", at="DATA")
+
+    # The first try reached DATA and was refused: certainly not delivered.
+    assert one_pass(config, NOW).outbox.retry == 1
+    [row] = outbox_rows(config)
+    assert (row.status, row.data_at) == ("pending", None)
+
+    # The retry's process dies before DATA; once stale, the row is sent again, not held.
+    monkeypatch.setattr(delivery, "_release", lambda *args, **kwargs: None)
+    with pytest.raises(Crash):
+        one_pass(config, row.next_attempt_at, sender=DiesBeforeData(config))
+    monkeypatch.undo()
+    stale = row.next_attempt_at + timedelta(seconds=2 * config.settings.outbox.timeout + 61)
+    assert one_pass(config, stale).outbox.sent == 1
+    assert recipients(smtp_server) == Counter({"ana@example.org": 1})
+    assert [r.status for r in outbox_rows(config)] == ["sent"]
