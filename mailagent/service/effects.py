@@ -11,6 +11,7 @@ import logging
 import secrets
 from collections import Counter
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -92,9 +93,10 @@ def apply(
     _meeting(rt, thread, decision, now)
     _feedback(rt, session, thread, decision, now)
     if decision.events:
-        # One multi-row INSERT: nothing here needs the new rows' ids.
-        session.execute(
-            sa.insert(Event),
+        # One multi-row INSERT on the session's connection: nothing needs the new rows' ids
+        # or objects, and the thread they name is written already.
+        session.connection().execute(
+            _insert_event(),
             [
                 dict(thread_id=thread.id, at=now, what=what, detail=detail[:2000], actor=actor)
                 for what, detail in decision.events
@@ -218,3 +220,9 @@ def _tell_admins(
         return
     for address in admins:
         outgoing.queue_mail(rt, session, thread, spec, None, now, to_addr=address)
+
+
+@cache
+def _insert_event() -> sa.Insert:
+    # Built once: SQLAlchemy then reuses its cache key instead of computing it each time.
+    return sa.insert(Event)

@@ -55,9 +55,10 @@ def schedule_one(session: Session, thread_id: int, kind: str, due_at: datetime) 
 
 def _add_jobs(session: Session, thread_id: int, jobs: list[tuple[str, datetime]]) -> None:
     if jobs:
-        # One multi-row INSERT: nothing here needs the new rows' ids.
-        session.execute(
-            sa.insert(Job),
+        # One multi-row INSERT on the session's connection: nothing needs the new rows' ids
+        # or objects, and the thread they belong to is written already.
+        session.connection().execute(
+            _insert_job(),
             [
                 {"thread_id": thread_id, "kind": kind, "due_at": due_at, "payload": {}}
                 for kind, due_at in jobs
@@ -256,6 +257,11 @@ def _write(
 @cache
 def _insert_message() -> sa.Insert:
     return sa.insert(Message).returning(col(Message.id))
+
+
+@cache
+def _insert_job() -> sa.Insert:
+    return sa.insert(Job)
 
 
 @cache
