@@ -112,7 +112,7 @@ def passes(folder: Path, mails: list[bytes], existing: int, database_url: str | 
     with opened(config) as rt:  # migrations run here, outside the timed passes
         if existing:
             seed(rt.engine, existing, 0)
-        warm_up(rt, folder)
+        warm_up(rt)
         for raw in mails:
             inbox.append(raw)
         sent, rounds = 0, 0
@@ -127,12 +127,14 @@ def passes(folder: Path, mails: list[bytes], existing: int, database_url: str | 
     return elapsed
 
 
-def warm_up(rt: Runtime, folder: Path) -> None:
+def warm_up(rt: Runtime) -> None:
     """Answer one request, untimed: the process's first-mail costs are paid once."""
     inbox = open_inbox(rt.config.settings.inbox)
     inbox.append(guest_mail(sender="Warm Up <warm.up@example.net>"))
-    while not run_once(rt, inbox, NOW).outbox.sent:
-        pass
+    for _ in range(3):
+        if run_once(rt, inbox, NOW).outbox.sent:
+            return
+    raise AssertionError("the warm-up request was not answered in three passes")
 
 
 def measure(n: int, existing: int, postgres: bool) -> tuple[float, float, float]:

@@ -3,22 +3,25 @@
 It is the stdlib's own, with two changes to its header registry, which built a new class with
 ``type()`` for every header it parsed and parsed a header again each time it was asked for
 (the modern API reads Content-Type three or four times a part). Here each header class is built
-once, and the last few hundred short (name, value) pairs keep the header object they parsed to:
-those objects are immutable, so a value seen again (the same Content-Type, MIME-Version, or the
-firm's address in To) is not parsed again. The class cache holds one entry per kind of header
-(about fifteen), whatever names hostile mail invents; the value cache is bounded in entries and
-skips long values, so hostile mail cannot grow it.
+once, and recent short (name, value) pairs keep the header object they parsed to: those objects
+are immutable, so a value seen again (the same Content-Type, MIME-Version, or the firm's address
+in To) is not parsed again. The class cache holds one entry per kind of header (about fifteen),
+whatever names hostile mail invents; the value cache skips long values and is bounded by the
+characters it holds, so hostile mail cannot make it large.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from email import policy
 from email.headerregistry import BaseHeader, HeaderRegistry
-from functools import lru_cache
 
-#: Values longer than this (a folded Received or References line) are parsed every time.
-MEMO_VALUE_CAP = 998
-MEMO_ENTRIES = 512
+#: Only values up to this long are remembered (a folded Received or References line is not).
+MEMO_VALUE_CAP = 256
+#: The remembered values hold at most this many characters together: a parsed structured
+#: header takes up to about 0.8 KB per character of its value, so about 13 MB at most.
+MEMO_CHARS = 16_384
 
 
 class ReusingHeaderRegistry(HeaderRegistry):
@@ -27,7 +30,9 @@ class ReusingHeaderRegistry(HeaderRegistry):
     def __init__(self) -> None:
         super().__init__()
         self._built: dict[type, type[BaseHeader]] = {}
-        self._parsed = lru_cache(maxsize=MEMO_ENTRIES)(self._parse)
+        self._memo: OrderedDict[tuple[str, str], BaseHeader] = OrderedDict()
+        self._memo_chars = 0
+        self._lock = threading.Lock()
 
     def __getitem__(self, name: str) -> type[BaseHeader]:
         kind = self.registry.get(name.lower(), self.default_class)
@@ -37,12 +42,28 @@ class ReusingHeaderRegistry(HeaderRegistry):
         return built
 
     def __call__(self, name: str, value: str) -> BaseHeader:
-        if len(value) > MEMO_VALUE_CAP or type(value) is not str:
-            return self._parse(name, value)
-        return self._parsed(name, value)
+        if type(value) is not str or len(value) > MEMO_VALUE_CAP:
+            return self[name](name, value)
+        key = (name, value)
+        with self._lock:
+            found = self._memo.get(key)
+            if found is not None:
+                self._memo.move_to_end(key)
+                return found
+        header = self[name](name, value)  # a header that does not parse raises, unremembered
+        with self._lock:
+            if key not in self._memo:
+                self._memo[key] = header
+                self._memo_chars += len(value)
+            while self._memo_chars > MEMO_CHARS:
+                (_, old), _ = self._memo.popitem(last=False)
+                self._memo_chars -= len(old)
+        return header
 
-    def _parse(self, name: str, value: str) -> BaseHeader:
-        return self[name](name, value)
+    def remembered(self) -> tuple[int, int]:
+        """(headers, characters of their values) remembered now."""
+        with self._lock:
+            return len(self._memo), self._memo_chars
 
 
 # Parsing inbound mail (``policy.default`` otherwise). Outgoing mail is built with compat32

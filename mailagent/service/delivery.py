@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import col
 
 from mailagent.errors import (
     PermanentSendError,
@@ -23,18 +23,18 @@ from mailagent.errors import (
     TransportError,
     UncertainSendError,
 )
+from mailagent.service.reconcile import SentLookup, reconcile_stale, reconcile_uncertain
 from mailagent.service.runtime import Runtime
 from mailagent.store.claims import claim_outbox
 from mailagent.store.control import get_control
 from mailagent.store.database import transaction, write
 from mailagent.store.erasure import SPARED_KINDS, erase_if_forgotten
-from mailagent.store.outbox import count_due, sent_since, uncertain_rows
+from mailagent.store.outbox import count_due, sent_since
 from mailagent.store.tables import FAILED, PENDING, SENDING, SENT, UNCERTAIN, Message, Outbox
 from mailagent.transports.opening import open_sender
 from mailagent.transports.sender import Outgoing, Sender
 
 log = logging.getLogger("mailagent.delivery")
-SentLookup = Callable[[str], "bool | None"]
 
 
 PAUSED = "paused"
@@ -111,6 +111,7 @@ def _send_due(rt: Runtime, now: datetime, sender: Sender, report: FlushReport, b
                     # (reconcile_stale), and a mail sent is then found uncertain, never resent.
                     with contextlib.suppress(sa.exc.SQLAlchemyError):
                         owed.settle()
+                    with contextlib.suppress(sa.exc.SQLAlchemyError):
                         _release(rt, [w[0] for w in work[done:]], now, wait=False)
                     raise
                 if not keep_going:
@@ -121,14 +122,21 @@ def _send_due(rt: Runtime, now: datetime, sender: Sender, report: FlushReport, b
             owed.settle()
 
 
+class OutcomeNotCommitted(Exception):
+    """Committing the last mail's outcome failed while the next mail waited on the server:
+    the flush stops, and neither mail is blamed for it."""
+
+
 class _Owed:
     """The last mail's outcome, not committed yet: the next mail's sender commits it while it
-    first waits on the server, so that commit and the server's work overlap. Whatever happens,
-    it is committed before the next outcome is owed and before the flush ends; between the
-    server's acceptance and this commit lies no more than writing the next command."""
+    first waits on the server, so that commit and the server's work overlap. It is tried once,
+    before the next outcome is owed and before the flush ends; between the server's acceptance
+    and that commit lies no more than writing the next command. A commit that fails leaves its
+    row ``sending`` (``uncertain`` once stale) and stops the flush."""
 
     def __init__(self) -> None:
         self._step: Callable[[], None] | None = None
+        self._failed: BaseException | None = None
 
     def later(self, step: Callable[[], None]) -> None:
         self.settle()
@@ -136,8 +144,20 @@ class _Owed:
 
     def settle(self) -> None:
         step, self._step = self._step, None
-        if step is not None:
+        if step is None:
+            return
+        try:
             step()
+        except Exception as exc:  # a stop (KeyboardInterrupt, a signal) passes as it is
+            self._failed = exc
+            raise
+
+    def check(self) -> None:
+        """Raise OutcomeNotCommitted if a commit failed during the last send, whatever the
+        sender made of that failure."""
+        failed, self._failed = self._failed, None
+        if failed is not None:
+            raise OutcomeNotCommitted(repr(failed)) from failed
 
 
 def _claim(rt: Runtime, now: datetime, limit: int) -> list[tuple[int, int, str, Outgoing]]:
@@ -200,33 +220,6 @@ def _allowance(rt: Runtime, now: datetime) -> tuple[int, str]:
     return limit - recent, ""
 
 
-def reconcile_uncertain(rt: Runtime, sent_lookup: SentLookup) -> int:
-    """Settle ``uncertain`` rows whose Message-ID is found in the Sent folder; returns how many.
-
-    A row that is not found stays ``uncertain`` for an admin: absence proves nothing when the
-    provider does not file sent mail.
-    """
-    with transaction(rt.engine) as session:
-        rows = uncertain_rows(session, limit=50)
-    settled = 0
-    for row_id, message_id in rows:
-        found = sent_lookup(message_id)
-        if found is None:
-            break  # the folder cannot be searched now; do not wait on it once per row
-        if not found:
-            continue
-        with transaction(rt.engine) as session:
-            row = session.get(Outbox, row_id)
-            if row is not None and row.status == UNCERTAIN:
-                row.status, row.sent_at = SENT, row.claimed_at
-                row.last_error = "found in the Sent folder"
-                settled += 1
-        log.info(
-            "outbox row %s Message-ID <%s>: found in the Sent folder; sent", row_id, message_id
-        )
-    return settled
-
-
 def _send_one(
     rt: Runtime,
     row_id: int,
@@ -243,7 +236,12 @@ def _send_one(
     settings = rt.config.settings.outbox
     status, error, keep_going = SENT, "", True
     try:
-        sender.send(mail, lambda: _mark_data(rt, row_id, now), owed.settle)
+        try:
+            sender.send(mail, lambda: _mark_data(rt, row_id, now), owed.settle)
+        finally:
+            owed.check()
+    except OutcomeNotCommitted:
+        raise
     except SessionRefused:
         _release(rt, [row_id], now)
         raise
@@ -277,8 +275,8 @@ def _send_one(
                 "outbox row %s Message-ID <%s>: will retry: %s", row_id, mail.message_id, exc
             )
     except sa.exc.SQLAlchemyError:
-        # The database failed (marking this mail, or committing the last one's outcome), not
-        # the mail: the flush stops, and this row goes back once stale (reconcile_stale).
+        # The database failed marking this mail, not the mail: the flush stops, and this row
+        # (which never reached DATA) goes back to pending once stale (reconcile_stale).
         raise
     except Exception as exc:  # a bug or an unsendable row must not take the worker down
         status, error, keep_going = FAILED, repr(exc), sender.alive()
@@ -299,7 +297,18 @@ def _outcome(
     report: FlushReport,
 ) -> None:
     """Commit and count how one try ended."""
-    _record(rt, row_id, kind, status, error, attempts, now)
+    try:
+        _record(rt, row_id, kind, status, error, attempts, now)
+    except BaseException as exc:
+        log.error(
+            "outbox row %s Message-ID <%s>: %s, but that could not be recorded (%r); the row "
+            "stays sending, and is found uncertain once stale if it went out",
+            row_id,
+            mail.message_id,
+            status,
+            exc,
+        )
+        raise
     if status == SENT:
         log.info(
             "outbox row %s Message-ID <%s>: sent to %s", row_id, mail.message_id, mail.recipient
@@ -381,39 +390,3 @@ def _release(rt: Runtime, ids: list[int], now: datetime, wait: bool = True) -> N
         .where(col(Outbox.id).in_(ids), col(Outbox.status) == SENDING)
         .values(**values),
     )
-
-
-def reconcile_stale(rt: Runtime, now: datetime, sender: Sender) -> int:
-    """Rows left ``sending`` by a process that died: resolve them or mark them ``uncertain``.
-
-    A row counts as abandoned once it has been ``sending`` for twice the SMTP timeout plus a
-    minute, so a live worker's rows are never touched. A row that never reached DATA goes back to
-    ``pending``; where the transport can tell (the Maildir pickup folder) a row found there is
-    ``sent``; anything else is ``uncertain`` for an admin.
-    """
-    settings = rt.config.settings.outbox
-    cutoff = now - timedelta(seconds=2 * settings.timeout + 60)
-    with transaction(rt.engine) as session:
-        stmt = (
-            select(Outbox, Message.message_id)
-            .join(Message, col(Message.id) == Outbox.message_id)
-            .where(Outbox.status == SENDING, col(Outbox.claimed_at) < cutoff)
-        )
-        rows = list(session.exec(stmt).all())
-        for row, message_id in rows:
-            known = sender.already_sent(message_id)
-            if known is True:
-                row.status, row.sent_at = SENT, row.claimed_at
-            elif known is False or row.data_at is None:
-                # Gone, or stopped before DATA: the server cannot have the mail; send it again.
-                row.status, row.next_attempt_at = PENDING, now
-            else:
-                row.status = UNCERTAIN
-                row.last_error = "the sending process stopped mid-send; check the recipient's copy"
-            log.warning(
-                "outbox row %s Message-ID <%s>: found abandoned while sending; now %s",
-                row.id,
-                message_id,
-                row.status,
-            )
-    return len(rows)

@@ -29,20 +29,38 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 
 def run_due(rt: Runtime, now: datetime) -> None:
-    """Retention, then the digest, when due; a failure is logged and tried again next pass."""
+    """Retention, then the digest, when due; a failure is logged and tried again next pass.
+
+    Looked at first in a read-only transaction: a pass with nothing due takes no write lock,
+    and what is due is imported before the write lock is taken, not while it is held."""
     try:
+        with transaction(rt.engine, readonly=True) as session:
+            retention = retention_due(session, now)
+            digest_soon = _digest_may_be_due(rt.config, session, now)
+        if not (retention or digest_soon):
+            return
+        from mailagent.service import digest, privacy
+
         with transaction(rt.engine) as session:
             if retention_due(session, now):
-                from mailagent.service import privacy
-
                 privacy.enforce_retention(rt, session, now)
             at = digest_due(rt.config, session, now)
             if at is not None:
-                from mailagent.service import digest
-
                 digest.send(rt, session, now, at)
     except (sa.exc.SQLAlchemyError, MailagentError):
         log.exception("housekeeping (retention, digest): failed; tried again next pass")
+
+
+def _digest_may_be_due(config: Config, session: Session, now: datetime) -> bool:
+    """Whether :func:`digest_due` has anything to do (it decides, under its lock)."""
+    settings = config.settings.digest
+    if not settings.enabled or not config.settings.managers.admins:
+        return False
+    last = get_control(session, DIGEST_KEY)
+    if last is None or not last.value:
+        return True  # the first week is to be started
+    at = digest_slot(now, settings.weekday, settings.hour, settings.timezone)
+    return datetime.fromisoformat(last.value) < at
 
 
 def retention_due(session: Session, now: datetime) -> bool:

@@ -299,3 +299,39 @@ def test_a_retry_that_dies_before_data_is_sent_again_not_left_uncertain(
     assert one_pass(config, stale).outbox.sent == 1
     assert recipients(smtp_server) == Counter({"ana@example.org": 1})
     assert [r.status for r in outbox_rows(config)] == ["sent"]
+
+
+def test_an_outcome_that_cannot_be_recorded_blames_no_other_mail(
+    tmp_path: Path,
+    smtp_server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", smtp_server.url)
+    requests(config)
+    record = delivery._record
+    calls: list[int] = []
+
+    def fails_first(rt: Runtime, row_id: int, *args: object) -> None:
+        calls.append(row_id)
+        if len(calls) == 1:
+            raise RuntimeError("bug while recording")
+        record(rt, row_id, *args)  # type: ignore[arg-type]
+
+    # The first mail's outcome is committed while the second waits for MAIL FROM's reply.
+    monkeypatch.setattr(delivery, "_record", fails_first)
+    with pytest.raises(delivery.OutcomeNotCommitted):
+        one_pass(config, NOW)
+    monkeypatch.undo()
+
+    rows = outbox_rows(config)
+    assert [r.status for r in rows] == ["sending", "sending", "pending", "pending", "pending"]
+    assert rows[0].data_at is not None and rows[1].data_at is None  # only the first went out
+    assert "could not be recorded" in caplog.text and f"row {rows[0].id}" in caplog.text
+    assert recipients(smtp_server) == Counter({"ana@example.org": 1})
+
+    # Once stale: the delivered one is uncertain (never resent blindly), the rest go out once.
+    stale = NOW + timedelta(seconds=2 * config.settings.outbox.timeout + 61)
+    assert one_pass(config, stale).outbox.sent == 4
+    assert [r.status for r in outbox_rows(config)] == ["uncertain"] + ["sent"] * 4
+    assert recipients(smtp_server) == Counter(f"{name}@example.org" for name in GUESTS)

@@ -1,10 +1,11 @@
 """The policy mailagent reads mail with behaves exactly as the stdlib's own; it only stops
-building a new header class for every header."""
+building a new header class for every header and parsing a header value it has just parsed."""
 
 from __future__ import annotations
 
 import email
 import email.policy
+import tracemalloc
 
 import pytest
 
@@ -82,11 +83,20 @@ def test_a_remembered_header_reads_as_a_fresh_one(value: str) -> None:
         )
 
 
-def test_hostile_mail_cannot_grow_the_memory_of_headers() -> None:
+def test_hostile_mail_cannot_make_the_memory_of_headers_large() -> None:
     registry = mailpolicy.ReusingHeaderRegistry()
-    for i in range(3 * mailpolicy.MEMO_ENTRIES):
-        registry("X-Spam", f"value {i}")
-    registry("References", "<a@b> " * 400)  # longer than the cap: parsed, not kept
-    info = registry._parsed.cache_info()
-    assert info.currsize == mailpolicy.MEMO_ENTRIES
-    assert info.misses == 3 * mailpolicy.MEMO_ENTRIES  # the long value never entered it
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        # Distinct structured values at the length cap: the costliest kind to keep.
+        for i in range(300):
+            addresses = ", ".join(f"u{j}.{i}@example.org" for j in range(30))
+            registry("To", addresses[: mailpolicy.MEMO_VALUE_CAP])
+        registry("References", "<a@b> " * 400)  # longer than the cap: parsed, not kept
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    entries, chars = registry.remembered()
+    assert chars <= mailpolicy.MEMO_CHARS
+    assert entries == mailpolicy.MEMO_CHARS // mailpolicy.MEMO_VALUE_CAP
+    assert after - before < 20 * 1024 * 1024  # about 13 MB kept at most, whatever arrives
