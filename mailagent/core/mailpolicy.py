@@ -12,8 +12,6 @@ characters it holds, so hostile mail cannot make it large.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from email import policy
 from email.headerregistry import BaseHeader, HeaderRegistry
 
@@ -30,9 +28,10 @@ class ReusingHeaderRegistry(HeaderRegistry):
     def __init__(self) -> None:
         super().__init__()
         self._built: dict[type, type[BaseHeader]] = {}
-        self._memo: OrderedDict[tuple[str, str], BaseHeader] = OrderedDict()
+        # Oldest first (dicts keep insertion order). No lock: each step is one dict operation,
+        # so parsing in two threads at once can at worst forget an entry early.
+        self._memo: dict[tuple[str, str], BaseHeader] = {}
         self._memo_chars = 0
-        self._lock = threading.Lock()
 
     def __getitem__(self, name: str) -> type[BaseHeader]:
         kind = self.registry.get(name.lower(), self.default_class)
@@ -45,25 +44,21 @@ class ReusingHeaderRegistry(HeaderRegistry):
         if type(value) is not str or len(value) > MEMO_VALUE_CAP:
             return self[name](name, value)
         key = (name, value)
-        with self._lock:
-            found = self._memo.get(key)
-            if found is not None:
-                self._memo.move_to_end(key)
-                return found
+        found = self._memo.get(key)
+        if found is not None:
+            return found
         header = self[name](name, value)  # a header that does not parse raises, unremembered
-        with self._lock:
-            if key not in self._memo:
-                self._memo[key] = header
-                self._memo_chars += len(value)
-            while self._memo_chars > MEMO_CHARS:
-                (_, old), _ = self._memo.popitem(last=False)
-                self._memo_chars -= len(old)
+        self._memo[key] = header
+        self._memo_chars += len(value)
+        while self._memo_chars > MEMO_CHARS and self._memo:
+            oldest = next(iter(self._memo))
+            if self._memo.pop(oldest, None) is not None:
+                self._memo_chars -= len(oldest[1])
         return header
 
     def remembered(self) -> tuple[int, int]:
         """(headers, characters of their values) remembered now."""
-        with self._lock:
-            return len(self._memo), self._memo_chars
+        return len(self._memo), self._memo_chars
 
 
 # Parsing inbound mail (``policy.default`` otherwise). Outgoing mail is built with compat32
