@@ -53,14 +53,8 @@ def run_due(rt: Runtime, now: datetime) -> None:
 
 def _digest_may_be_due(config: Config, session: Session, now: datetime) -> bool:
     """Whether :func:`digest_due` has anything to do (it decides, under its lock)."""
-    settings = config.settings.digest
-    if not settings.enabled or not config.settings.managers.admins:
-        return False
-    last = get_control(session, DIGEST_KEY)
-    if last is None or not last.value:
-        return True  # the first week is to be started
-    at = digest_slot(now, settings.weekday, settings.hour, settings.timezone)
-    return datetime.fromisoformat(last.value) < at
+    at = _this_weeks_digest(config, now)
+    return at is not None and _not_sent(get_control(session, DIGEST_KEY), at)
 
 
 def retention_due(session: Session, now: datetime) -> bool:
@@ -83,16 +77,26 @@ def digest_slot(now: datetime, weekday: str, hour: int, timezone: str) -> dateti
 
 def digest_due(config: Config, session: Session, now: datetime) -> datetime | None:
     """This week's digest time when its digest has not gone out yet, else None."""
-    settings = config.settings.digest
-    if not settings.enabled or not config.settings.managers.admins:
+    at = _this_weeks_digest(config, now)
+    if at is None:
         return None
-    at = digest_slot(now, settings.weekday, settings.hour, settings.timezone)
     # Locked: a second worker waits here and then finds this week's digest already queued.
     last = session.get(Control, DIGEST_KEY, with_for_update=True)
     if last is None or not last.value:
         # The first week starts now: a digest needs a week to report on.
         set_control(session, DIGEST_KEY, at.isoformat(), "mailagent", now)
         return None
-    if datetime.fromisoformat(last.value) >= at:
+    return at if _not_sent(last, at) else None
+
+
+def _this_weeks_digest(config: Config, now: datetime) -> datetime | None:
+    """When this week's digest is due, or None when no digest is to be sent."""
+    settings = config.settings.digest
+    if not settings.enabled or not config.settings.managers.admins:
         return None
-    return at
+    return digest_slot(now, settings.weekday, settings.hour, settings.timezone)
+
+
+def _not_sent(last: Control | None, at: datetime) -> bool:
+    """Whether the digest due at ``at`` has not gone out (no record is a first week to start)."""
+    return last is None or not last.value or datetime.fromisoformat(last.value) < at

@@ -92,10 +92,10 @@ def run_jobs(rt: Runtime, now: datetime, handlers: dict[str, JobHandler] | None 
         # leaves them `running` until STALE_JOB gives them back.
         with transaction(rt.engine) as session:
             ids = claim_jobs(session, now, JOB_BATCH)
-        if ids and handlers is None:
-            handlers = _handlers()
-        for job_id in ids:
-            _run_job(rt, job_id, now, handlers or {})
+        if ids:
+            handlers = handlers if handlers is not None else _handlers()
+            for job_id in ids:
+                _run_job(rt, job_id, now, handlers)
         count += len(ids)
         if len(ids) < JOB_BATCH:
             return count

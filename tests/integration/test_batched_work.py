@@ -43,12 +43,19 @@ def recipients(server: SmtpServer) -> Counter[str]:
     return Counter(rcpt for record in server.received for rcpt in record.rcpt_tos)
 
 
-class AfterFirstMail(SmtpSender):
-    """The real SMTP client, with ``then`` run once the first mail was accepted."""
+class ScriptedSmtp(SmtpSender):
+    """The real SMTP client, with steps of a test run at given mails of a flush (1 = the first):
+    ``before`` runs before that mail is tried, ``marking`` replaces marking it "about to send
+    DATA"."""
 
-    def __init__(self, config: Config, then: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        config: Config,
+        before: dict[int, Callable[[], None]] | None = None,
+        marking: dict[int, Callable[[], None]] | None = None,
+    ) -> None:
         super().__init__(config.settings.outbox.endpoint, config.settings.outbox)
-        self.then, self.sent = then, 0
+        self.before, self.marking, self.tried = before or {}, marking or {}, 0
 
     def send(
         self,
@@ -56,10 +63,17 @@ class AfterFirstMail(SmtpSender):
         before_body: Callable[[], None] = lambda: None,
         while_waiting: Callable[[], None] = lambda: None,
     ) -> None:
-        if self.sent == 1:
-            self.then()
-        super().send(mail, before_body, while_waiting)
-        self.sent += 1
+        self.tried += 1
+        self.before.get(self.tried, lambda: None)()
+        super().send(mail, self.marking.get(self.tried, before_body), while_waiting)
+
+
+def die() -> None:
+    raise Crash
+
+
+def database_gone() -> None:
+    raise sa.exc.OperationalError("UPDATE outbox", {}, Exception("disk I/O error"))
 
 
 def test_untried_mail_goes_back_uncharged_when_the_smtp_server_goes_away(
@@ -68,7 +82,7 @@ def test_untried_mail_goes_back_uncharged_when_the_smtp_server_goes_away(
     config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", smtp_server.url)
     requests(config)
 
-    report = one_pass(config, NOW, sender=AfterFirstMail(config, smtp_server.stop))
+    report = one_pass(config, NOW, sender=ScriptedSmtp(config, before={2: smtp_server.stop}))
 
     assert report.outbox.sent == 1 and report.outbox.retry == 1
     rows = outbox_rows(config)
@@ -101,13 +115,10 @@ def test_rows_claimed_by_a_process_that_died_are_sent_once_when_stale(
     config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", smtp_server.url)
     requests(config)
 
-    def die() -> None:
-        raise Crash
-
     # A dead process gives nothing back: the rows it claimed but never tried stay claimed.
     monkeypatch.setattr(delivery, "_release", lambda *args, **kwargs: None)
     with pytest.raises(Crash):
-        one_pass(config, NOW, sender=AfterFirstMail(config, die))
+        one_pass(config, NOW, sender=ScriptedSmtp(config, before={2: die}))
     monkeypatch.undo()
 
     rows = outbox_rows(config)
@@ -211,28 +222,6 @@ def test_a_database_failure_mid_batch_charges_no_message(
     ]
 
 
-class DatabaseGoneAtSecondMail(SmtpSender):
-    """The real SMTP client; marking the second mail "about to send DATA" fails as a database
-    that went away does."""
-
-    def __init__(self, config: Config) -> None:
-        super().__init__(config.settings.outbox.endpoint, config.settings.outbox)
-        self.tried = 0
-
-    def send(
-        self,
-        mail: Outgoing,
-        before_body: Callable[[], None] = lambda: None,
-        while_waiting: Callable[[], None] = lambda: None,
-    ) -> None:
-        self.tried += 1
-
-        def gone() -> None:
-            raise sa.exc.OperationalError("UPDATE outbox", {}, Exception("disk I/O error"))
-
-        super().send(mail, gone if self.tried == 2 else before_body, while_waiting)
-
-
 def test_a_database_failure_while_sending_fails_no_mail_and_sends_none_twice(
     tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
@@ -240,7 +229,7 @@ def test_a_database_failure_while_sending_fails_no_mail_and_sends_none_twice(
     requests(config)
 
     with pytest.raises(sa.exc.OperationalError):
-        one_pass(config, NOW, sender=DatabaseGoneAtSecondMail(config))
+        one_pass(config, NOW, sender=ScriptedSmtp(config, marking={2: database_gone}))
 
     # The first mail's outcome was committed while the second waited on the server; the second
     # never reached DATA and is not blamed for the database: not failed, back once stale.
@@ -260,24 +249,6 @@ def test_a_database_failure_while_sending_fails_no_mail_and_sends_none_twice(
     assert recipients(smtp_server) == Counter(f"{name}@example.org" for name in GUESTS)
 
 
-class DiesBeforeData(SmtpSender):
-    """The real SMTP client in a process that dies just before it would mark DATA."""
-
-    def __init__(self, config: Config) -> None:
-        super().__init__(config.settings.outbox.endpoint, config.settings.outbox)
-
-    def send(
-        self,
-        mail: Outgoing,
-        before_body: Callable[[], None] = lambda: None,
-        while_waiting: Callable[[], None] = lambda: None,
-    ) -> None:
-        def die() -> None:
-            raise Crash
-
-        super().send(mail, die, while_waiting)
-
-
 def test_a_retry_that_dies_before_data_is_sent_again_not_left_uncertain(
     tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -293,7 +264,7 @@ def test_a_retry_that_dies_before_data_is_sent_again_not_left_uncertain(
     # The retry's process dies before DATA; once stale, the row is sent again, not held.
     monkeypatch.setattr(delivery, "_release", lambda *args, **kwargs: None)
     with pytest.raises(Crash):
-        one_pass(config, row.next_attempt_at, sender=DiesBeforeData(config))
+        one_pass(config, row.next_attempt_at, sender=ScriptedSmtp(config, marking={1: die}))
     monkeypatch.undo()
     stale = row.next_attempt_at + timedelta(seconds=2 * config.settings.outbox.timeout + 61)
     assert one_pass(config, stale).outbox.sent == 1
