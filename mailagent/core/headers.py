@@ -8,6 +8,7 @@ import hashlib
 import re
 import unicodedata
 from email.header import decode_header, make_header
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -84,11 +85,13 @@ def is_stand_in(message_id: str) -> bool:
     return message_id.endswith(STAND_IN_DOMAIN)
 
 
+@lru_cache(maxsize=1024)
 def guest_address(addr: str) -> str | None:
     """The normalised form of a guest's address, or None if email-validator refuses it.
 
     No DNS lookups (they cost seconds and fail offline); SMTPUTF8 addresses are refused because the
-    relay may not offer SMTPUTF8.
+    relay may not offer SMTPUTF8. Results are remembered (a message asks about its sender
+    several times, and validation is the dearest step of reading its headers).
     """
     try:
         valid = validate_email(addr, check_deliverability=False, allow_smtputf8=False)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import islice
 
 from rapidfuzz import fuzz
 
@@ -232,38 +234,59 @@ def _echo(line: str, asked: Sequence[Asked]) -> Marker | None:
     text = line.strip().lstrip(">*_ ").strip()
     m = _NUMBER_RE.match(text)
     body = m.group(2) if m else text
-    tokens = list(re.finditer(r"[^\W_]+", body))
+    shapes = [(q.key, [_shape(w) for w in dict.fromkeys((q.text, *q.texts))]) for q in asked]
+    # No copy is longer than the longest wording: a long line's other words are never read.
+    longest = max((max(s.lengths, default=0) for _, ss in shapes for s in ss), default=0)
+    tokens = list(islice(_WORD_RE.finditer(body), max(3, longest)))
     if len(tokens) < 3:
         return None
     scores: dict[str, float] = {}
     rests: dict[str, str] = {}
-    for q in asked:
-        for wording in dict.fromkeys((q.text, *q.texts)):
-            score, end = _copied_prefix(body, tokens, wording)
-            if score > scores.get(q.key, 0.0):
-                scores[q.key] = score
-                rests[q.key] = body[end:].lstrip(" ?.:;,-–—*_").strip()
+    for key, wordings in shapes:
+        for shape in wordings:
+            score, end = _copied_prefix(tokens, shape)
+            if score > scores.get(key, 0.0):
+                scores[key] = score
+                rests[key] = body[end:].lstrip(" ?.:;,-–—*_").strip()
     best = max(scores, key=scores.__getitem__, default="")
     if not best or scores[best] < 0.85:
         return None
     return Marker(ECHO, scores, rests[best])
 
 
-def _copied_prefix(body: str, tokens: list[re.Match[str]], wording: str) -> tuple[float, int]:
-    """How well the start of ``body`` copies ``wording`` (0-1), and where the copy ends.
+_WORD_RE = re.compile(r"[^\W_]+")
 
-    A guest may copy the whole question, or only its first sentence ("Who are you?")."""
-    wanted = normal(wording).split()
+
+@dataclass(frozen=True)
+class _Shape:
+    """A question's wording as :func:`_copied_prefix` compares it: its words, and the word
+    counts a copy may stop at (the whole wording, or the end of each of its sentences)."""
+
+    words: tuple[str, ...]
+    lengths: tuple[int, ...]
+
+
+@lru_cache(maxsize=512)
+def _shape(wording: str) -> _Shape:
+    wanted = tuple(normal(wording).split())
     firsts = [len(normal(s).split()) for s in re.split(r"(?<=[?.:])\s+", wording) if s]
     lengths = {len(wanted), *(sum(firsts[: i + 1]) for i in range(len(firsts)))}
+    return _Shape(wanted, tuple(sorted(n for n in lengths if n >= 3)))
+
+
+def _copied_prefix(tokens: list[re.Match[str]], shape: _Shape) -> tuple[float, int]:
+    """How well the words ``tokens`` start with copy a wording (0-1), and where the copy ends.
+
+    A guest may copy the whole question, or only its first sentence ("Who are you?")."""
     best, end = 0.0, 0
-    for n in sorted(lengths):
-        if n < 3 or n > len(tokens):
+    for n in shape.lengths:
+        if n > len(tokens):
             continue
         head = " ".join(t.group(0).casefold() for t in tokens[:n])
-        if n <= 4 and head != " ".join(wanted[:n]):
+        wanted = " ".join(shape.words[:n])
+        if n <= 4 and head != wanted:
             continue  # a short copy is exact: "Wie sind Sie ...?" is not "Wer sind Sie?"
-        score = fuzz.ratio(head, " ".join(wanted[:n])) / 100
+        score = fuzz.ratio(head, wanted) / 100
         if score >= best:
             best, end = score, tokens[n - 1].end()
     return best, end

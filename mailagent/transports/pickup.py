@@ -55,8 +55,9 @@ class MaildirSender:
         tmp = self.path / "tmp" / name
         try:
             # Maildir readers expect local line endings.
-            tmp.write_bytes(mail.data.replace(b"\r\n", b"\n"))
-            with open(tmp, "rb") as fh:
+            with open(tmp, "wb") as fh:
+                fh.write(mail.data.replace(b"\r\n", b"\n"))
+                fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path / "new" / name)
         except OSError as exc:

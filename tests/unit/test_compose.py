@@ -245,6 +245,24 @@ def test_build_message_body(html: str | None, structure: list[str]) -> None:
         assert rich.get_content().replace("\r\n", "\n") == html
 
 
+def test_text_that_looks_like_a_mime_boundary_stays_text() -> None:
+    """Our boundaries start with "=_", which neither quoted-printable nor base64 writes: a
+    guest's words copied into the mail, lines like boundaries included, cannot end a part."""
+    hostile = "--=_0123\n--=_0123--\n=_ at the start\n"
+    data = build_message(envelope(), hostile, f"<pre>{hostile}</pre>\n", b"X=_Y\r\n", "REQUEST")
+    declared = set(re.findall(rb'boundary="(=_[0-9a-f]+)"', data))
+    assert len(declared) == 2
+    for line in data.split(b"\r\n"):
+        if b"=_" in line and not line.startswith(b"Content-Type:"):
+            assert line.strip(b"-\t ") in declared, line
+    msg = email.message_from_bytes(data, policy=email.policy.default)
+    plain, rich = msg.get_body(("plain",)), msg.get_body(("html",))
+    assert plain is not None and rich is not None
+    assert plain.get_content().replace("\r\n", "\n") == hostile
+    assert rich.get_content().replace("\r\n", "\n") == f"<pre>{hostile}</pre>\n"
+    assert msg.defects == []
+
+
 EXPECTED_NAMES = sorted(
     [
         "auto-submitted",
