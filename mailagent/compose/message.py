@@ -5,6 +5,7 @@ HTML alternatives and the calendar invite.
 
 from __future__ import annotations
 
+import binascii
 import email.encoders
 import email.policy
 import re
@@ -13,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email import quoprimime
-from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
 from email.mime.application import MIMEApplication
@@ -170,9 +170,6 @@ class _Wire(Compat32):
 
 _SHORT_LINE = re.compile(r"[\x20-\x7e]*").fullmatch
 _POLICY = _Wire(linesep="\r\n")
-# Quoted-printable keeps the body 7-bit, so no relay has to support 8BITMIME.
-_BODY_CHARSET = Charset("utf-8")
-_BODY_CHARSET.body_encoding = QP
 
 
 def _header_lines(envelope: Envelope) -> list[tuple[str, str | Header]]:
@@ -195,13 +192,16 @@ def _header_lines(envelope: Envelope) -> list[tuple[str, str | Header]]:
 
 
 def _text_part(text: str, subtype: str) -> Message:
-    part = MIMENonMultipart("text", subtype, policy=_POLICY)
+    part = MIMENonMultipart("text", subtype, policy=_POLICY, charset="utf-8")
     if subtype == "plain":
-        # The one place plain text is wrapped (see mailagent.compose.flowed).
-        part.set_payload(encodable(to_flowed(text)), _BODY_CHARSET)
+        text = to_flowed(text)  # the one place plain text is wrapped (mailagent.compose.flowed)
         part.set_param("format", "flowed")
-        return part
-    part.set_payload(encodable(text), _BODY_CHARSET)
+    # Quoted-printable keeps the body 7-bit, so no relay has to support 8BITMIME. binascii's
+    # encoder is the stdlib's C one (email.quoprimime does the same per character in Python);
+    # it also encodes a lone "." line, which an SMTP client would otherwise have to double.
+    encoded = binascii.b2a_qp(encodable(text).encode("utf-8"), istext=True)
+    part["Content-Transfer-Encoding"] = "quoted-printable"
+    part.set_payload(encoded.decode("ascii"))
     return part
 
 
