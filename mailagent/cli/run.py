@@ -119,7 +119,7 @@ def _check_templates(rt: Any) -> None:
     skipped when nothing changed since the last check passed."""
     from mailagent.service.template_check import check_templates_once
 
-    check_templates_once(rt.templates, rt.config, rt.config.settings.templates.cache_dir)
+    check_templates_once(lambda: rt.templates, rt.config, rt.config.settings.templates.cache_dir)
 
 
 def cmd_check_config(config: Config, args: argparse.Namespace) -> int:

@@ -7,28 +7,60 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy.engine import Engine
 
-from mailagent.compose.environment import languages_with, make_environment
 from mailagent.config.settings import Config
 from mailagent.core.intent import Category
 from mailagent.core.ourselves import Us
 from mailagent.store.database import make_engine
 from mailagent.store.migrate import upgrade
 
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
+
 log = logging.getLogger("mailagent")
+
+
+class Templates:
+    """The template environment of ``directory``, built when first asked for: a pass that
+    writes no mail (an idle ``run --once``) never imports Jinja. Shared by every copy of a
+    runtime; two threads asking at once at worst build it twice."""
+
+    def __init__(self, directory: str, cache_dir: str) -> None:
+        self.directory, self.cache_dir = directory, cache_dir
+
+    @cached_property
+    def environment(self) -> SandboxedEnvironment:
+        from mailagent.compose.environment import make_environment
+
+        return make_environment(self.directory, self.cache_dir)
+
+    @cached_property
+    def languages(self) -> tuple[str, ...]:
+        """The languages a guest can be answered in: those the questionnaire exists in."""
+        from mailagent.compose.environment import languages_with
+
+        return languages_with(self.environment, "questionnaire")
 
 
 @dataclass(frozen=True)
 class Runtime:
     config: Config
     engine: Engine
-    templates: SandboxedEnvironment
+    template_files: Templates
     us: Us
-    languages: tuple[str, ...] = ("en",)
     intent_categories: tuple[Category, ...] = ()
+
+    @property
+    def templates(self) -> SandboxedEnvironment:
+        return self.template_files.environment
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return self.template_files.languages
 
     @property
     def mailbox(self) -> str:
@@ -73,13 +105,10 @@ def build_runtime(config: Config, migrate: bool = True) -> Runtime:
     if migrate:
         upgrade(engine)
     firm = settings.firm
-    templates = make_environment(settings.templates.dir, settings.templates.cache_dir)
     return Runtime(
         config=config,
         engine=engine,
-        templates=templates,
-        # A guest is answered in their language when the questionnaire exists in it.
-        languages=languages_with(templates, "questionnaire"),
+        template_files=Templates(settings.templates.dir, settings.templates.cache_dir),
         intent_categories=tuple(
             Category(c.name, dict(c.phrases), c.attachment_words, dict(c.strong), c.prior)
             for c in (config.intent.categories if config.intent else ())

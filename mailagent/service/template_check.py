@@ -11,22 +11,28 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 import mailagent
 from mailagent.config.settings import Config
+
+if TYPE_CHECKING:
+    import jinja2
 
 log = logging.getLogger("mailagent")
 
 RECORD = "checked"
 
 
-def check_templates_once(env: jinja2.Environment, config: Config, cache_dir: str) -> bool:
+def check_templates_once(
+    env: Callable[[], jinja2.Environment], config: Config, cache_dir: str
+) -> bool:
     """Check every template unless the record in ``cache_dir`` shows this exact state passed;
-    returns whether the check ran. Raises ConfigError (naming file and line) as the check does;
-    a failed check records nothing."""
+    returns whether the check ran. ``env`` builds the environment, called only for a check.
+    Raises ConfigError (naming file and line) as the check does; a failed check records
+    nothing."""
     if not cache_dir:
         _check(env, config)
         return True
@@ -48,12 +54,12 @@ def check_templates_once(env: jinja2.Environment, config: Config, cache_dir: str
     return True
 
 
-def _check(env: jinja2.Environment, config: Config) -> None:
+def _check(env: Callable[[], jinja2.Environment], config: Config) -> None:
     # Imported only when a check runs: rendering needs the whole mail-writing stack, which a
     # start with an unchanged record (every idle ``run --once``) never loads.
     from mailagent.service.checks import check_templates
 
-    check_templates(env, config)
+    check_templates(env(), config)
 
 
 def fingerprint(template_dir: Path, config: Config) -> str:

@@ -74,6 +74,27 @@ def test_help_lists_the_commands_and_needs_no_heavy_imports() -> None:
     assert "HEAVY []" in result.stdout
 
 
+def test_an_idle_pass_loads_nothing_it_does_not_use(tmp_path: Path) -> None:
+    """With nothing to read, send or do, ``run --once`` (after a first start has checked the
+    templates) loads no template engine, address validator, language models or the code that
+    reads and answers mail: that is what keeps an idle start short."""
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
+    run = ["--config", str(config.path), "run", "--once"]
+    assert main(run) == 0  # the first start creates the database and checks the templates
+    probe = (
+        "import sys; from mailagent.cli.app import main\n"
+        f"code = main({run!r})\n"
+        "unused = ('jinja2', 'email_validator', 'lingua', 'mailagent.service.handling',"
+        " 'mailagent.compose.message', 'mailagent.service.checks')\n"
+        "print('CODE', code, 'LOADED', [m for m in unused if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert "pass: 0 fetched" in result.stdout
+    assert "CODE 0 LOADED []" in result.stdout
+
+
 def test_inject_warns_of_a_mail_without_return_path_and_from_adds_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

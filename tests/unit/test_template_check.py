@@ -8,6 +8,7 @@ import dataclasses
 import shutil
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from mailagent.compose.environment import make_environment
@@ -36,8 +37,14 @@ def test_a_second_start_skips_the_check_until_a_template_changes(
     templates, config = setup
     cache = str(tmp_path / "cache")
 
+    built: list[str] = []
+
+    def environment() -> jinja2.Environment:
+        built.append("built")
+        return make_environment(templates, cache)
+
     def start() -> bool:
-        return check_templates_once(make_environment(templates, cache), config, cache)
+        return check_templates_once(environment, config, cache)
 
     assert start() is True
     assert start() is False
@@ -45,6 +52,8 @@ def test_a_second_start_skips_the_check_until_a_template_changes(
     declined.write_text(declined.read_text(encoding="utf-8") + "\nSee you.\n", encoding="utf-8")
     assert start() is True
     assert start() is False
+    # A skipped check does not even build the template environment.
+    assert built == ["built", "built"]
 
 
 def test_a_broken_template_is_refused_after_a_passed_check(
@@ -52,9 +61,13 @@ def test_a_broken_template_is_refused_after_a_passed_check(
 ) -> None:
     templates, config = setup
     cache = str(tmp_path / "cache")
-    assert check_templates_once(make_environment(templates, cache), config, cache)
+
+    def environment() -> jinja2.Environment:
+        return make_environment(templates, cache)
+
+    assert check_templates_once(environment, config, cache)
     (templates / "en" / "declined.txt.j2").write_text("Subject: x\n{{ no_such_name }}\n")
     with pytest.raises(ConfigError, match="declined"):
-        check_templates_once(make_environment(templates, cache), config, cache)
+        check_templates_once(environment, config, cache)
     with pytest.raises(ConfigError, match="declined"):  # nothing was recorded for it
-        check_templates_once(make_environment(templates, cache), config, cache)
+        check_templates_once(environment, config, cache)
