@@ -85,19 +85,29 @@ def is_stand_in(message_id: str) -> bool:
     return message_id.endswith(STAND_IN_DOMAIN)
 
 
-@lru_cache(maxsize=1024)
 def guest_address(addr: str) -> str | None:
     """The normalised form of a guest's address, or None if email-validator refuses it.
 
     No DNS lookups (they cost seconds and fail offline); SMTPUTF8 addresses are refused because the
-    relay may not offer SMTPUTF8. Results are remembered (a message asks about its sender
-    several times, and validation is the dearest step of reading its headers).
+    relay may not offer SMTPUTF8. Results for addresses of a plausible length are remembered (a
+    message asks about its sender several times, and validation is the dearest step of reading
+    its headers); a hostile, long one is validated each time instead of being kept.
     """
+    return _remembered(addr) if len(addr) <= _REMEMBERED_LENGTH else _validated(addr)
+
+
+def _validated(addr: str) -> str | None:
     try:
         valid = validate_email(addr, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
         return None
     return str(valid.normalized)
+
+
+# Valid addresses have at most 254 characters (RFC 5321). 1,024 entries of at most 320 keep the
+# memo under half a megabyte, whatever arrives.
+_REMEMBERED_LENGTH = 320
+_remembered = lru_cache(maxsize=1024)(_validated)
 
 
 _HEADER_END_RE = re.compile(rb"\r?\n\r?\n")
