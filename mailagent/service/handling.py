@@ -29,6 +29,7 @@ from mailagent.core.classify import (
     classify,
 )
 from mailagent.core.headers import guest_address
+from mailagent.core.language import load_models
 from mailagent.core.mime import Limits, without_attachments
 from mailagent.core.parse import parse_message
 from mailagent.service import acting, bounce_handling
@@ -41,6 +42,14 @@ log = logging.getLogger("mailagent.intake")
 
 
 ADMIN_CATEGORIES = frozenset({NOT_TO_US, MALFORMED, BAD_SENDER, SOFT_AUTO})
+
+
+def prepare(rt: Runtime) -> None:
+    """Pay this process's first-use costs before any try is counted: the template environment
+    and the language models (half a second or more). A process killed during them did not fail
+    on the mail, but a try counted first would be lost all the same, and a worker killed again
+    and again while starting would quarantine the mail at the head of the queue."""
+    load_models(rt.languages)
 
 
 def count_attempts(rt: Runtime, ids: list[int], step: int) -> None:

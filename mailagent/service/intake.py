@@ -123,6 +123,7 @@ def _handle_received(
     # code, and a pass with nothing to read (an idle ``run --once``) never loads it.
     from mailagent.service import handling
 
+    handling.prepare(rt)
     fresh = [row_id for row_id, attempts in rows if attempts == 0]
     handling.count_attempts(rt, fresh, +1)
     unused = dict.fromkeys(fresh)

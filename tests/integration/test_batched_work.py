@@ -169,6 +169,33 @@ def test_a_crash_mid_batch_costs_its_neighbours_at_most_one_try(
     assert sent == {"ana@example.org", "cho@example.org", "dev@example.org"}
 
 
+def test_a_worker_killed_while_warming_up_charges_no_mail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed again and again while it loads what reading mail needs (the language models take
+    half a second), a worker has not failed on any mail: the first in the queue keeps its
+    tries, and the next worker to get through answers every request once."""
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
+    requests(config, GUESTS[:3])
+    loaded = handling.load_models
+    monkeypatch.setattr(handling, "load_models", lambda languages: die())
+    for _ in range(4):  # one more than the tries a mail has
+        with pytest.raises(Crash):
+            one_pass(config, NOW)
+    assert {(m.status, m.attempts) for m in messages(config)} == {("received", 0)}
+
+    monkeypatch.setattr(handling, "load_models", loaded)
+    last = one_pass(config, NOW)
+
+    assert (last.intake.handled, last.intake.quarantined) == (3, 0)
+    assert {(m.status, m.attempts) for m in messages(config) if m.direction == "in"} == {
+        ("done", 1)
+    }
+    assert sorted(str(m.to_addr) for m in messages(config) if m.direction == "out") == [
+        f"{name}@example.org" for name in GUESTS[:3]
+    ]
+
+
 def test_stopping_mid_batch_gives_back_the_tries_not_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
