@@ -373,8 +373,11 @@ def account_for(
 
     rows = messages(config)
     inbound = [m for m in rows if m.direction == "in"]
-    by_id = Counter(m.message_id for m in inbound)
-    row_of = {m.message_id: m for m in inbound}
+    # A row quarantined unread has no Message-ID of its own yet: read it from its bytes, so
+    # the mail counts as stored (and quarantined), not as lost and as a duplicate of another.
+    stored_id = {m.id: m.message_id or bare_id(parse(m.raw)["Message-ID"]) for m in inbound}
+    by_id = Counter(stored_id[m.id] for m in inbound)
+    row_of = {stored_id[m.id]: m for m in inbound}
     expected = set(request_ids.values()) | {mid for mids in reply_ids.values() for mid in mids}
 
     # Inbound: each mail stored once and done.
@@ -392,7 +395,9 @@ def account_for(
     by_status = Counter(m.status for m in inbound)
     if set(by_status) != {DONE}:
         bad = [
-            f"{m.message_id} {m.status} attempts={m.attempts}" for m in inbound if m.status != DONE
+            f"{stored_id[m.id]} {m.status} attempts={m.attempts}"
+            for m in inbound
+            if m.status != DONE
         ]
         problems.append(f"inbound statuses {dict(by_status)}: {_first(bad)}")
     if by_status[RECEIVED] or by_status[QUARANTINED]:
