@@ -49,7 +49,7 @@ def prepare(rt: Runtime) -> None:
     and the language models (half a second or more). A process killed during them did not fail
     on the mail, but a try counted first would be lost all the same, and a worker killed again
     and again while starting would quarantine the mail at the head of the queue."""
-    load_models(rt.languages)
+    load_models(rt.languages)  # finding the languages builds the template environment
 
 
 def count_attempts(rt: Runtime, ids: list[int], step: int) -> None:
