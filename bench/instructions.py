@@ -34,12 +34,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 sys.path.insert(0, str(REPO / "bench"))
 
-from harness import make_config  # noqa: E402
-from pass_rate import NOW, floor, requests, warm_up  # noqa: E402
+from pass_rate import answer_all, floor, requests  # noqa: E402
 
-from mailagent.service.runtime import opened  # noqa: E402
-from mailagent.service.worker import run_once  # noqa: E402
-from mailagent.transports.opening import open_inbox  # noqa: E402
+from mailagent.transports.inbox import Inbox  # noqa: E402
 
 
 def child(side: str, folder: Path) -> None:
@@ -49,21 +46,14 @@ def child(side: str, folder: Path) -> None:
     if side == "floor":
         floor(ready)
         return
-    config = make_config(
-        folder,
-        f"maildir:{folder / 'in'}",
-        f"maildir:{folder / 'out'}",
-        limits={"global_per_minute": 100_000},
-    )
-    inbox = open_inbox(config.settings.inbox)
-    waiting = sorted((ready / "new").iterdir())
-    with opened(config) as rt:
-        warm_up(rt)
+
+    def deliver(inbox: Inbox) -> int:
+        waiting = sorted((ready / "new").iterdir())
         for path in waiting:  # delivered as a local MTA does: a rename into new/
             os.rename(path, folder / "in" / "new" / path.name)
-        sent = 0
-        while sent < len(waiting):
-            sent += run_once(rt, inbox, NOW).outbox.sent
+        return len(waiting)
+
+    answer_all(folder, deliver, 0, None)
 
 
 def instructions(side: str, n: int) -> int:
@@ -110,7 +100,9 @@ def main() -> None:
     print(f"{args.n} requests more than {args.small}, Maildir + SQLite, counted by callgrind")
     print(f"floor (stdlib parse of the same files): {base / 1e6:8.2f} M instructions a mail")
     print(f"mailagent passes until all answered:    {ours / 1e6:8.2f} M instructions a mail")
-    print(f"ratio floor/mailagent:                  {ours / base:8.2f} (goal <= 4)")
+    print(
+        f"ratio floor/mailagent:                  {ours / base:8.2f} (the goal, <= 4, is in time)"
+    )
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -45,6 +46,7 @@ from servers import create_database, drop_database  # noqa: E402
 
 from mailagent.service.runtime import Runtime, opened  # noqa: E402
 from mailagent.service.worker import run_once  # noqa: E402
+from mailagent.transports.inbox import Inbox  # noqa: E402
 from mailagent.transports.opening import open_inbox  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -120,6 +122,20 @@ def durable_floor(folder: Path) -> Took:
 
 def passes(folder: Path, mails: list[bytes], existing: int, database_url: str | None) -> Took:
     """The time of worker passes until every request in ``mails`` is answered."""
+
+    def deliver(inbox: Inbox) -> int:
+        for raw in mails:
+            inbox.append(raw)
+        return len(mails)
+
+    return answer_all(folder, deliver, existing, database_url)
+
+
+def answer_all(
+    folder: Path, deliver: Callable[[Inbox], int], existing: int, database_url: str | None
+) -> Took:
+    """The time of worker passes until every request that ``deliver`` puts into the Maildir
+    inbox under ``folder`` (after the warm-up; it returns how many) is answered."""
     config = make_config(
         folder,
         f"maildir:{folder / 'in'}",
@@ -132,15 +148,14 @@ def passes(folder: Path, mails: list[bytes], existing: int, database_url: str | 
         if existing:
             seed(rt.engine, existing, 0)
         warm_up(rt)
-        for raw in mails:
-            inbox.append(raw)
+        count = deliver(inbox)
         sent, rounds = 0, 0
         clock = Clock()
-        while sent < len(mails):
+        while sent < count:
             report = run_once(rt, inbox, NOW)
             sent += report.outbox.sent
             rounds += 1
-            assert rounds <= len(mails), report  # every pass must make progress
+            assert rounds <= count, report  # every pass must make progress
         took = clock.took()
         rt.engine.dispose()
     return took
