@@ -29,6 +29,7 @@ from mailagent.service import effects, holding, meeting_mail, questions, staffin
 from mailagent.service.effects import thread_view
 from mailagent.service.runtime import Runtime
 from mailagent.store.erasure import forget_address
+from mailagent.store.inbound import message_row, update_row
 from mailagent.store.tables import (
     CONFIRMED,
     ERASED,
@@ -42,6 +43,7 @@ from mailagent.store.tables import (
     Thread,
 )
 from mailagent.store.threads import (
+    add_thread,
     open_threads_for,
     thread_by_meeting_uid,
     threads_by_message_ids,
@@ -129,7 +131,7 @@ def carry_out(
 def release(rt: Runtime, session: Session, hold: Hold, now: datetime, by: str) -> str:
     """Carry out the mail ``hold`` kept, as vouched for (its party confirmed, or the admin
     ``by`` released it); returns what it did. The hold is settled in the same transaction."""
-    row = session.get(Message, hold.message_id)
+    row = message_row(session, hold.message_id)
     hold.status = CONFIRMED if by == hold.address and hold.address else RELEASED_BY_ADMIN
     hold.resolved_at, hold.resolved_by = now, by[:320]
     detail = f"hold {hold.id} ({hold.party} {hold.action}) {hold.status} by {by}"
@@ -356,12 +358,11 @@ def _apply(
             created_at=now,
             updated_at=now,
         )
-        session.add(thread)
-        session.flush()
+        add_thread(session, thread)
     if thread is None or not decision.attach:
         return None
     assert thread.id is not None
-    row.thread_id = thread.id
+    update_row(session, row, thread_id=thread.id)
     if not created and not thread.timezone and msg.from_email.lower() == thread.guest_email.lower():
         thread.timezone = detect_timezone(msg.text) or ""
     effects.apply(rt, session, thread, decision, msg, now)

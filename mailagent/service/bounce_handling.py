@@ -12,6 +12,7 @@ from sqlmodel import Session
 from mailagent.core import bounces
 from mailagent.core.parse import Inbound
 from mailagent.service.runtime import Runtime
+from mailagent.store.inbound import update_row
 from mailagent.store.outbox import outbox_by_envelope, outbox_by_message_id
 from mailagent.store.tables import BOUNCED, DONE, Event, Message, Outbox
 from mailagent.store.traffic import suppress
@@ -30,7 +31,7 @@ def apply_report(
     """Tie a delivery report to the mail it returns; stop writing to addresses that failed."""
     sent = _bounced_row(rt, session, msg, report)
     thread_id = sent.thread_id if sent else None
-    row.kind, row.status, row.thread_id = "bounce", DONE, thread_id
+    update_row(session, row, kind="bounce", status=DONE, thread_id=thread_id)
     if sent is None:
         # Anyone can send a "report": only one that returns a mail of ours counts.
         log.warning(

@@ -35,7 +35,7 @@ from mailagent.core.parse import parse_message
 from mailagent.service import acting, bounce_handling
 from mailagent.service.runtime import Runtime
 from mailagent.store.database import transaction, write
-from mailagent.store.inbound import message_id_seen, msgid_key
+from mailagent.store.inbound import message_id_seen, message_row, msgid_key, update_row
 from mailagent.store.tables import DONE, DUPLICATE, PROCESSED, QUARANTINED, RECEIVED, Message
 
 log = logging.getLogger("mailagent.intake")
@@ -152,7 +152,7 @@ def _quarantine(rt: Runtime, row_id: int, why: str) -> str:
 
 def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
     # Locked for this transaction, so a second worker cannot handle the same row at once.
-    row = session.get(Message, row_id, with_for_update=True)
+    row = message_row(session, row_id)
     if row is None or row.status != RECEIVED:
         return row.status if row else DONE
     inbox = rt.config.settings.inbox
@@ -160,32 +160,34 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
         msg = parse_message(row.raw, Limits(max_parts=inbox.max_parts, max_depth=inbox.max_depth))
         verdict = classify(msg, rt.us)
     key = msgid_key(msg.message_id)
-    row.message_id, row.subject = msg.message_id[:998], msg.subject[:400]
     sender = (guest_address(msg.from_email) or msg.from_email).lower()
-    row.from_addr, row.category, row.rule = sender[:320], verdict.category, verdict.rule[:200]
-    row.server_action = PROCESSED
-    # The lookups below do not depend on this row's new values: they are written together
-    # with the rest later, in one UPDATE instead of one per lookup.
-    with session.no_autoflush:
-        seen = message_id_seen(session, "in", rt.mailbox, key)
-    if seen:
-        row.status = DUPLICATE
+    read = {
+        "message_id": msg.message_id[:998],
+        "subject": msg.subject[:400],
+        "from_addr": sender[:320],
+        "category": verdict.category,
+        "rule": verdict.rule[:200],
+        "server_action": PROCESSED,
+    }
+    if message_id_seen(session, "in", rt.mailbox, key):
+        update_row(session, row, **read, status=DUPLICATE)
         log.info("Message-ID <%s>: already handled; stored as a duplicate", msg.message_id)
         return DUPLICATE
-    row.dedupe_key = key
+    # Written before anything reads the thread's mail, which then includes this one.
+    update_row(session, row, **read, dedupe_key=key)
     if verdict.category == BOUNCE:
         report = bounces.read_report(row.raw)
         if report is not None:
             return bounce_handling.apply_report(rt, session, row, msg, report, now)
     thread, decision = acting.decide(rt, session, msg, verdict, sender, now)
+    done: dict[str, object] = {"status": DONE}
     if decision.strip_attachments:
-        row.raw = without_attachments(row.raw)
-    # Known before the thread is written, so they go out in the same UPDATE as the rest.
+        done["raw"] = without_attachments(row.raw)
     if decision.create_thread:
-        row.kind = "request"
+        done["kind"] = "request"
     elif thread is not None and decision.attach:
-        row.kind = "reply" if verdict.is_human else verdict.category
-    row.status = DONE
+        done["kind"] = "reply" if verdict.is_human else verdict.category
+    update_row(session, row, **done)
     thread = acting.carry_out(rt, session, row, msg, decision, thread, sender, now)
     # Mail nobody will look at unless told (not for us, unreadable, odd sender) is a warning.
     level = logging.WARNING if verdict.category in ADMIN_CATEGORIES else logging.INFO

@@ -125,3 +125,38 @@ def _seen_query() -> sa.Select[Any]:
         col(Message.mailbox) == sa.bindparam("mailbox"),
         col(Message.dedupe_key) == sa.bindparam("key"),
     )
+
+
+def message_row(session: Session, row_id: int) -> Message | None:
+    """The stored mail ``row_id``, locked for this transaction where the database can lock
+    rows, as a Message the session does not track: change it with :func:`update_row`.
+
+    One Core SELECT instead of the ORM's load, and later one UPDATE a change instead of a flush
+    (together a tenth of their cost: the largest database cost of handling a mail).
+    """
+    found = session.connection().execute(_row_query(), {"row_id": row_id}).first()
+    return Message(**found._mapping) if found else None
+
+
+def update_row(session: Session, row: Message, **values: Any) -> None:
+    """Set ``values`` on ``row`` and write them at once, so every later statement of the
+    transaction reads them (as the session's autoflush would have)."""
+    for name, value in values.items():
+        setattr(row, name, value)
+    session.connection().execute(_update_row(), {"row_id": row.id, **values})
+
+
+@cache
+def _row_query() -> sa.Select[Any]:
+    table = Message.__table__  # type: ignore[attr-defined]
+    return (
+        sa.select(*table.columns)
+        .where(table.c.id == sa.bindparam("row_id"))
+        .with_for_update()  # nothing on SQLite, whose BEGIN IMMEDIATE holds the write lock
+    )
+
+
+@cache
+def _update_row() -> sa.Update:
+    # The parameters given name the columns set.
+    return sa.update(Message).where(col(Message.id) == sa.bindparam("row_id"))

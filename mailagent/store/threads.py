@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from mailagent.core.states import OPEN_STATES
@@ -150,3 +151,27 @@ def end_assignments(session: Session, thread_id: int, status: str) -> None:
 def thread_assignments(session: Session, thread_id: int) -> list[Assignment]:
     stmt = select(Assignment).where(Assignment.thread_id == thread_id).order_by(col(Assignment.id))
     return list(session.exec(stmt).all())
+
+
+def add_thread(session: Session, thread: Thread) -> Thread:
+    """Write a new ``thread`` with one Core INSERT and return it persistent in ``session``,
+    its id set.
+
+    The same row as ``session.add`` plus a flush, without the unit of work's bookkeeping for
+    it (the largest part of a request's handling in the database). Later changes to the object
+    are written as UPDATEs by the session, as for any loaded row.
+    """
+    values = {
+        column.key: getattr(thread, column.key)
+        for column in Thread.__table__.columns  # type: ignore[attr-defined]
+        if column.key != "id"
+    }
+    thread.id = session.connection().execute(_insert_thread(), values).scalar_one()
+    make_transient_to_detached(thread)
+    session.add(thread)
+    return thread
+
+
+@cache
+def _insert_thread() -> sa.Insert:
+    return sa.insert(Thread).returning(col(Thread.id))
