@@ -93,18 +93,23 @@ def transaction(engine: Engine | sa.Connection, readonly: bool = False) -> Itera
         yield session
 
 
+@contextmanager
+def core_transaction(engine: Engine | sa.Connection) -> Iterator[sa.Connection]:
+    """A transaction for Core statements only: commits when the block ends, rolls back if it
+    raises. The ORM's session and its bookkeeping are skipped: on the send path they cost more
+    than the statements."""
+    if isinstance(engine, sa.Connection):
+        with engine.begin_nested():  # a dry run's savepoint, as in :func:`transaction`
+            yield engine
+        return
+    with engine.begin() as conn:
+        yield conn
+
+
 def write(
     engine: Engine | sa.Connection, statement: sa.Executable, params: dict[str, Any] | None = None
 ) -> None:
     """Run one Core statement (an UPDATE of known rows), with its ``params``, as a transaction
-    of its own.
-
-    The ORM's session and its bookkeeping are skipped: on the send path they cost more than
-    the statement.
-    """
-    if isinstance(engine, sa.Connection):
-        with engine.begin_nested():  # a dry run's savepoint, as in :func:`transaction`
-            engine.execute(statement, params)
-        return
-    with engine.begin() as conn:
+    of its own."""
+    with core_transaction(engine) as conn:
         conn.execute(statement, params)

@@ -49,7 +49,8 @@ class MaildirSender:
         before_body: Callable[[], None] = nothing_yet,
         while_waiting: Callable[[], None] = nothing_yet,
     ) -> None:
-        while_waiting()
+        # Nothing to wait for: ``while_waiting`` is not run, so the caller commits what it owes
+        # in ``before_body``'s transaction (one commit a mail fewer).
         before_body()
         name = self.file_name(mail.message_id)
         tmp = self.path / "tmp" / name

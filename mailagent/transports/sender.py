@@ -47,7 +47,8 @@ class Sender(Protocol):
         """Deliver ``mail``; ``before_body`` runs just before the body goes out (after that a
         failure is uncertain). ``while_waiting`` runs at most once, before ``before_body``,
         while the transport first waits for the server (the caller commits the previous
-        mail's outcome there); an adapter with nothing to wait for runs it first."""
+        mail's outcome there); an adapter with nothing to wait for need not run it, and the
+        caller then commits what it owes together with ``before_body``."""
 
     def alive(self) -> bool:
         """False once the connection is gone (the rest of the flush waits for the next try)."""

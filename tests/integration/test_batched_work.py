@@ -276,6 +276,43 @@ def test_a_database_failure_while_sending_fails_no_mail_and_sends_none_twice(
     assert recipients(smtp_server) == Counter(f"{name}@example.org" for name in GUESTS)
 
 
+def test_a_maildir_outbox_commits_each_outcome_with_the_next_mark_and_loses_neither(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Maildir waits for no server, so a mail's outcome is committed in one transaction with
+    the next mail's "about to send". When that commit fails, both are undone together: the mail
+    already written is found in the folder once stale, and the next one is written once."""
+    out = tmp_path / "out"
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{out}")
+    requests(config, GUESTS[:3])
+    mark = delivery._mark_data
+    marked: list[int] = []
+
+    def fails_second(row_id: int, now: datetime) -> Callable[[sa.Connection], None]:
+        marked.append(row_id)
+        return (lambda conn: database_gone()) if len(marked) == 2 else mark(row_id, now)
+
+    monkeypatch.setattr(delivery, "_mark_data", fails_second)
+    with pytest.raises(delivery.OutcomeNotCommitted):
+        one_pass(config, NOW)
+    monkeypatch.undo()
+
+    rows = outbox_rows(config)
+    # The first file was written, but its "sent" went down with the second mark.
+    assert [(r.status, r.data_at is not None) for r in rows] == [
+        ("sending", True),
+        ("sending", False),
+        ("pending", False),
+    ]
+    assert len(list((out / "new").iterdir())) == 1
+
+    stale = NOW + timedelta(seconds=2 * config.settings.outbox.timeout + 61)
+    assert one_pass(config, stale).outbox.sent == 2
+    assert [r.status for r in outbox_rows(config)] == ["sent"] * 3
+    written = [parse_message(p.read_bytes(), Limits()) for p in (out / "new").iterdir()]
+    assert sorted(m.recipients[0] for m in written) == [f"{n}@example.org" for n in GUESTS[:3]]
+
+
 def test_a_retry_that_dies_before_data_is_sent_again_not_left_uncertain(
     tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -307,17 +344,17 @@ def test_an_outcome_that_cannot_be_recorded_blames_no_other_mail(
 ) -> None:
     config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", smtp_server.url)
     requests(config)
-    record = delivery._record
+    record = delivery._Outcome.record
     calls: list[int] = []
 
-    def fails_first(rt: Runtime, row_id: int, *args: object) -> None:
-        calls.append(row_id)
+    def fails_first(outcome: delivery._Outcome, rt: Runtime, conn: sa.Connection) -> None:
+        calls.append(outcome.row_id)
         if len(calls) == 1:
             raise RuntimeError("bug while recording")
-        record(rt, row_id, *args)  # type: ignore[arg-type]
+        record(outcome, rt, conn)
 
     # The first mail's outcome is committed while the second waits for MAIL FROM's reply.
-    monkeypatch.setattr(delivery, "_record", fails_first)
+    monkeypatch.setattr(delivery._Outcome, "record", fails_first)
     with pytest.raises(delivery.OutcomeNotCommitted):
         one_pass(config, NOW)
     monkeypatch.undo()
