@@ -79,9 +79,13 @@ def flush(
         if not count_due(session, now):
             return report  # nothing due: do not even connect
     try:
-        with sender:
+        with sender, rt.held() as sending:
             _send_due(
-                rt, now, sender, report, min(allowance, rt.config.settings.outbox.flush_batch)
+                sending,
+                now,
+                sender,
+                report,
+                min(allowance, rt.config.settings.outbox.flush_batch),
             )
     except TransportError as exc:  # could not connect, or the server refused the session
         report.error = str(exc)

@@ -128,20 +128,22 @@ def _handle_received(
     handling.count_attempts(rt, fresh, +1)
     unused = dict.fromkeys(fresh)
     try:
-        for row_id, attempts in rows:
-            if stopping():
-                break
-            unused.pop(row_id, None)
-            if attempts == 0:
-                outcome = handling.handle_counted(rt, row_id, 1, now)
-            else:
-                outcome = handling.handle_one(rt, row_id, now)
-            report.handled += 1
-            report.quarantined += outcome == QUARANTINED
-            report.duplicates += outcome == DUPLICATE
+        with rt.held() as batch:
+            for row_id, attempts in rows:
+                if stopping():
+                    break
+                unused.pop(row_id, None)
+                if attempts == 0:
+                    outcome = handling.handle_counted(batch, row_id, 1, now)
+                else:
+                    outcome = handling.handle_one(batch, row_id, now)
+                report.handled += 1
+                report.quarantined += outcome == QUARANTINED
+                report.duplicates += outcome == DUPLICATE
     except Exception:
         # The database failed under us: the messages not reached did not fail, give their
-        # tries back (best effort; only a process that dies keeps them charged).
+        # tries back (best effort, on a connection of its own; only a process that dies keeps
+        # them charged).
         with contextlib.suppress(sa.exc.SQLAlchemyError):
             handling.count_attempts(rt, list(unused), -1)
         raise

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from mailagent.config.settings import Config
 from mailagent.core.intent import Category
 from mailagent.core.ourselves import Us
-from mailagent.store.database import make_engine
+from mailagent.store.database import held, make_engine
 from mailagent.store.migrate import upgrade
 
 if TYPE_CHECKING:
@@ -65,6 +65,13 @@ class Runtime:
     @property
     def mailbox(self) -> str:
         return self.config.settings.inbox.name
+
+    @contextmanager
+    def held(self) -> Iterator[Runtime]:
+        """This runtime with all its transactions on one connection (see
+        :func:`mailagent.store.database.held`), for one batch in one thread."""
+        with held(self.engine) as engine:
+            yield replace(self, engine=engine)
 
     def for_mailbox(self, name: str) -> Runtime:
         """This runtime as seen from inbox ``name``: its settings as ``[inbox]`` and its address

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from mailagent.store.claims import claim_jobs
-from mailagent.store.database import make_engine, transaction
+from mailagent.store.database import core_transaction, held, make_engine, transaction
 from mailagent.store.migrate import HEAD, current_revision, head_revision, upgrade
 from mailagent.store.tables import Job, Message, Outbox, Suppression, Thread
 from mailagent.store.traffic import recipient_traffic
@@ -25,7 +25,7 @@ from mailagent.store.traffic import recipient_traffic
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-def add_thread(engine: Engine, **fields: object) -> int:
+def thread_fields(**fields: object) -> dict[str, object]:
     values: dict[str, object] = {
         "token": f"t{datetime.now().timestamp()}{threading.get_ident()}"[:40],
         "state": "awaiting_guest",
@@ -35,8 +35,12 @@ def add_thread(engine: Engine, **fields: object) -> int:
         "updated_at": NOW,
     }
     values.update(fields)
+    return values
+
+
+def add_thread(engine: Engine, **fields: object) -> int:
     with transaction(engine) as session:
-        thread = Thread(**values)  # type: ignore[arg-type]
+        thread = Thread(**thread_fields(**fields))  # type: ignore[arg-type]
         session.add(thread)
         session.flush()
         assert thread.id is not None
@@ -87,6 +91,26 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_a_held_connections_transactions_each_commit_and_fail_alone(engine: Engine) -> None:
+    """A batch of mail runs its transactions on one held connection: each still commits on
+    its own (another connection sees it at once), one that fails is undone alone, and the
+    connection goes on with the next."""
+    with held(engine) as batch:
+        first = add_thread(batch, guest_name="first")
+        with engine.connect() as other:
+            seen = other.execute(sa.select(Thread.guest_name).where(Thread.id == first))
+            assert seen.scalar_one() == "first"
+        with pytest.raises(RuntimeError), transaction(batch) as session:
+            session.add(Thread(**thread_fields(guest_name="undone")))  # type: ignore[arg-type]
+            session.flush()
+            raise RuntimeError("handling failed")
+        with core_transaction(batch) as conn:
+            conn.execute(sa.update(Thread).where(Thread.id == first).values(guest_name="again"))
+        with transaction(batch, readonly=True) as session:
+            names = session.execute(sa.select(Thread.guest_name)).scalars().all()
+    assert names == ["again"]
 
 
 def test_sqlite_writers_queue_instead_of_deadlocking(tmp_path: Path) -> None:
