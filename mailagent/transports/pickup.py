@@ -51,7 +51,6 @@ class MaildirSender:
     ) -> None:
         # Nothing to wait for: ``while_waiting`` is not run, so the caller commits what it owes
         # in ``before_body``'s transaction (one commit a mail fewer).
-        before_body()
         name = self.file_name(mail.message_id)
         tmp = self.path / "tmp" / name
         try:
@@ -60,6 +59,13 @@ class MaildirSender:
                 fh.write(mail.data.replace(b"\r\n", b"\n"))
                 fh.flush()
                 os.fsync(fh.fileno())
+        except OSError as exc:
+            raise TransportError(f"maildir:{self.path}: {exc.strerror or exc}") from exc
+        # The rename is what delivers (readers never look in tmp/): marking "about to send"
+        # just before it leaves a crash almost no instant at which the mail is uncertain, and
+        # a file still in tmp/ afterwards shows it never went out (already_sent).
+        before_body()
+        try:
             os.replace(tmp, self.path / "new" / name)
         except OSError as exc:
             raise TransportError(f"maildir:{self.path}: {exc.strerror or exc}") from exc
@@ -68,9 +74,12 @@ class MaildirSender:
         return True
 
     def already_sent(self, message_id: str) -> bool | None:
-        """True when the file is there (under any flags); None when absent, because the
-        program collecting the mail may have taken it away."""
+        """True when the file is there (under any flags); False when it is still in tmp/ only
+        (the rename that delivers it never happened); None when absent, because the program
+        collecting the mail may have taken it away."""
         stem = self.file_name(message_id)
         if any(any((self.path / sub).glob(f"{stem}*")) for sub in ("new", "cur")):
             return True
+        if (self.path / "tmp" / stem).exists():
+            return False
         return None
