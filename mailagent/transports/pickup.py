@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -27,11 +28,9 @@ class MaildirSender:
         self.path = path
 
     def __enter__(self) -> MaildirSender:
-        try:
+        with self._transport_errors():
             for sub in ("tmp", "new", "cur"):
                 (self.path / sub).mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise TransportError(f"maildir:{self.path}: {exc.strerror or exc}") from exc
         return self
 
     def __exit__(
@@ -53,20 +52,23 @@ class MaildirSender:
         # in ``before_body``'s transaction (one commit a mail fewer).
         name = self.file_name(mail.message_id)
         tmp = self.path / "tmp" / name
-        try:
-            # Maildir readers expect local line endings.
-            with open(tmp, "wb") as fh:
-                fh.write(mail.data.replace(b"\r\n", b"\n"))
-                fh.flush()
-                os.fsync(fh.fileno())
-        except OSError as exc:
-            raise TransportError(f"maildir:{self.path}: {exc.strerror or exc}") from exc
+        # Maildir readers expect local line endings.
+        with self._transport_errors(), open(tmp, "wb") as fh:
+            fh.write(mail.data.replace(b"\r\n", b"\n"))
+            fh.flush()
+            os.fsync(fh.fileno())
         # The rename is what delivers (readers never look in tmp/): marking "about to send"
         # just before it leaves a crash almost no instant at which the mail is uncertain, and
         # a file still in tmp/ afterwards shows it never went out (already_sent).
         before_body()
-        try:
+        with self._transport_errors():
             os.replace(tmp, self.path / "new" / name)
+
+    @contextmanager
+    def _transport_errors(self) -> Iterator[None]:
+        """The folder failing, as the transport's error (``before_body`` stays outside it)."""
+        try:
+            yield
         except OSError as exc:
             raise TransportError(f"maildir:{self.path}: {exc.strerror or exc}") from exc
 
