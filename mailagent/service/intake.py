@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +21,7 @@ import sqlalchemy as sa
 
 from mailagent.errors import TransportError
 from mailagent.service.runtime import Runtime
-from mailagent.store.database import transaction
+from mailagent.store.database import grouped, transaction
 from mailagent.store.inbound import (
     get_watermark,
     pending_server_actions,
@@ -108,12 +110,14 @@ def _fetch(rt: Runtime, inbox: Inbox, uidvalidity: int, now: datetime) -> int:
 def _handle_received(
     rt: Runtime, now: datetime, stopping: Callable[[], bool], report: IntakeReport
 ) -> None:
-    """Handle the stored batch, one transaction per message.
+    """Handle the stored batch, each message in a transaction (or savepoint) of its own.
 
     Messages never tried before have their attempt counted together, in one commit before any
     of them is handled. A crash in the middle charges the whole batch one try, so a message
     that was tried before is counted alone (E.7): a poison message then uses up only its own
-    tries, and its neighbours lose at most one.
+    tries, and its neighbours lose at most one. Where the database takes one writer at a time
+    anyway (SQLite), runs of up to GROUP fresh messages are committed together, each still a
+    savepoint of its own (see :func:`mailagent.store.database.grouped`).
     """
     with transaction(rt.engine) as session:
         rows = received_attempts(session, rt.mailbox, rt.config.settings.inbox.fetch_batch)
@@ -126,22 +130,17 @@ def _handle_received(
     handling.prepare(rt)
     fresh = [row_id for row_id, attempts in rows if attempts == 0]
     handling.count_attempts(rt, fresh, +1)
+    # Counted tries whose handling is not committed yet: given back if it never is.
     unused = dict.fromkeys(fresh)
+    queue = deque(rows)
     try:
         with rt.held() as batch:
-            for row_id, attempts in rows:
-                if stopping():
-                    break
-                unused.pop(row_id, None)
-                if attempts == 0:
-                    outcome = handling.handle_counted(batch, row_id, 1, now)
-                else:
-                    outcome = handling.handle_one(batch, row_id, now)
-                report.handled += 1
-                report.quarantined += outcome == QUARANTINED
-                report.duplicates += outcome == DUPLICATE
+            # ``stopping`` is asked only between groups: it may renew the inbox's lease on a
+            # connection of its own, which would wait for the lock a group holds.
+            while queue and not stopping():
+                _handle_next(batch, queue, now, report, unused)
     except Exception:
-        # The database failed under us: the messages not reached did not fail, give their
+        # The database failed under us: the messages not handled did not fail, give their
         # tries back (best effort, on a connection of its own; only a process that dies keeps
         # them charged).
         with contextlib.suppress(sa.exc.SQLAlchemyError):
@@ -149,6 +148,47 @@ def _handle_received(
         raise
     # Stopping is not failing either.
     handling.count_attempts(rt, list(unused), -1)
+
+
+# A group of fresh messages ends after this many, or once it has taken this long: a crash
+# undoes at most one group's handling (each of its messages is then handled again, its try
+# counted alone), and a stop, a lease renewal or a second writer waits at most about this
+# long (plus one message's time budget).
+GROUP = 20
+GROUP_SECONDS = 1.0
+
+
+def _handle_next(
+    rt: Runtime,
+    queue: deque[tuple[int, int]],
+    now: datetime,
+    report: IntakeReport,
+    unused: dict[int, None],
+) -> None:
+    """Handle the next message of ``queue`` (row id, tries so far) alone if it was tried
+    before, since its try must be committed before it is handled; else the run of fresh
+    messages at its head, as one group (see :func:`mailagent.store.database.grouped`).
+    Outcomes count in ``report`` once committed."""
+    from mailagent.service import handling
+
+    outcomes: dict[int, str] = {}
+    row_id, attempts = queue[0]
+    if attempts:
+        queue.popleft()
+        outcomes[row_id] = handling.handle_one(rt, row_id, now)
+    else:
+        started = time.monotonic()
+        with grouped(rt.engine):
+            while queue and queue[0][1] == 0 and len(outcomes) < GROUP:
+                if time.monotonic() - started > GROUP_SECONDS:
+                    break
+                row_id, _ = queue.popleft()
+                outcomes[row_id] = handling.handle_counted(rt, row_id, 1, now)
+    for row_id in outcomes:
+        unused.pop(row_id, None)
+    report.handled += len(outcomes)
+    report.quarantined += list(outcomes.values()).count(QUARANTINED)
+    report.duplicates += list(outcomes.values()).count(DUPLICATE)
 
 
 def _server_actions(rt: Runtime, inbox: Inbox, uidvalidity: int) -> None:

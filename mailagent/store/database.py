@@ -127,6 +127,29 @@ def held(engine: Engine | sa.Connection) -> Iterator[Engine]:
         yield cast(Engine, conn)
 
 
+@contextmanager
+def grouped(engine: Engine | sa.Connection) -> Iterator[None]:
+    """Commit the units of work run in the block together, each still a savepoint of its
+    own: a unit that fails is undone alone, and one commit (SQLite's fsync) serves them all.
+
+    Only on a connection held for a batch (see :func:`held`), and only where the database
+    takes one writer at a time anyway: on SQLite the block holds the write lock no longer
+    than its units would one after the other. On PostgreSQL each unit keeps its own commit,
+    since row locks held across units of several workers could deadlock. Units whose effect
+    must be durable before the next step (a try counted before its handling) do not belong
+    in the block. A crash or a failed commit undoes every unit of the block.
+    """
+    if (
+        not isinstance(engine, sa.Connection)
+        or engine.in_transaction()
+        or engine.dialect.name != "sqlite"
+    ):
+        yield
+        return
+    with engine.begin():
+        yield
+
+
 def write(
     engine: Engine | sa.Connection, statement: sa.Executable, params: dict[str, Any] | None = None
 ) -> None:

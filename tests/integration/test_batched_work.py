@@ -5,7 +5,8 @@ no message is charged tries it did not use."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,13 +14,15 @@ import pytest
 import sqlalchemy as sa
 from harness import guest_mail, make_config, messages, one_pass, outbox_rows
 from servers import SmtpServer
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from mailagent.config.settings import Config
 from mailagent.core.mime import Limits
 from mailagent.core.parse import Inbound, parse_message
-from mailagent.service import delivery, handling
+from mailagent.service import delivery, handling, intake
 from mailagent.service.runtime import Runtime
+from mailagent.store.tables import Message
 from mailagent.transports.opening import open_inbox
 from mailagent.transports.sender import Outgoing
 from mailagent.transports.smtp import SmtpSender
@@ -159,9 +162,11 @@ def test_a_crash_mid_batch_costs_its_neighbours_at_most_one_try(
     assert last.intake.quarantined == 1
     # Three tries crashed; the fourth count finds it over the limit and quarantines it unread.
     assert (by_guest["ben"].status, by_guest["ben"].attempts) == ("quarantined", 4)
-    # Ana came before the crash; Cho and Dev were charged once with the batch, once for real.
+    # All were charged once with the batch. Ana, answered before the crash in the same commit
+    # (SQLite commits a run of fresh messages together), was undone with it: she, Cho and Dev
+    # were each handled once more, alone, and charged once for real.
     assert {name: (m.status, m.attempts) for name, m in by_guest.items() if name != "ben"} == {
-        "ana": ("done", 1),
+        "ana": ("done", 2),
         "cho": ("done", 2),
         "dev": ("done", 2),
     }
@@ -196,11 +201,12 @@ def test_a_worker_killed_while_warming_up_charges_no_mail(
     ]
 
 
-def test_stopping_mid_batch_gives_back_the_tries_not_used(
+def test_stopping_mid_batch_ends_the_group_in_hand_and_gives_back_the_tries_not_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
     requests(config, GUESTS[:3])
+    monkeypatch.setattr(intake, "GROUP", 2)
     handled: list[int] = []
     handle = handling.handle_counted
 
@@ -209,15 +215,41 @@ def test_stopping_mid_batch_gives_back_the_tries_not_used(
         return handle(rt, row_id, attempts, now)
 
     monkeypatch.setattr(handling, "handle_counted", noting)
-    # SIGTERM arrives while the first message is handled.
+    # SIGTERM arrives while the first message is handled: its group (the first two) is
+    # finished and committed, the third is left with its try given back.
     one_pass(config, NOW, stopping=lambda: bool(handled))
 
     inbound = [m for m in messages(config) if m.direction == "in"]
     assert [(m.status, m.attempts) for m in inbound] == [
         ("done", 1),
-        ("received", 0),
+        ("done", 1),
         ("received", 0),
     ]
+
+
+def test_asking_whether_to_stop_never_waits_for_the_group_in_hand(tmp_path: Path) -> None:
+    """The worker's stop check renews the inbox's lease, a write on a connection of its own:
+    it is asked only between groups, never while one holds SQLite's write lock (where it
+    would wait for its own worker until the database said "locked")."""
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
+    requests(config, GUESTS[:3])
+    # Fails fast where the worker's own connections would wait 30 s for the lock.
+    engine = sa.create_engine(config.settings.database.url, connect_args={"timeout": 0.5})
+    renewals = 0
+
+    def renews_a_lease() -> bool:
+        nonlocal renewals
+        with engine.begin() as conn:
+            conn.execute(sa.update(Message).values(attempts=Message.attempts))
+        renewals += 1
+        return False
+
+    try:
+        last = one_pass(config, NOW, stopping=renews_a_lease)
+    finally:
+        engine.dispose()
+
+    assert renewals >= 2 and (last.intake.handled, last.outbox.sent) == (3, 3)
 
 
 def test_a_database_failure_mid_batch_charges_no_message(
@@ -240,12 +272,47 @@ def test_a_database_failure_mid_batch_charges_no_message(
         one_pass(config, NOW)
 
     inbound = [m for m in messages(config) if m.direction == "in"]
-    # The first was answered; the second failed with the database and the third was never
-    # reached: neither has used up a try.
-    assert [(m.status, m.attempts) for m in inbound] == [
-        ("done", 1),
-        ("received", 0),
-        ("received", 0),
+    # The first was answered in the commit the failure undid, the second failed with the
+    # database and the third was never reached: none has used up a try, and none is lost.
+    assert [(m.status, m.attempts) for m in inbound] == [("received", 0)] * 3
+    assert not [m for m in messages(config) if m.direction == "out"]
+
+    monkeypatch.setattr(handling, "_handle", handle)
+    one_pass(config, NOW)
+    assert [(m.status, m.attempts) for m in messages(config) if m.direction == "in"] == [
+        ("done", 1)
+    ] * 3
+    assert sorted(str(m.to_addr) for m in messages(config) if m.direction == "out") == [
+        f"{name}@example.org" for name in GUESTS[:3]
+    ]
+
+
+def test_a_group_whose_commit_fails_is_answered_once_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite a run of fresh messages is committed together: when that commit fails, none
+    of them was handled, none is charged a try, and the next pass answers each guest once."""
+    config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{tmp_path / 'out'}")
+    requests(config, GUESTS[:3])
+    together = intake.grouped
+
+    @contextmanager
+    def commit_fails(engine: Engine | sa.Connection) -> Iterator[None]:
+        with together(engine):
+            yield
+            raise sa.exc.OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(intake, "grouped", commit_fails)
+    with pytest.raises(sa.exc.OperationalError):
+        one_pass(config, NOW)
+    assert [(m.status, m.attempts) for m in messages(config)] == [("received", 0)] * 3
+
+    monkeypatch.setattr(intake, "grouped", together)
+    last = one_pass(config, NOW)
+
+    assert (last.intake.handled, last.outbox.sent) == (3, 3)
+    assert sorted(str(m.to_addr) for m in messages(config) if m.direction == "out") == [
+        f"{name}@example.org" for name in GUESTS[:3]
     ]
 
 

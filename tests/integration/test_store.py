@@ -17,7 +17,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from mailagent.store.claims import claim_jobs
-from mailagent.store.database import core_transaction, held, make_engine, transaction
+from mailagent.store.database import (
+    core_transaction,
+    grouped,
+    held,
+    make_engine,
+    transaction,
+)
 from mailagent.store.migrate import HEAD, current_revision, head_revision, upgrade
 from mailagent.store.tables import Job, Message, Outbox, Suppression, Thread
 from mailagent.store.traffic import recipient_traffic
@@ -111,6 +117,41 @@ def test_a_held_connections_transactions_each_commit_and_fail_alone(engine: Engi
         with transaction(batch, readonly=True) as session:
             names = session.execute(sa.select(Thread.guest_name)).scalars().all()
     assert names == ["again"]
+
+
+def test_grouped_units_commit_together_on_sqlite_and_alone_elsewhere(engine: Engine) -> None:
+    """Inside ``grouped``, a unit of work that fails is still undone alone. On SQLite the
+    units that succeed become visible together when the block ends (one commit); on
+    PostgreSQL each is committed, and seen by another connection, at once."""
+    sqlite = engine.dialect.name == "sqlite"
+
+    def seen() -> list[str]:
+        with transaction(engine, readonly=True) as other:  # as the CLI reads
+            names = other.execute(sa.select(Thread.guest_name).order_by(Thread.id))
+            return list(names.scalars().all())
+
+    with held(engine) as batch, grouped(batch):
+        add_thread(batch, guest_name="one")
+        with pytest.raises(RuntimeError), transaction(batch) as session:
+            session.add(Thread(**thread_fields(guest_name="undone")))  # type: ignore[arg-type]
+            session.flush()
+            raise RuntimeError("handling failed")
+        add_thread(batch, guest_name="two")
+        assert seen() == ([] if sqlite else ["one", "two"])
+    assert seen() == ["one", "two"]
+
+
+def test_a_group_that_fails_undoes_all_its_units_on_sqlite(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    upgrade(engine)
+    try:
+        with pytest.raises(KeyboardInterrupt), held(engine) as batch, grouped(batch):
+            add_thread(batch, guest_name="one")
+            raise KeyboardInterrupt  # the process stopped before the group's commit
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(Thread)).scalar() == 0
+    finally:
+        engine.dispose()
 
 
 def test_sqlite_writers_queue_instead_of_deadlocking(tmp_path: Path) -> None:
