@@ -3,6 +3,8 @@
 Row states (mail-rules E.3): ``pending`` -> ``sending`` (claimed, attempt counted, committed before
 the transport is touched) -> ``sent``; a temporary failure goes back to ``pending`` with backoff; a
 5xx is ``failed``; a failure after the body went out is ``uncertain`` and is never resent blindly.
+A transport that stages mail (a Maildir) sends each claimed batch in two commits instead
+(:mod:`mailagent.service.staged`).
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 
 import sqlalchemy as sa
-from sqlmodel import Session, col
+from sqlmodel import col
 
 from mailagent.errors import (
     PermanentSendError,
@@ -23,16 +24,17 @@ from mailagent.errors import (
     TransportError,
     UncertainSendError,
 )
+from mailagent.service.outcomes import Outcome, mark_data, release, transport_failed
 from mailagent.service.reconcile import SentLookup, reconcile_stale, reconcile_uncertain
 from mailagent.service.runtime import Runtime
+from mailagent.service.staged import send_staged
 from mailagent.store.claims import claim_outbox
 from mailagent.store.control import get_control
-from mailagent.store.database import core_transaction, transaction, write
-from mailagent.store.erasure import SPARED_KINDS, erase_if_forgotten
+from mailagent.store.database import core_transaction, transaction
 from mailagent.store.outbox import count_due, sent_since
-from mailagent.store.tables import FAILED, PENDING, SENDING, SENT, UNCERTAIN, Message, Outbox
+from mailagent.store.tables import FAILED, SENT, UNCERTAIN, Message, Outbox
 from mailagent.transports.opening import open_sender
-from mailagent.transports.sender import Outgoing, Sender
+from mailagent.transports.sender import Outgoing, Sender, Staging
 
 log = logging.getLogger("mailagent.delivery")
 
@@ -52,11 +54,6 @@ class FlushReport:
     reconciled: int = 0
     error: str = ""
     held: str = ""
-
-
-def backoff(settings_first: float, settings_max: float, attempts: int) -> timedelta:
-    """Exponential retry delay after ``attempts`` tries, capped."""
-    return timedelta(seconds=min(settings_max, settings_first * 2 ** max(0, attempts - 1)))
 
 
 def flush(
@@ -103,6 +100,9 @@ def _send_due(rt: Runtime, now: datetime, sender: Sender, report: FlushReport, b
         if not work:
             return
         budget -= len(work)
+        if isinstance(sender, Staging):
+            send_staged(rt, work, now, sender, report)
+            continue
         owed = _Owed(rt)
         try:
             for done, (row_id, attempts, kind, mail) in enumerate(work, 1):
@@ -116,11 +116,11 @@ def _send_due(rt: Runtime, now: datetime, sender: Sender, report: FlushReport, b
                     with contextlib.suppress(sa.exc.SQLAlchemyError):
                         owed.settle()
                     with contextlib.suppress(sa.exc.SQLAlchemyError):
-                        _release(rt, [w[0] for w in work[done:]], now, wait=False)
+                        release(rt, [w[0] for w in work[done:]], now, wait=False)
                     raise
                 if not keep_going:
                     owed.settle()
-                    _release(rt, [w[0] for w in work[done:]], now, wait=False)
+                    release(rt, [w[0] for w in work[done:]], now, wait=False)
                     return
         finally:
             owed.settle()
@@ -134,18 +134,18 @@ class OutcomeNotCommitted(Exception):
 class _Owed:
     """The last mail's outcome, not committed yet: the next mail's sender commits it while it
     first waits on the server, so that commit and the server's work overlap, or, where the
-    transport waits for nothing (a Maildir), in one transaction with the next mail's "about to
-    send", so that a mail costs one commit fewer. It is tried once, before the next outcome is
-    owed and before the flush ends; between the server's acceptance and that commit lies no
-    more than writing the next command. A commit that fails leaves its row ``sending``
-    (``uncertain`` once stale) and stops the flush."""
+    transport waits for nothing, in one transaction with the next mail's "about to send", so
+    that a mail costs one commit fewer (a Maildir goes further: :mod:`.staged`). It is tried
+    once, before the next outcome is owed and before the flush ends; between the server's
+    acceptance and that commit lies no more than writing the next command. A commit that
+    fails leaves its row ``sending`` (``uncertain`` once stale) and stops the flush."""
 
     def __init__(self, rt: Runtime) -> None:
         self._rt = rt
-        self._outcome: _Outcome | None = None
+        self._outcome: Outcome | None = None
         self._failed: BaseException | None = None
 
-    def later(self, outcome: _Outcome) -> None:
+    def later(self, outcome: Outcome) -> None:
         self.settle()
         self._outcome = outcome
 
@@ -250,17 +250,16 @@ def _send_one(
 ) -> bool:
     """Send one row and leave its outcome ``owed`` (the previous one is committed while this
     mail first waits on the server); False when the connection is gone."""
-    settings = rt.config.settings.outbox
     status, error, keep_going = SENT, "", True
     try:
         try:
-            sender.send(mail, lambda: owed.settle(_mark_data(row_id, now)), owed.settle)
+            sender.send(mail, lambda: owed.settle(mark_data(row_id, now)), owed.settle)
         finally:
             owed.check()
     except OutcomeNotCommitted:
         raise
     except SessionRefused:
-        _release(rt, [row_id], now)
+        release(rt, [row_id], now)
         raise
     except PermanentSendError as exc:
         status, error = FAILED, str(exc)
@@ -276,21 +275,8 @@ def _send_one(
             exc,
         )
     except TransportError as exc:
-        status, error = PENDING, str(exc)
+        status, error = transport_failed(rt, row_id, attempts, mail, exc), str(exc)
         keep_going = sender.alive()
-        if attempts >= settings.max_attempts:
-            status = FAILED
-            log.error(
-                "outbox row %s Message-ID <%s>: gave up after %s tries: %s",
-                row_id,
-                mail.message_id,
-                attempts,
-                exc,
-            )
-        else:
-            log.warning(
-                "outbox row %s Message-ID <%s>: will retry: %s", row_id, mail.message_id, exc
-            )
     except sa.exc.SQLAlchemyError:
         # The database failed marking this mail, not the mail: the flush stops, and this row
         # (which never reached DATA) goes back to pending once stale (reconcile_stale).
@@ -298,116 +284,5 @@ def _send_one(
     except Exception as exc:  # a bug or an unsendable row must not take the worker down
         status, error, keep_going = FAILED, repr(exc), sender.alive()
         log.exception("outbox row %s Message-ID <%s>: cannot be sent", row_id, mail.message_id)
-    owed.later(_Outcome(row_id, kind, mail, status, error, attempts, now, report))
+    owed.later(Outcome(row_id, kind, mail, status, error, attempts, now, report))
     return keep_going
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    """How one try ended, to be committed and then counted."""
-
-    row_id: int
-    kind: str
-    mail: Outgoing
-    status: str
-    error: str
-    attempts: int
-    now: datetime
-    report: FlushReport
-
-    def record(self, rt: Runtime, conn: sa.Connection) -> None:
-        """Write the outcome on ``conn``: one UPDATE, no read of the row."""
-        params = {"row_id": self.row_id, "at": self.now}
-        if self.status == SENT and self.kind not in SPARED_KINDS:
-            conn.execute(_sent_update(), params)
-            return
-        settings = rt.config.settings.outbox
-        values: dict[str, object] = {"status": self.status, "last_error": self.error[:2000]}
-        if self.status == SENT:
-            values["sent_at"] = self.now
-        elif self.status == PENDING:
-            values["next_attempt_at"] = self.now + backoff(
-                settings.retry_first_seconds, settings.retry_max_seconds, self.attempts
-            )
-            # A try that ends in a retry certainly delivered nothing, though it may have
-            # committed "about to send DATA": cleared, so that a crash in the next try before
-            # DATA is read as "never sent" (pending), not "uncertain".
-            values["data_at"] = None
-        conn.execute(sa.update(Outbox).where(col(Outbox.id) == self.row_id).values(**values))
-        if self.status == SENT:  # a spared kind: blanked once out if its guest was forgotten
-            with Session(conn) as session:
-                row = session.get(Outbox, self.row_id)
-                assert row is not None
-                erase_if_forgotten(session, row)
-                session.flush()
-
-    def not_recorded(self, exc: BaseException) -> None:
-        log.error(
-            "outbox row %s Message-ID <%s>: %s, but that could not be recorded (%r); the row "
-            "stays sending, and is found uncertain once stale if it went out",
-            self.row_id,
-            self.mail.message_id,
-            self.status,
-            exc,
-        )
-
-    def recorded(self) -> None:
-        if self.status == SENT:
-            log.info(
-                "outbox row %s Message-ID <%s>: sent to %s",
-                self.row_id,
-                self.mail.message_id,
-                self.mail.recipient,
-            )
-        report = self.report
-        report.sent += self.status == SENT
-        report.retry += self.status == PENDING
-        report.failed += self.status == FAILED
-        report.uncertain += self.status == UNCERTAIN
-
-
-def _mark_data(row_id: int, now: datetime) -> Callable[[sa.Connection], None]:
-    """Marking, before DATA starts, that this row's mail may go out."""
-
-    def mark(conn: sa.Connection) -> None:
-        conn.execute(_data_at_update(), {"row_id": row_id, "at": now})
-
-    return mark
-
-
-# The two statements of every mail sent, built once (SQLAlchemy then skips building and
-# keying them again: a tenth of a millisecond each).
-@cache
-def _data_at_update() -> sa.Update:
-    return (
-        sa.update(Outbox)
-        .where(col(Outbox.id) == sa.bindparam("row_id"))
-        .values(data_at=sa.bindparam("at"))
-    )
-
-
-@cache
-def _sent_update() -> sa.Update:
-    return (
-        sa.update(Outbox)
-        .where(col(Outbox.id) == sa.bindparam("row_id"))
-        .values(status=SENT, last_error="", sent_at=sa.bindparam("at"))
-    )
-
-
-def _release(rt: Runtime, ids: list[int], now: datetime, wait: bool = True) -> None:
-    """Put claimed rows that were never tried back to ``pending``, their attempt not counted;
-    ``wait`` delays their next try by the first retry interval."""
-    if not ids:
-        return
-    values: dict[str, object] = {"status": PENDING, "attempts": col(Outbox.attempts) - 1}
-    if wait:
-        values["next_attempt_at"] = now + timedelta(
-            seconds=rt.config.settings.outbox.retry_first_seconds
-        )
-    write(
-        rt.engine,
-        sa.update(Outbox)
-        .where(col(Outbox.id).in_(ids), col(Outbox.status) == SENDING)
-        .values(**values),
-    )

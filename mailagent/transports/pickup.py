@@ -49,20 +49,28 @@ class MaildirSender:
         while_waiting: Callable[[], None] = nothing_yet,
     ) -> None:
         # Nothing to wait for: ``while_waiting`` is not run, so the caller commits what it owes
-        # in ``before_body``'s transaction (one commit a mail fewer).
-        name = self.file_name(mail.message_id)
-        tmp = self.path / "tmp" / name
+        # in ``before_body``'s transaction. The flush uses stage and deliver instead (Staging).
+        self.stage(mail)
+        before_body()
+        self.deliver(mail)
+
+    def stage(self, mail: Outgoing) -> None:
+        """Write ``mail`` in tmp/ and fsync it: no reader looks there, so it is not sent yet."""
         # Maildir readers expect local line endings.
-        with self._transport_errors(), open(tmp, "wb") as fh:
+        with self._transport_errors(), open(self._staged(mail), "wb") as fh:
             fh.write(mail.data.replace(b"\r\n", b"\n"))
             fh.flush()
             os.fsync(fh.fileno())
-        # The rename is what delivers (readers never look in tmp/): marking "about to send"
-        # just before it leaves a crash almost no instant at which the mail is uncertain, and
-        # a file still in tmp/ afterwards shows it never went out (already_sent).
-        before_body()
+
+    def deliver(self, mail: Outgoing) -> None:
+        """Rename the staged ``mail`` into new/, which is what delivers it. "About to send" is
+        committed before, so a crash leaves it uncertain only in the instant of the rename: a
+        file still in tmp/ afterwards shows it never went out (already_sent)."""
         with self._transport_errors():
-            os.replace(tmp, self.path / "new" / name)
+            os.replace(self._staged(mail), self.path / "new" / self.file_name(mail.message_id))
+
+    def _staged(self, mail: Outgoing) -> Path:
+        return self.path / "tmp" / self.file_name(mail.message_id)
 
     @contextmanager
     def _transport_errors(self) -> Iterator[None]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -55,3 +55,17 @@ class Sender(Protocol):
 
     def already_sent(self, message_id: str) -> bool | None:
         """True/False when the transport can tell whether ``message_id`` went out; None if not."""
+
+
+@runtime_checkable
+class Staging(Protocol):
+    """A sender that delivers in two steps and waits for no server (the Maildir pickup folder):
+    ``stage`` puts the mail durably where no reader looks, ``deliver`` hands it over. A mail
+    staged but not delivered never went out, and ``already_sent`` says False for it. The flush
+    then stages a whole batch, marks it "about to send" in one commit, delivers it and records
+    it in one more (:mod:`mailagent.service.staged`). Both raise TransportError when the
+    transport fails."""
+
+    def stage(self, mail: Outgoing) -> None: ...
+
+    def deliver(self, mail: Outgoing) -> None: ...

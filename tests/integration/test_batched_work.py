@@ -20,9 +20,11 @@ from sqlmodel import Session
 from mailagent.config.settings import Config
 from mailagent.core.mime import Limits
 from mailagent.core.parse import Inbound, parse_message
-from mailagent.service import delivery, handling, intake
+from mailagent.errors import TransportError
+from mailagent.service import delivery, handling, intake, outcomes, staged
 from mailagent.service.runtime import Runtime
 from mailagent.store.tables import Message
+from mailagent.transports import pickup
 from mailagent.transports.opening import open_inbox
 from mailagent.transports.sender import Outgoing
 from mailagent.transports.smtp import SmtpSender
@@ -119,7 +121,7 @@ def test_rows_claimed_by_a_process_that_died_are_sent_once_when_stale(
     requests(config)
 
     # A dead process gives nothing back: the rows it claimed but never tried stay claimed.
-    monkeypatch.setattr(delivery, "_release", lambda *args, **kwargs: None)
+    monkeypatch.setattr(delivery, "release", lambda *args, **kwargs: None)
     with pytest.raises(Crash):
         one_pass(config, NOW, sender=ScriptedSmtp(config, before={2: die}))
     monkeypatch.undo()
@@ -343,41 +345,145 @@ def test_a_database_failure_while_sending_fails_no_mail_and_sends_none_twice(
     assert recipients(smtp_server) == Counter(f"{name}@example.org" for name in GUESTS)
 
 
-def test_a_maildir_outbox_commits_each_outcome_with_the_next_mark_and_loses_neither(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A Maildir waits for no server, so a mail's outcome is committed in one transaction with
-    the next mail's "about to send". When that commit fails, both are undone together: the mail
-    already written is found in the folder once stale, and the next one is written once."""
+def maildir_outbox(tmp_path: Path) -> tuple[Config, Path]:
     out = tmp_path / "out"
     config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", f"maildir:{out}")
     requests(config, GUESTS[:3])
-    mark = delivery._mark_data
-    marked: list[int] = []
+    return config, out
 
-    def fails_second(row_id: int, now: datetime) -> Callable[[sa.Connection], None]:
-        marked.append(row_id)
-        return (lambda conn: database_gone()) if len(marked) == 2 else mark(row_id, now)
 
-    monkeypatch.setattr(delivery, "_mark_data", fails_second)
-    with pytest.raises(delivery.OutcomeNotCommitted):
+def written_to(out: Path) -> Counter[str]:
+    """Recipients of the mail delivered into the Maildir outbox ``out``."""
+    mails = [parse_message(p.read_bytes(), Limits()) for p in (out / "new").iterdir()]
+    return Counter(m.recipients[0] for m in mails)
+
+
+def stale(config: Config) -> datetime:
+    return NOW + timedelta(seconds=2 * config.settings.outbox.timeout + 61)
+
+
+def test_a_maildir_batch_whose_outcomes_cannot_be_committed_is_found_in_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Maildir outbox sends a claimed batch in two commits: "about to send" for all, then
+    every outcome. When the second fails, the mails delivered are found in the folder once
+    stale and recorded sent, none written twice."""
+    config, out = maildir_outbox(tmp_path)
+    monkeypatch.setattr(staged, "record_all", lambda rt, conn, outcomes: database_gone())
+    with pytest.raises(sa.exc.OperationalError):
         one_pass(config, NOW)
     monkeypatch.undo()
 
-    rows = outbox_rows(config)
-    # The first file was written, but its "sent" went down with the second mark.
-    assert [(r.status, r.data_at is not None) for r in rows] == [
-        ("sending", True),
-        ("sending", False),
-        ("pending", False),
-    ]
-    assert len(list((out / "new").iterdir())) == 1
+    assert [(r.status, r.data_at is not None) for r in outbox_rows(config)] == [
+        ("sending", True)
+    ] * 3
+    assert caplog.text.count("could not be recorded") == 3
+    assert written_to(out) == Counter(f"{name}@example.org" for name in GUESTS[:3])
 
-    stale = NOW + timedelta(seconds=2 * config.settings.outbox.timeout + 61)
-    assert one_pass(config, stale).outbox.sent == 2
+    assert one_pass(config, stale(config)).outbox.sent == 0  # nothing left to write
     assert [r.status for r in outbox_rows(config)] == ["sent"] * 3
-    written = [parse_message(p.read_bytes(), Limits()) for p in (out / "new").iterdir()]
-    assert sorted(m.recipients[0] for m in written) == [f"{n}@example.org" for n in GUESTS[:3]]
+    assert written_to(out) == Counter(f"{name}@example.org" for name in GUESTS[:3])
+
+
+def test_a_maildir_batch_stopped_between_its_renames_sends_each_mail_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped after the first rename: the first mail is in new/ and recorded sent on the way
+    out, the others are still in tmp/. Once stale, they are written again: one each."""
+    config, out = maildir_outbox(tmp_path)
+    replace = pickup.os.replace
+    renamed = 0
+
+    def dies_after_first(src: Path, dst: Path) -> None:
+        nonlocal renamed
+        if Path(dst).is_relative_to(out) and renamed:
+            raise Crash
+        renamed += Path(dst).is_relative_to(out)
+        replace(src, dst)
+
+    monkeypatch.setattr(pickup.os, "replace", dies_after_first)
+    with pytest.raises(Crash):
+        one_pass(config, NOW)
+    monkeypatch.undo()
+    assert written_to(out) == Counter({"ana@example.org": 1})
+    assert len(list((out / "tmp").iterdir())) == 2
+    assert [(r.status, r.data_at is not None) for r in outbox_rows(config)] == [
+        ("sent", True),
+        ("sending", True),
+        ("sending", True),
+    ]
+
+    assert one_pass(config, stale(config)).outbox.sent == 2
+    assert [r.status for r in outbox_rows(config)] == ["sent"] * 3
+    assert written_to(out) == Counter(f"{name}@example.org" for name in GUESTS[:3])
+
+
+def test_a_maildir_batch_whose_marks_cannot_be_committed_delivers_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit marking the batch "about to send" fails: nothing was delivered, the rows are
+    given back at once (the database came back) and go out once in the next pass."""
+    config, out = maildir_outbox(tmp_path)
+    monkeypatch.setattr(staged, "mark_all", lambda conn, row_ids, now: database_gone())
+    with pytest.raises(sa.exc.OperationalError):
+        one_pass(config, NOW)
+    monkeypatch.undo()
+    assert [(r.status, r.attempts, r.data_at) for r in outbox_rows(config)] == [
+        ("pending", 0, None)
+    ] * 3
+    assert written_to(out) == Counter()
+
+    assert one_pass(config, NOW).outbox.sent == 3
+    assert written_to(out) == Counter(f"{name}@example.org" for name in GUESTS[:3])
+
+
+def test_a_maildir_batch_stopped_while_written_goes_back_at_once_uncharged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped while the batch's files are written in tmp/ (before any is marked "about to
+    send"): nothing went out, so the rows are pending again at once, their tries uncounted."""
+    config, out = maildir_outbox(tmp_path)
+    stage = pickup.MaildirSender.stage
+    staged: list[str] = []
+
+    def interrupted_at_second(sender: pickup.MaildirSender, mail: Outgoing) -> None:
+        staged.append(mail.recipient)
+        if len(staged) == 2:
+            raise KeyboardInterrupt
+        stage(sender, mail)
+
+    monkeypatch.setattr(pickup.MaildirSender, "stage", interrupted_at_second)
+    with pytest.raises(KeyboardInterrupt):
+        one_pass(config, NOW)
+    monkeypatch.undo()
+    assert [(r.status, r.attempts) for r in outbox_rows(config)] == [("pending", 0)] * 3
+
+    assert one_pass(config, NOW).outbox.sent == 3
+    assert written_to(out) == Counter(f"{name}@example.org" for name in GUESTS[:3])
+
+
+def test_a_mail_the_maildir_refuses_is_retried_and_the_rest_of_its_batch_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, out = maildir_outbox(tmp_path)
+    stage = pickup.MaildirSender.stage
+
+    def full_for_ben(sender: pickup.MaildirSender, mail: Outgoing) -> None:
+        if mail.recipient == "ben@example.org":
+            raise TransportError("maildir: No space left on device")
+        stage(sender, mail)
+
+    monkeypatch.setattr(pickup.MaildirSender, "stage", full_for_ben)
+    report = one_pass(config, NOW).outbox
+    assert (report.sent, report.retry) == (2, 1)
+    assert written_to(out) == Counter({"ana@example.org": 1, "cho@example.org": 1})
+    ben = next(r for r in outbox_rows(config) if r.recipient == "ben@example.org")
+    assert (ben.status, ben.attempts, ben.data_at) == ("pending", 1, None)
+    assert "No space left on device" in ben.last_error
+
+    monkeypatch.undo()
+    assert one_pass(config, ben.next_attempt_at).outbox.sent == 1
+    assert written_to(out) == Counter(f"{name}@example.org" for name in GUESTS[:3])
 
 
 def test_a_retry_that_dies_before_data_is_sent_again_not_left_uncertain(
@@ -393,7 +499,7 @@ def test_a_retry_that_dies_before_data_is_sent_again_not_left_uncertain(
     assert (row.status, row.data_at) == ("pending", None)
 
     # The retry's process dies before DATA; once stale, the row is sent again, not held.
-    monkeypatch.setattr(delivery, "_release", lambda *args, **kwargs: None)
+    monkeypatch.setattr(delivery, "release", lambda *args, **kwargs: None)
     with pytest.raises(Crash):
         one_pass(config, row.next_attempt_at, sender=ScriptedSmtp(config, marking={1: die}))
     monkeypatch.undo()
@@ -411,17 +517,17 @@ def test_an_outcome_that_cannot_be_recorded_blames_no_other_mail(
 ) -> None:
     config = make_config(tmp_path, f"maildir:{tmp_path / 'in'}", smtp_server.url)
     requests(config)
-    record = delivery._Outcome.record
+    record = outcomes.Outcome.record
     calls: list[int] = []
 
-    def fails_first(outcome: delivery._Outcome, rt: Runtime, conn: sa.Connection) -> None:
+    def fails_first(outcome: outcomes.Outcome, rt: Runtime, conn: sa.Connection) -> None:
         calls.append(outcome.row_id)
         if len(calls) == 1:
             raise RuntimeError("bug while recording")
         record(outcome, rt, conn)
 
     # The first mail's outcome is committed while the second waits for MAIL FROM's reply.
-    monkeypatch.setattr(delivery._Outcome, "record", fails_first)
+    monkeypatch.setattr(outcomes.Outcome, "record", fails_first)
     with pytest.raises(delivery.OutcomeNotCommitted):
         one_pass(config, NOW)
     monkeypatch.undo()
