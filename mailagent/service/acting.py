@@ -113,9 +113,11 @@ def carry_out(
     thread: Thread | None,
     sender: str,
     now: datetime,
+    row_values: dict[str, object] | None = None,
 ) -> Thread | None:
-    """Apply ``decision`` for ``row``'s mail: the thread, its effects, a hold, an erasure."""
-    thread = _apply(rt, session, row, msg, decision, thread, now)
+    """Apply ``decision`` for ``row``'s mail: the thread, its effects, a hold, an erasure.
+    ``row_values`` are written to ``row`` in the same UPDATE as its thread (or alone)."""
+    thread = _apply(rt, session, row, msg, decision, thread, now, row_values or {})
     if decision.hold is not None and thread is not None:
         holding.open_hold(rt, session, thread, row, decision.hold, now)
     if decision.forget and thread is not None:
@@ -334,6 +336,7 @@ def _apply(
     decision: Decision,
     thread: Thread | None,
     now: datetime,
+    row_values: dict[str, object],
 ) -> Thread | None:
     # A new thread's zone is read from this mail as it is made: not read twice.
     created = False
@@ -360,9 +363,11 @@ def _apply(
         )
         add_thread(session, thread)
     if thread is None or not decision.attach:
+        if row_values:
+            update_row(session, row, **row_values)
         return None
     assert thread.id is not None
-    update_row(session, row, thread_id=thread.id)
+    update_row(session, row, **row_values, thread_id=thread.id)
     if not created and not thread.timezone and msg.from_email.lower() == thread.guest_email.lower():
         thread.timezone = detect_timezone(msg.text) or ""
     effects.apply(rt, session, thread, decision, msg, now)

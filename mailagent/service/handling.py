@@ -187,8 +187,7 @@ def _handle(rt: Runtime, session: Session, row_id: int, now: datetime) -> str:
         done["kind"] = "request"
     elif thread is not None and decision.attach:
         done["kind"] = "reply" if verdict.is_human else verdict.category
-    update_row(session, row, **done)
-    thread = acting.carry_out(rt, session, row, msg, decision, thread, sender, now)
+    thread = acting.carry_out(rt, session, row, msg, decision, thread, sender, now, done)
     # Mail nobody will look at unless told (not for us, unreadable, odd sender) is a warning.
     level = logging.WARNING if verdict.category in ADMIN_CATEGORIES else logging.INFO
     log.log(

@@ -18,9 +18,24 @@ from mailagent.store.tables import (
     Outbox,
 )
 
+# ``session.info`` key: for each thread the session inserted, the last seq it used per kind.
+_NEW_THREADS = "mailagent.new_threads"
+
+
+def note_new_thread(session: Session, thread_id: int) -> None:
+    """``thread_id`` was inserted by ``session``: it has no mail but what ``session`` writes."""
+    session.info.setdefault(_NEW_THREADS, {})[thread_id] = {}
+
 
 def next_outbox_seq(session: Session, thread_id: int | None, kind: str) -> int:
-    """The next sequence number of ``kind`` in the thread (or among mail of no thread)."""
+    """The next sequence number of ``kind`` in the thread (or among mail of no thread).
+
+    For a thread this session inserted (see :func:`note_new_thread`), counted without a query:
+    most requests open one and write its first mail at once."""
+    used: dict[str, int] | None = session.info.get(_NEW_THREADS, {}).get(thread_id)
+    if used is not None:
+        used[kind] = used.get(kind, 0) + 1
+        return used[kind]
     if thread_id is None:
         same = col(Outbox.thread_id).is_(None)
         stmt = sa.select(sa.func.max(Outbox.seq)).where(same, col(Outbox.kind) == kind)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from mailagent.core.states import OPEN_STATES
+from mailagent.store.outbox import note_new_thread
 from mailagent.store.tables import (
     ASKED,
     Assignment,
@@ -167,6 +168,7 @@ def add_thread(session: Session, thread: Thread) -> Thread:
         if column.key != "id"
     }
     thread.id = session.connection().execute(_insert_thread(), values).scalar_one()
+    note_new_thread(session, thread.id)
     make_transient_to_detached(thread)
     session.add(thread)
     return thread
