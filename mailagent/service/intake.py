@@ -2,7 +2,8 @@
 :mod:`mailagent.service.handling`, and mark handled mail on the server.
 
 Mailman's runner discipline: the raw bytes are committed before anything else is tried; each
-message then gets one transaction; a message that keeps failing is quarantined after
+message then gets one transaction (on SQLite a savepoint, a run of fresh messages sharing one
+commit); a message that keeps failing is quarantined after
 ``max_attempts`` and never blocks the ones behind it. The server is touched (keyword or move)
 only after the commit.
 """

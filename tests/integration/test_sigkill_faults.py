@@ -313,6 +313,13 @@ def run_scenario(
                 break
             time.sleep(1.0)
         run.drain_seconds = time.monotonic() - started
+        # The clean stop under test is the running worker's: when the others left nothing to
+        # do, SIGTERM could otherwise land while it still imports, before it handles signals.
+        up_by = time.monotonic() + 30
+        while process.poll() is None and time.monotonic() < up_by:
+            if "worker started" in final_log.read_text(errors="replace"):
+                break
+            time.sleep(0.1)
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
