@@ -118,12 +118,14 @@ class Outcome:
 
 def record_all(rt: Runtime, conn: sa.Connection, outcomes: list[Outcome]) -> None:
     """Write ``outcomes`` on ``conn``; the plain "sent" ones (most) in one executemany."""
-    plain = [o for o in outcomes if o.status == SENT and o.kind not in SPARED_KINDS]
+    plain: list[Outcome] = []
+    for outcome in outcomes:
+        if outcome.status == SENT and outcome.kind not in SPARED_KINDS:
+            plain.append(outcome)
+        else:
+            outcome.record(rt, conn)
     if plain:
         conn.execute(_sent_update(), [{"row_id": o.row_id, "at": o.now} for o in plain])
-    for outcome in outcomes:
-        if outcome not in plain:
-            outcome.record(rt, conn)
 
 
 def mark_all(conn: sa.Connection, row_ids: list[int], now: datetime) -> None:

@@ -1,6 +1,7 @@
-"""Work taken in batches: messages have their first try counted together, outbox rows are
-claimed a batch at a time. Whatever interrupts a batch, no mail is lost, none goes out twice and
-no message is charged tries it did not use."""
+"""Work taken in batches: messages have their first try counted together (and, on SQLite, are
+committed in groups), outbox rows are claimed a batch at a time (and a Maildir outbox sends a
+batch in two commits). Whatever interrupts a batch, no mail is lost and none goes out twice; a
+crash charges a message at most one try it did not use, a stop or a database failure none."""
 
 from __future__ import annotations
 
