@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,7 +23,7 @@ from mailagent.errors import (
     TransportError,
     UncertainSendError,
 )
-from mailagent.service.outcomes import Outcome, mark_data, release, transport_failed
+from mailagent.service.outcomes import Outcome, mark_all, release, transport_failed
 from mailagent.service.reconcile import SentLookup, reconcile_stale, reconcile_uncertain
 from mailagent.service.runtime import Runtime
 from mailagent.service.staged import send_staged
@@ -133,12 +132,11 @@ class OutcomeNotCommitted(Exception):
 
 class _Owed:
     """The last mail's outcome, not committed yet: the next mail's sender commits it while it
-    first waits on the server, so that commit and the server's work overlap, or, where the
-    transport waits for nothing, in one transaction with the next mail's "about to send", so
-    that a mail costs one commit fewer (a Maildir goes further: :mod:`.staged`). It is tried
-    once, before the next outcome is owed and before the flush ends; between the server's
-    acceptance and that commit lies no more than writing the next command. A commit that
-    fails leaves its row ``sending`` (``uncertain`` once stale) and stops the flush."""
+    first waits on the server, so that commit and the server's work overlap (a Maildir, which
+    waits for nothing, sends in batches instead: :mod:`.staged`). It is tried once, before the
+    next outcome is owed and before the flush ends; between the server's acceptance and that
+    commit lies no more than writing the next command. A commit that fails leaves its row
+    ``sending`` (``uncertain`` once stale) and stops the flush."""
 
     def __init__(self, rt: Runtime) -> None:
         self._rt = rt
@@ -149,19 +147,14 @@ class _Owed:
         self.settle()
         self._outcome = outcome
 
-    def settle(self, also: Callable[[sa.Connection], None] | None = None) -> None:
-        """Commit what is owed, and ``also`` (the next mail's mark) in the same transaction."""
+    def settle(self) -> None:
+        """Commit what is owed, if anything."""
         outcome, self._outcome = self._outcome, None
         if outcome is None:
-            if also is not None:
-                with core_transaction(self._rt.engine) as conn:
-                    also(conn)
             return
         try:
             with core_transaction(self._rt.engine) as conn:
                 outcome.record(self._rt, conn)
-                if also is not None:
-                    also(conn)
         except BaseException as exc:
             outcome.not_recorded(exc)
             if isinstance(exc, Exception):  # a stop (KeyboardInterrupt, a signal) passes as is
@@ -237,6 +230,14 @@ def _allowance(rt: Runtime, now: datetime) -> tuple[int, str]:
     return limit - recent, ""
 
 
+def _about_to_send(rt: Runtime, owed: _Owed, row_id: int, now: datetime) -> None:
+    """Just before the body goes out: commit the previous outcome if the sender had nothing to
+    wait for earlier, then mark this row "about to send"."""
+    owed.settle()
+    with core_transaction(rt.engine) as conn:
+        mark_all(conn, [row_id], now)
+
+
 def _send_one(
     rt: Runtime,
     row_id: int,
@@ -253,7 +254,7 @@ def _send_one(
     status, error, keep_going = SENT, "", True
     try:
         try:
-            sender.send(mail, lambda: owed.settle(mark_data(row_id, now)), owed.settle)
+            sender.send(mail, lambda: _about_to_send(rt, owed, row_id, now), owed.settle)
         finally:
             owed.check()
     except OutcomeNotCommitted:

@@ -7,7 +7,6 @@ Shared by the one-mail-at-a-time flush (:mod:`mailagent.service.delivery`) and t
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -129,19 +128,10 @@ def record_all(rt: Runtime, conn: sa.Connection, outcomes: list[Outcome]) -> Non
 
 
 def mark_all(conn: sa.Connection, row_ids: list[int], now: datetime) -> None:
-    """Mark that the mails of ``row_ids`` may go out (as :func:`mark_data`), in one
-    executemany."""
+    """Mark, before their bodies go out, that the mails of ``row_ids`` may be sent (a crash
+    after this leaves them ``uncertain`` unless the transport can tell), in one executemany."""
     if row_ids:
         conn.execute(_data_at_update(), [{"row_id": i, "at": now} for i in row_ids])
-
-
-def mark_data(row_id: int, now: datetime) -> Callable[[sa.Connection], None]:
-    """Marking, before DATA starts, that this row's mail may go out."""
-
-    def mark(conn: sa.Connection) -> None:
-        conn.execute(_data_at_update(), {"row_id": row_id, "at": now})
-
-    return mark
 
 
 # The statements of every mail sent, built once (SQLAlchemy then skips building and

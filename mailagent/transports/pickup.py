@@ -49,7 +49,7 @@ class MaildirSender:
         while_waiting: Callable[[], None] = nothing_yet,
     ) -> None:
         # Nothing to wait for: ``while_waiting`` is not run, so the caller commits what it owes
-        # in ``before_body``'s transaction. The flush uses stage and deliver instead (Staging).
+        # in ``before_body``. The flush uses stage and deliver instead (Staging).
         self.stage(mail)
         before_body()
         self.deliver(mail)

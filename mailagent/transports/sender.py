@@ -48,7 +48,7 @@ class Sender(Protocol):
         failure is uncertain). ``while_waiting`` runs at most once, before ``before_body``,
         while the transport first waits for the server (the caller commits the previous
         mail's outcome there); an adapter with nothing to wait for need not run it, and the
-        caller then commits what it owes together with ``before_body``."""
+        caller then commits what it owes in ``before_body``."""
 
     def alive(self) -> bool:
         """False once the connection is gone (the rest of the flush waits for the next try)."""

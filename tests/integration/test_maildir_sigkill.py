@@ -1,7 +1,8 @@
 """The embedded default under SIGKILL: `mailagent run` on a Maildir inbox and a Maildir outbox
-is killed again and again while it answers 300 requests. A Maildir outbox commits each mail's
-"sent" together with the next mail's "about to send", so a kill can leave a written mail's row
-``sending``; once stale it must be found in the folder, or, still in ``tmp/``, written again.
+is killed again and again while it answers 300 requests. A Maildir outbox marks a batch "about
+to send", renames its files into ``new/`` and only then commits their "sent", so a kill can leave
+a written mail's row ``sending``; once stale it must be found in the folder, or, still in
+``tmp/``, written again.
 Every guest gets exactly one mail and no row is left ``uncertain``."""
 
 from __future__ import annotations
